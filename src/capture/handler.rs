@@ -1,0 +1,188 @@
+//! One request: read it within its limits, verify it, journal it, then reply.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::header::{CONNECTION, CONTENT_TYPE, HeaderValue};
+use hyper::{Request, Response, StatusCode};
+
+use super::Shared;
+use super::tap::HeadTap;
+use crate::record::{self, Record};
+
+/// How reading a body ended.
+#[derive(Debug, PartialEq, Eq)]
+enum BodyEnd {
+    Complete,
+    /// Over `--max-body`: cut and answered 413.
+    TooLarge,
+    /// The client stalled past the body timeout: answered 408.
+    TimedOut,
+    /// The client broke the framing or went away: answered 400.
+    Broken,
+}
+
+pub(super) async fn handle(
+    request: Request<Incoming>,
+    shared: Arc<Shared>,
+    remote: SocketAddr,
+    tap: Arc<Mutex<HeadTap>>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
+    let received_at = time::OffsetDateTime::now_utc();
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().to_string();
+    let headers = tap
+        .lock()
+        .ok()
+        .and_then(|mut tap| tap.take(&method, &path))
+        .map(|head| head.headers)
+        .unwrap_or_else(|| {
+            request
+                .headers()
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_owned(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect()
+        });
+    let config = &shared.config;
+    let (body, end) = read_body(request.into_body(), config.max_body, config.body_timeout).await;
+    let truncated = end != BodyEnd::Complete;
+    let status = match end {
+        BodyEnd::Complete => config.reply.status,
+        BodyEnd::TooLarge => 413,
+        BodyEnd::TimedOut => 408,
+        BodyEnd::Broken => 400,
+    };
+    let verifier = shared
+        .verifier
+        .read()
+        .map(|v| v.clone())
+        .unwrap_or_default();
+    let analysis = crate::token::analyze(
+        &body,
+        truncated,
+        &headers,
+        &verifier,
+        received_at.unix_timestamp(),
+    );
+    let (body_text, body_base64) = Record::encode_body(&body);
+    let record = Record {
+        id: 0,
+        received_at: record::timestamp(received_at),
+        method,
+        path,
+        remote_addr: remote.to_string(),
+        headers,
+        body: body_text,
+        body_base64,
+        body_truncated: truncated,
+        token: analysis.token,
+        verification: analysis.verification,
+        events: analysis.events,
+        response: record::Response {
+            status,
+            forwarded: None,
+        },
+    };
+    let committed = shared.journal.commit(record).await;
+    if !config.reply.delay.is_zero() {
+        tokio::time::sleep(config.reply.delay).await;
+    }
+    Ok(match committed {
+        Ok(id) => reply(status, end, id, config),
+        Err(err) => {
+            // Never acknowledge what is not on disk: the sender should retry.
+            log::error!("{err}");
+            plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "application/json",
+                r#"{"error":"hookscope could not journal this request"}"#.to_owned(),
+            )
+        }
+    })
+}
+
+fn reply(status: u16, end: BodyEnd, id: u64, config: &super::ListenerConfig) -> Response<Full<Bytes>> {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    let mut response = match end {
+        BodyEnd::Complete => {
+            let body = match &config.reply.body {
+                Some(body) => body.clone(),
+                None => format!(r#"{{"received":true,"id":{id}}}"#),
+            };
+            plain(code, &config.reply.content_type, body)
+        }
+        BodyEnd::TooLarge => plain(
+            code,
+            "application/json",
+            format!(
+                r#"{{"error":"body larger than {} bytes","id":{id}}}"#,
+                config.max_body
+            ),
+        ),
+        BodyEnd::TimedOut => plain(code, "application/json", r#"{"error":"body timed out"}"#.to_owned()),
+        BodyEnd::Broken => plain(code, "application/json", r#"{"error":"bad request body"}"#.to_owned()),
+    };
+    if end != BodyEnd::Complete {
+        // The rest of the body is unread: the connection cannot be reused.
+        response
+            .headers_mut()
+            .insert(CONNECTION, HeaderValue::from_static("close"));
+    }
+    if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
+        response.headers_mut().insert("x-hookscope-id", value);
+    }
+    response
+}
+
+fn plain(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() = status;
+    if let Ok(value) = HeaderValue::from_str(content_type) {
+        response.headers_mut().insert(CONTENT_TYPE, value);
+    }
+    response
+}
+
+/// Reads at most `max` bytes of the body within `timeout`.
+async fn read_body(mut body: Incoming, max: usize, timeout: Duration) -> (Vec<u8>, BodyEnd) {
+    let mut kept = Vec::new();
+    let declared = hyper::body::Body::size_hint(&body).exact();
+    if let Some(declared) = declared {
+        kept.reserve(declared.min(max as u64) as usize);
+    }
+    let too_large = declared.is_some_and(|d| d > max as u64);
+    // A body announced too large is refused anyway: keep what arrives soon, never wait long.
+    let timeout = if too_large { timeout.min(Duration::from_secs(2)) } else { timeout };
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) if too_large => return (kept, BodyEnd::TooLarge),
+            Err(_) => return (kept, BodyEnd::TimedOut),
+            Ok(None) => return (kept, BodyEnd::Complete),
+            Ok(Some(Err(_))) => return (kept, BodyEnd::Broken),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            let room = max - kept.len();
+            if data.len() > room {
+                kept.extend_from_slice(&data[..room]);
+                return (kept, BodyEnd::TooLarge);
+            }
+            kept.extend_from_slice(&data);
+        }
+        if kept.len() == max && too_large {
+            return (kept, BodyEnd::TooLarge);
+        }
+    }
+}
+

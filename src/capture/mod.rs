@@ -1,0 +1,258 @@
+//! The HTTP listener: hyper's HTTP/1 server on a tokio runtime this module owns,
+//! turning every request into a verified, journaled [`Record`](crate::record::Record)
+//! before it is answered.
+
+mod handler;
+pub mod journal;
+pub mod tap;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::sync::{Semaphore, watch};
+
+pub use journal::{Journal, JournalHandle};
+
+use crate::token::Verifier;
+
+/// Default listen address: loopback only.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8787";
+/// Default `--max-body`: 1 MiB.
+pub const DEFAULT_MAX_BODY: usize = 1024 * 1024;
+/// Most connections served at once; more wait in the accept queue.
+const MAX_CONNECTIONS: usize = 2048;
+
+/// The reply every captured request gets (`--respond-*`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyPolicy {
+    pub status: u16,
+    pub delay: Duration,
+    /// `None`: a small JSON acknowledgement naming the record id.
+    pub body: Option<String>,
+    pub content_type: String,
+}
+
+impl Default for ReplyPolicy {
+    fn default() -> Self {
+        ReplyPolicy {
+            status: 200,
+            delay: Duration::ZERO,
+            body: None,
+            content_type: "application/json".to_owned(),
+        }
+    }
+}
+
+/// How the listener behaves.
+#[derive(Debug, Clone)]
+pub struct ListenerConfig {
+    pub bind: SocketAddr,
+    pub max_body: usize,
+    pub reply: ReplyPolicy,
+    /// How long a client may take to send a request head.
+    pub header_timeout: Duration,
+    /// How long a client may take to send a body.
+    pub body_timeout: Duration,
+    /// Worker threads of the runtime.
+    pub workers: usize,
+}
+
+impl Default for ListenerConfig {
+    fn default() -> Self {
+        ListenerConfig {
+            bind: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            max_body: DEFAULT_MAX_BODY,
+            reply: ReplyPolicy::default(),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get().min(8)),
+        }
+    }
+}
+
+/// The verifier in use; the GUI swaps it when the secrets change.
+pub type SharedVerifier = Arc<RwLock<Arc<Verifier>>>;
+
+/// Why the listener could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum CaptureError {
+    #[error(
+        "{addr} is already in use: stop what is listening there, or pick another address (e.g. --bind 127.0.0.1:0 for a free port)"
+    )]
+    AddrInUse { addr: SocketAddr },
+    #[error(
+        "no permission to listen on {addr}: ports below 1024 need privileges, pick a port above 1024"
+    )]
+    PermissionDenied { addr: SocketAddr },
+    #[error("{addr} is not an address of this machine: use 127.0.0.1 or one of its interfaces")]
+    AddrNotAvailable { addr: SocketAddr },
+    #[error("could not listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("could not start the listener: {0}")]
+    Runtime(#[from] std::io::Error),
+}
+
+/// A running listener. Dropping it (or [`Capture::stop`]) stops accepting, lets
+/// accepted requests finish, and joins its threads.
+pub struct Capture {
+    local_addr: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    thread: Option<JoinHandle<()>>,
+    verifier: SharedVerifier,
+}
+
+/// Everything a request handler needs, shared by all connections.
+struct Shared {
+    config: ListenerConfig,
+    verifier: SharedVerifier,
+    journal: JournalHandle,
+}
+
+impl Capture {
+    /// Binds `config.bind` and starts serving; records go to `journal`.
+    pub fn start(
+        config: ListenerConfig,
+        verifier: SharedVerifier,
+        journal: JournalHandle,
+    ) -> Result<Capture, CaptureError> {
+        let addr = config.bind;
+        let std_listener = std::net::TcpListener::bind(addr).map_err(|source| match source.kind() {
+            std::io::ErrorKind::AddrInUse => CaptureError::AddrInUse { addr },
+            std::io::ErrorKind::PermissionDenied => CaptureError::PermissionDenied { addr },
+            std::io::ErrorKind::AddrNotAvailable => CaptureError::AddrNotAvailable { addr },
+            _ => CaptureError::Bind { addr, source },
+        })?;
+        std_listener.set_nonblocking(true)?;
+        let local_addr = std_listener.local_addr()?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(config.workers.max(1))
+            .thread_name("hookscope-http")
+            .enable_all()
+            .build()?;
+        let listener = {
+            let _guard = runtime.enter();
+            tokio::net::TcpListener::from_std(std_listener)?
+        };
+        let (shutdown, stop) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            config,
+            verifier: verifier.clone(),
+            journal,
+        });
+        let thread = std::thread::Builder::new()
+            .name("hookscope-listener".to_owned())
+            .spawn(move || {
+                runtime.block_on(serve(listener, shared, stop));
+                // Connections still open after the grace period are cut here.
+                runtime.shutdown_timeout(Duration::from_secs(1));
+            })?;
+        Ok(Capture {
+            local_addr,
+            shutdown,
+            thread: Some(thread),
+            verifier,
+        })
+    }
+
+    /// The address actually bound (with the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// The URL to give a sender.
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.local_addr)
+    }
+
+    /// Replaces the secrets used for requests from now on.
+    pub fn set_verifier(&self, verifier: Arc<Verifier>) {
+        if let Ok(mut slot) = self.verifier.write() {
+            *slot = verifier;
+        }
+    }
+
+    /// Stops accepting, finishes accepted requests (up to a grace period) and joins.
+    pub fn stop(mut self) {
+        self.stop_inner();
+    }
+
+    fn stop_inner(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(thread) = self.thread.take() {
+            if thread.join().is_err() {
+                log::error!("the listener thread panicked");
+            }
+        }
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        self.stop_inner();
+    }
+}
+
+/// A verifier slot for [`Capture::start`].
+pub fn shared_verifier(verifier: Verifier) -> SharedVerifier {
+    Arc::new(RwLock::new(Arc::new(verifier)))
+}
+
+async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(shared.config.header_timeout)
+        .max_buf_size(tap::MAX_HEAD_BYTES)
+        .max_headers(tap::MAX_HEADERS)
+        .keep_alive(true);
+    loop {
+        let permit = tokio::select! {
+            permit = permits.clone().acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            _ = stop.changed() => break,
+        };
+        let (stream, remote) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    log::warn!("accept failed: {err}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stop.changed() => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let (io, tap) = tap::TapIo::new(stream);
+        let shared = shared.clone();
+        let service = hyper::service::service_fn(move |request| {
+            handler::handle(request, shared.clone(), remote, tap.clone())
+        });
+        let connection = graceful.watch(builder.serve_connection(TokioIo::new(io), service));
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                log::debug!("connection from {remote}: {err}");
+            }
+            drop(permit);
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        log::warn!("some connections were still open 10 s after the stop; they were cut");
+    }
+}

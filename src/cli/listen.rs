@@ -1,0 +1,70 @@
+//! `hookscope listen`: the capture core without a window, journaling NDJSON to a
+//! file or standard output until SIGINT/SIGTERM.
+
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::{ListenerArgs, SecretArgs};
+use crate::capture::{Capture, Journal, shared_verifier};
+
+/// Arguments of `hookscope listen`.
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    #[command(flatten)]
+    pub listener: ListenerArgs,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+}
+
+/// Runs `listen` until a stop signal.
+pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
+    let verifier = super::secrets::verifier(&args.secrets, matches)?;
+    if verifier.secrets().is_empty() {
+        log::warn!("no secret given: every token will be reported as no_secret (use --secret or HOOKSCOPE_SECRET)");
+    }
+    let journal = match &args.listener.out {
+        Some(path) => Journal::open(path, None)
+            .with_context(|| format!("could not open the journal {}", path.display()))?,
+        None => Journal::spawn(Box::new(std::io::stdout()), 0, None)?,
+    };
+    let config = args.listener.config();
+    let capture = Capture::start(config, shared_verifier(verifier), journal.handle())?;
+    let addr = capture.local_addr();
+    if !addr.ip().is_loopback() {
+        eprintln!(
+            "warning: listening on {addr}, which is not loopback: anyone who can reach this machine can send requests and read the replies"
+        );
+    }
+    eprintln!("listening on {}", capture.url());
+    wait_for_stop_signal()?;
+    capture.stop();
+    journal.finish();
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Blocks until SIGINT or SIGTERM (Ctrl+C elsewhere).
+pub fn wait_for_stop_signal() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let mut term = signal(SignalKind::terminate())?;
+            let mut int = signal(SignalKind::interrupt())?;
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = int.recv() => {}
+            }
+            Ok::<(), std::io::Error>(())
+        }
+        #[cfg(not(unix))]
+        {
+            tokio::signal::ctrl_c().await
+        }
+    })?;
+    Ok(())
+}

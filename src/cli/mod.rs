@@ -1,0 +1,141 @@
+//! The command line: `hookscope [listen|verify|export]`, parsed with clap.
+
+pub mod export;
+pub mod listen;
+pub mod secrets;
+pub mod verify;
+
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+/// Inspect, verify and replay JWT-signed webhooks (Truora hooks).
+#[derive(Debug, Parser)]
+#[command(name = "hookscope", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub listener: ListenerArgs,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+    /// Load a saved capture (NDJSON or JSON) at start.
+    #[arg(long, value_name = "FILE")]
+    pub open: Option<std::path::PathBuf>,
+}
+
+/// The commands; none opens the desktop inspector.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Capture and verify without a window: one NDJSON record per request.
+    Listen(listen::ListenArgs),
+    /// Verify one token and print its token, verification and events as JSON.
+    Verify(verify::VerifyArgs),
+    /// Convert a journal or capture file to .ndjson, .json or .har.
+    Export(export::ExportArgs),
+}
+
+/// Options of the listener (GUI and `listen`).
+#[derive(Debug, Clone, Args)]
+pub struct ListenerArgs {
+    /// Address to listen on; port 0 picks a free one. Non-loopback addresses are exposed to the network.
+    #[arg(long, value_name = "ADDR", default_value = crate::capture::DEFAULT_BIND)]
+    pub bind: std::net::SocketAddr,
+    /// Append one NDJSON record per request to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<std::path::PathBuf>,
+    /// Status every request is answered with.
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u16).range(100..=999))]
+    pub respond_status: u16,
+    /// Wait this long before answering.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub respond_delay_ms: u64,
+    /// Body of every reply (default: a small JSON acknowledgement).
+    #[arg(long, value_name = "TEXT")]
+    pub respond_body: Option<String>,
+    /// Larger bodies are answered 413 and recorded cut.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::capture::DEFAULT_MAX_BODY)]
+    pub max_body: usize,
+    /// How many records the GUI keeps in memory (the journal keeps all).
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    pub max_events: usize,
+}
+
+impl ListenerArgs {
+    /// The listener configuration these options describe.
+    pub fn config(&self) -> crate::capture::ListenerConfig {
+        crate::capture::ListenerConfig {
+            bind: self.bind,
+            max_body: self.max_body,
+            reply: crate::capture::ReplyPolicy {
+                status: self.respond_status,
+                delay: std::time::Duration::from_millis(self.respond_delay_ms),
+                body: self.respond_body.clone(),
+                ..Default::default()
+            },
+            ..Default::default()
+        }
+    }
+}
+
+/// Options shared by the commands that verify.
+#[derive(Debug, Clone, Args)]
+pub struct SecretArgs {
+    /// A shared secret (repeatable; tried in order). Also read from HOOKSCOPE_SECRET.
+    #[arg(long = "secret", value_name = "S")]
+    pub secret: Vec<String>,
+    /// A file holding a secret; one trailing newline is dropped (repeatable).
+    #[arg(long = "secret-file", value_name = "F")]
+    pub secret_file: Vec<std::path::PathBuf>,
+    /// How secret text turns into key bytes.
+    #[arg(long, value_name = "ENC", default_value = "utf8", value_parser = ["utf8", "base64", "base64url"])]
+    pub secret_encoding: String,
+}
+
+/// A mistake in how the command was called: exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// Parses the command line, runs the command and maps the outcome to an exit code.
+pub fn main() -> ExitCode {
+    let matches = <Cli as clap::CommandFactory>::command().get_matches();
+    let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(err) => err.exit(),
+    };
+    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
+        .format_timestamp_millis()
+        .init();
+    match run(cli, &matches) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("hookscope: {err:#}");
+            if err.downcast_ref::<UsageError>().is_some() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Some(Command::Listen(args)) => {
+            let sub = matches.subcommand_matches("listen").unwrap_or(matches);
+            listen::run(args, sub)
+        }
+        Some(Command::Verify(args)) => {
+            let sub = matches.subcommand_matches("verify").unwrap_or(matches);
+            verify::run(args, sub)
+        }
+        Some(Command::Export(args)) => export::run(args),
+        None => gui_main(cli, matches),
+    }
+}
+
+fn gui_main(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
+    let _ = (cli, matches);
+    Err(UsageError("the desktop inspector is not built yet: use `hookscope listen`".to_owned()).into())
+}

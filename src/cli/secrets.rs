@@ -1,0 +1,43 @@
+//! Turning `--secret`, `--secret-file` and `HOOKSCOPE_SECRET` into a [`Verifier`],
+//! numbered in the order they were given.
+
+use anyhow::Context as _;
+
+use super::{SecretArgs, UsageError};
+use crate::token::secret::strip_one_newline;
+use crate::token::{Secret, SecretEncoding, Verifier};
+
+/// The environment variable read after the command-line secrets.
+pub const SECRET_ENV: &str = "HOOKSCOPE_SECRET";
+
+/// Reads every secret in order: `--secret` and `--secret-file` interleaved as on the
+/// command line, then `HOOKSCOPE_SECRET`.
+pub fn verifier(args: &SecretArgs, matches: &clap::ArgMatches) -> anyhow::Result<Verifier> {
+    let encoding: SecretEncoding = args.secret_encoding.parse().map_err(UsageError)?;
+    let mut texts: Vec<(usize, String)> = Vec::new();
+    let positions = |id: &str| -> Vec<usize> {
+        matches
+            .indices_of(id)
+            .map(|indices| indices.collect())
+            .unwrap_or_default()
+    };
+    for (text, at) in args.secret.iter().zip(positions("secret")) {
+        texts.push((at, text.clone()));
+    }
+    for (path, at) in args.secret_file.iter().zip(positions("secret_file")) {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("could not read the secret file {}", path.display()))?;
+        texts.push((at, strip_one_newline(&text).to_owned()));
+    }
+    texts.sort_by_key(|(at, _)| *at);
+    if let Ok(text) = std::env::var(SECRET_ENV) {
+        texts.push((usize::MAX, text));
+    }
+    let secrets = texts
+        .iter()
+        .enumerate()
+        .map(|(index, (_, text))| Secret::new(text, encoding, index))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| UsageError(err.to_string()))?;
+    Ok(Verifier::new(secrets))
+}

@@ -1,0 +1,47 @@
+//! `hookscope verify`: one token in, its verdict out as JSON; exit 0 only when valid.
+
+use std::io::Read as _;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use clap::Args;
+
+use super::SecretArgs;
+use crate::record::Signature;
+
+/// Arguments of `hookscope verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The token, or `-` (or nothing) to read standard input, searched like a request body.
+    #[arg(value_name = "TOKEN|-")]
+    pub token: Option<String>,
+    #[command(flatten)]
+    pub secrets: SecretArgs,
+}
+
+/// Runs `verify`.
+pub fn run(args: VerifyArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
+    let verifier = super::secrets::verifier(&args.secrets, matches)?;
+    let input = match args.token.as_deref() {
+        None | Some("-") => {
+            let mut input = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut input)
+                .context("could not read standard input")?;
+            input
+        }
+        Some(token) => token.as_bytes().to_vec(),
+    };
+    let analysis = crate::token::analyze_text(&input, &verifier, crate::token::unix_now());
+    let output = serde_json::json!({
+        "token": analysis.token,
+        "verification": analysis.verification,
+        "events": analysis.events,
+    });
+    println!("{}", serde_json::to_string_pretty(&output)?);
+    Ok(if analysis.verification.signature == Signature::Valid {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,330 @@
+//! Captures as files: the NDJSON / JSON / HAR writers, atomic writes, and the loader
+//! that reads a journal or capture back, skipping (and naming) the lines it cannot use.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::Path;
+
+use serde_json::{Value, json};
+
+use crate::record::Record;
+
+/// The export formats, chosen by file extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Ndjson,
+    Json,
+    Har,
+}
+
+impl Format {
+    /// Every format, in the order menus list them.
+    pub const ALL: [Format; 3] = [Format::Ndjson, Format::Json, Format::Har];
+
+    /// The format a path names by its extension.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "ndjson" | "jsonl" => Some(Format::Ndjson),
+            "json" => Some(Format::Json),
+            "har" => Some(Format::Har),
+            _ => None,
+        }
+    }
+
+    /// The file extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Ndjson => "ndjson",
+            Format::Json => "json",
+            Format::Har => "har",
+        }
+    }
+}
+
+/// Writes `records` in `format`.
+pub fn write<W: Write>(mut out: W, format: Format, records: &[Record]) -> io::Result<()> {
+    match format {
+        Format::Ndjson => {
+            for record in records {
+                serde_json::to_writer(&mut out, record)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        Format::Json => {
+            out.write_all(b"[")?;
+            for (i, record) in records.iter().enumerate() {
+                out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
+                serde_json::to_writer(&mut out, record)?;
+            }
+            out.write_all(b"\n]\n")?;
+        }
+        Format::Har => {
+            // Written entry by entry so a large capture never exists twice in memory.
+            out.write_all(
+                br#"{"log":{"version":"1.2","creator":{"name":"hookscope","version":""#,
+            )?;
+            out.write_all(env!("CARGO_PKG_VERSION").as_bytes())?;
+            out.write_all(br#""},"pages":[],"entries":["#)?;
+            for (i, record) in records.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                out.write_all(b"\n")?;
+                serde_json::to_writer(&mut out, &har_entry(record))?;
+            }
+            out.write_all(b"\n]}}\n")?;
+        }
+    }
+    out.flush()
+}
+
+/// Writes to a temporary file beside `path`, then renames it into place, so a
+/// reader never sees half a file and a failed export leaves the old one intact.
+pub fn write_atomic(path: &Path, format: Format, records: &[Record]) -> io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let temp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut out = BufWriter::new(temp);
+    write(&mut out, format, records)?;
+    let temp = out.into_inner().map_err(|err| err.into_error())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|err| err.error)?;
+    Ok(())
+}
+
+/// One HAR 1.2 entry for a record.
+pub fn har_entry(record: &Record) -> Value {
+    let host = record
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("host"))
+        .map_or("localhost", |(_, value)| value.as_str());
+    let url = if record.path.starts_with("http://") || record.path.starts_with("https://") {
+        record.path.clone()
+    } else {
+        format!("http://{host}{}", record.path)
+    };
+    let query: Vec<Value> = url
+        .split_once('?')
+        .map(|(_, query)| {
+            form_urlencoded::parse(query.as_bytes())
+                .map(|(name, value)| json!({"name": name, "value": value}))
+                .collect()
+        })
+        .unwrap_or_default();
+    let headers: Vec<Value> = record
+        .headers
+        .iter()
+        .map(|(name, value)| json!({"name": name, "value": value}))
+        .collect();
+    let mime = record
+        .headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
+        .map_or("application/octet-stream", |(_, value)| value.as_str());
+    let body_size = record.body_len();
+    let mut post_data = json!({"mimeType": mime, "text": record.body.clone().unwrap_or_default()});
+    if let Some(b64) = &record.body_base64 {
+        post_data = json!({"mimeType": mime, "text": b64, "encoding": "base64"});
+    }
+    let forwarded_ms = record.response.forwarded.as_ref().map_or(0, |f| f.elapsed_ms);
+    let mut comment = format!("signature: {}", record.verification.signature.as_str());
+    if record.body_truncated {
+        comment.push_str("; body truncated");
+    }
+    json!({
+        "startedDateTime": record.received_at,
+        "time": forwarded_ms,
+        "request": {
+            "method": record.method,
+            "url": url,
+            "httpVersion": "HTTP/1.1",
+            "cookies": [],
+            "headers": headers,
+            "queryString": query,
+            "postData": post_data,
+            "headersSize": -1,
+            "bodySize": body_size,
+        },
+        "response": {
+            "status": record.response.status,
+            "statusText": status_text(record.response.status),
+            "httpVersion": "HTTP/1.1",
+            "cookies": [],
+            "headers": [],
+            "content": {"size": 0, "mimeType": "application/json"},
+            "redirectURL": "",
+            "headersSize": -1,
+            "bodySize": -1,
+        },
+        "cache": {},
+        "timings": {"send": 0, "wait": forwarded_ms, "receive": 0},
+        "comment": comment,
+        "_hookscope": {"id": record.id, "verification": record.verification, "events": record.events},
+    })
+}
+
+fn status_text(status: u16) -> &'static str {
+    hyper::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("")
+}
+
+/// Records read back from a file, and what had to be skipped.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub records: Vec<Record>,
+    /// One line per skipped line or entry, naming it.
+    pub problems: Vec<String>,
+}
+
+/// Reads a journal (NDJSON) or a JSON array of records.
+pub fn load(path: &Path) -> io::Result<Loaded> {
+    load_from(BufReader::new(File::open(path)?))
+}
+
+/// Like [`load`], from any reader.
+pub fn load_from<R: BufRead>(mut reader: R) -> io::Result<Loaded> {
+    let starts_array = loop {
+        let buf = reader.fill_buf()?;
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(at) => {
+                let first = buf[at];
+                reader.consume(at);
+                break first == b'[';
+            }
+            None if buf.is_empty() => return Ok(Loaded::default()),
+            None => {
+                let len = buf.len();
+                reader.consume(len);
+            }
+        }
+    };
+    if starts_array {
+        load_array(reader)
+    } else {
+        load_lines(reader)
+    }
+}
+
+fn load_lines<R: BufRead>(reader: R) -> io::Result<Loaded> {
+    let mut loaded = Loaded::default();
+    let mut lines = reader.split(b'\n').enumerate().peekable();
+    while let Some((index, line)) = lines.next() {
+        let line = line?;
+        let number = index + 1;
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match serde_json::from_slice::<Record>(&line) {
+            Ok(record) => loaded.records.push(record),
+            Err(err) if lines.peek().is_none() && err.is_eof() => loaded.problems.push(format!(
+                "line {number} is cut short (an interrupted write); skipped"
+            )),
+            Err(err) => loaded
+                .problems
+                .push(format!("line {number} is not a hookscope record ({err}); skipped")),
+        }
+    }
+    Ok(loaded)
+}
+
+fn load_array<R: Read>(reader: R) -> io::Result<Loaded> {
+    let mut loaded = Loaded::default();
+    let entries: Vec<Value> = serde_json::from_reader(reader)
+        .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, format!("not a JSON array of records: {err}")))?;
+    for (index, entry) in entries.into_iter().enumerate() {
+        match serde_json::from_value::<Record>(entry) {
+            Ok(record) => loaded.records.push(record),
+            Err(err) => loaded.problems.push(format!(
+                "entry {} is not a hookscope record ({err}); skipped",
+                index + 1
+            )),
+        }
+    }
+    Ok(loaded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Response, Signature, TimeState, Verification};
+
+    pub(crate) fn sample(id: u64) -> Record {
+        Record {
+            id,
+            received_at: "2026-11-26T13:45:11.123Z".to_owned(),
+            method: "POST".to_owned(),
+            path: "/hooks?x=1".to_owned(),
+            remote_addr: "127.0.0.1:5000".to_owned(),
+            headers: vec![("Host".to_owned(), "example.test".to_owned())],
+            body: Some("hello".to_owned()),
+            body_base64: None,
+            body_truncated: false,
+            token: None,
+            verification: Verification {
+                signature: Signature::NotJwt,
+                alg: None,
+                secret: None,
+                time: TimeState::Absent,
+                detail: String::new(),
+                hints: vec![],
+            },
+            events: vec![],
+            response: Response {
+                status: 200,
+                forwarded: None,
+            },
+        }
+    }
+
+    #[test]
+    fn ndjson_and_json_round_trip() {
+        let records = vec![sample(1), sample(2)];
+        for format in [Format::Ndjson, Format::Json] {
+            let mut out = Vec::new();
+            write(&mut out, format, &records).unwrap();
+            let loaded = load_from(&out[..]).unwrap();
+            assert_eq!(loaded.records, records, "{format:?}");
+            assert!(loaded.problems.is_empty());
+        }
+    }
+
+    #[test]
+    fn torn_last_line_and_garbage_are_named_and_skipped() {
+        let mut out = Vec::new();
+        write(&mut out, Format::Ndjson, &[sample(1), sample(2)]).unwrap();
+        out.extend_from_slice(b"not json\n");
+        write(&mut out, Format::Ndjson, &[sample(3)]).unwrap();
+        out.extend_from_slice(br#"{"id":4,"received_at":"2026"#);
+        let loaded = load_from(&out[..]).unwrap();
+        assert_eq!(loaded.records.iter().map(|r| r.id).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(loaded.problems.len(), 2);
+        assert!(loaded.problems[0].starts_with("line 3 is not"), "{:?}", loaded.problems);
+        assert!(loaded.problems[1].starts_with("line 5 is cut short"), "{:?}", loaded.problems);
+    }
+
+    #[test]
+    fn har_has_entries_with_url_and_status() {
+        let mut out = Vec::new();
+        write(&mut out, Format::Har, &[sample(7)]).unwrap();
+        let har: Value = serde_json::from_slice(&out).unwrap();
+        let entry = &har["log"]["entries"][0];
+        assert_eq!(har["log"]["version"], "1.2");
+        assert_eq!(entry["request"]["url"], "http://example.test/hooks?x=1");
+        assert_eq!(entry["request"]["queryString"][0]["name"], "x");
+        assert_eq!(entry["response"]["status"], 200);
+        assert_eq!(entry["response"]["statusText"], "OK");
+    }
+
+    #[test]
+    fn format_by_extension() {
+        assert_eq!(Format::from_path(Path::new("a/b.HAR")), Some(Format::Har));
+        assert_eq!(Format::from_path(Path::new("b.jsonl")), Some(Format::Ndjson));
+        assert_eq!(Format::from_path(Path::new("b.txt")), None);
+    }
+}

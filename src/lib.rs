@@ -1,0 +1,11 @@
+//! hookscope: capture, verify and explain JWT-signed webhooks (Truora hooks).
+//!
+//! The core (everything but [`gui`]) knows nothing of windows: the headless
+//! commands in [`cli`] and the desktop inspector in [`gui`] both stand on it.
+
+pub mod capture;
+pub mod cli;
+pub mod export;
+pub mod record;
+pub mod token;
+pub mod truora;

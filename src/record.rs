@@ -1,0 +1,184 @@
+//! The captured request as plain serde data: the record of `SPEC.md`, shared by the
+//! journal, the exports, `verify` and the GUI.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// One captured request, field for field the NDJSON journal line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Increasing from 1 within a journal; 0 until the journal assigns it.
+    pub id: u64,
+    /// RFC 3339, UTC, milliseconds.
+    pub received_at: String,
+    pub method: String,
+    /// The request target as sent: path and query.
+    pub path: String,
+    pub remote_addr: String,
+    /// In arrival order, names as sent.
+    pub headers: Vec<(String, String)>,
+    /// The body as text when it is UTF-8.
+    pub body: Option<String>,
+    /// The body in standard base64 when it is not UTF-8.
+    pub body_base64: Option<String>,
+    pub body_truncated: bool,
+    pub token: Option<TokenInfo>,
+    pub verification: Verification,
+    pub events: Vec<Event>,
+    pub response: Response,
+}
+
+/// The token found in a request, decoded whether or not its signature holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    /// `body`, `json:<field>`, `form:<field>` or `header:authorization`.
+    pub source: String,
+    /// The compact token, whitespace around it removed.
+    pub raw: String,
+    /// The decoded JOSE header.
+    pub header: Value,
+    /// The decoded claims, `None` when the payload is not JSON.
+    pub claims: Option<Value>,
+}
+
+/// What checking the token found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verification {
+    pub signature: Signature,
+    pub alg: Option<String>,
+    /// 0-based index of the secret that verified the token.
+    pub secret: Option<usize>,
+    pub time: TimeState,
+    pub detail: String,
+    pub hints: Vec<String>,
+}
+
+/// The signature verdict; the first failing check decides.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signature {
+    Valid,
+    Invalid,
+    UnsupportedAlg,
+    Malformed,
+    NotJwt,
+    NoSecret,
+}
+
+impl Signature {
+    /// Every verdict, in the order the GUI lists them.
+    pub const ALL: [Signature; 6] = [
+        Signature::Valid,
+        Signature::Invalid,
+        Signature::UnsupportedAlg,
+        Signature::Malformed,
+        Signature::NotJwt,
+        Signature::NoSecret,
+    ];
+
+    /// The SPEC name, as in the record.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Signature::Valid => "valid",
+            Signature::Invalid => "invalid",
+            Signature::UnsupportedAlg => "unsupported_alg",
+            Signature::Malformed => "malformed",
+            Signature::NotJwt => "not_jwt",
+            Signature::NoSecret => "no_secret",
+        }
+    }
+
+    /// The words a person reads, e.g. on a badge.
+    pub fn label(self) -> &'static str {
+        match self {
+            Signature::Valid => "Valid",
+            Signature::Invalid => "Invalid",
+            Signature::UnsupportedAlg => "Unsupported alg",
+            Signature::Malformed => "Malformed",
+            Signature::NotJwt => "Not a JWT",
+            Signature::NoSecret => "No secret",
+        }
+    }
+}
+
+/// The `exp`/`nbf` state, with 60 s of leeway; it never changes the signature verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeState {
+    Ok,
+    Expired,
+    NotYetValid,
+    Absent,
+}
+
+/// One Truora event carried by the token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub product: String,
+    #[serde(rename = "type")]
+    pub event_type: Option<String>,
+    pub action: Option<String>,
+    pub id: Option<String>,
+    pub subject: Option<String>,
+}
+
+/// What the sender got back.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    pub status: u16,
+    pub forwarded: Option<Forwarded>,
+}
+
+/// The user's app's reply when forwarding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Forwarded {
+    pub url: String,
+    pub status: Option<u16>,
+    pub error: Option<String>,
+    pub elapsed_ms: u64,
+}
+
+impl Record {
+    /// The body bytes as received (or as far as they were kept).
+    pub fn body_bytes(&self) -> Vec<u8> {
+        use base64::Engine as _;
+        match (&self.body, &self.body_base64) {
+            (Some(text), _) => text.as_bytes().to_vec(),
+            (None, Some(b64)) => base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap_or_default(),
+            (None, None) => Vec::new(),
+        }
+    }
+
+    /// Splits body bytes into the record's `body` / `body_base64` pair.
+    pub fn encode_body(bytes: &[u8]) -> (Option<String>, Option<String>) {
+        use base64::Engine as _;
+        match std::str::from_utf8(bytes) {
+            Ok(text) => (Some(text.to_owned()), None),
+            Err(_) => (
+                None,
+                Some(base64::engine::general_purpose::STANDARD.encode(bytes)),
+            ),
+        }
+    }
+
+    /// The size of the body as kept, in bytes.
+    pub fn body_len(&self) -> usize {
+        match (&self.body, &self.body_base64) {
+            (Some(text), _) => text.len(),
+            (None, Some(b64)) => b64.len() / 4 * 3,
+            (None, None) => 0,
+        }
+    }
+}
+
+/// Now as the record's `received_at`: RFC 3339, UTC, milliseconds.
+pub fn timestamp(at: time::OffsetDateTime) -> String {
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&format)
+        .unwrap_or_else(|_| at.unix_timestamp().to_string())
+}

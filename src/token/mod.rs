@@ -1,0 +1,91 @@
+//! Tokens in requests: find one, decode it, verify it, explain what failed.
+
+pub mod find;
+pub mod hints;
+pub mod secret;
+pub mod verify;
+
+pub use secret::{Secret, SecretEncoding, SecretError};
+pub use verify::Verifier;
+
+use crate::record::{Event, Signature, TimeState, TokenInfo, Verification};
+
+/// What the token of one request says: the record's `token`, `verification` and `events`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    pub token: Option<TokenInfo>,
+    pub verification: Verification,
+    pub events: Vec<Event>,
+}
+
+/// Finds, checks and classifies the token of a request. `now` is unix seconds.
+pub fn analyze(
+    body: &[u8],
+    body_truncated: bool,
+    headers: &[(String, String)],
+    verifier: &Verifier,
+    now: i64,
+) -> Analysis {
+    match find::find(body, body_truncated, headers) {
+        Some(candidate) => analyze_candidate(candidate, verifier, now),
+        None => not_jwt(body_truncated),
+    }
+}
+
+/// Like [`analyze`] for text given on its own (`hookscope verify`): searched as a body.
+pub fn analyze_text(text: &[u8], verifier: &Verifier, now: i64) -> Analysis {
+    match find::find_in_body(text) {
+        Some(candidate) => analyze_candidate(candidate, verifier, now),
+        None => not_jwt(false),
+    }
+}
+
+fn analyze_candidate(candidate: find::Candidate, verifier: &Verifier, now: i64) -> Analysis {
+    let checked = verifier.check(&candidate.raw, candidate.had_whitespace, now);
+    let events = checked
+        .claims
+        .as_ref()
+        .map(crate::truora::classify)
+        .unwrap_or_default();
+    Analysis {
+        token: Some(TokenInfo {
+            source: candidate.source,
+            raw: candidate.raw,
+            header: checked.header,
+            claims: checked.claims,
+        }),
+        verification: checked.verification,
+        events,
+    }
+}
+
+fn not_jwt(body_truncated: bool) -> Analysis {
+    let (detail, hints) = if body_truncated {
+        (
+            "no token found: the body was cut at --max-body and is not searched",
+            vec!["raise --max-body if hooks this large are expected".to_owned()],
+        )
+    } else {
+        (
+            "no token found in the body, a JSON or form field, or an Authorization: Bearer header",
+            Vec::new(),
+        )
+    };
+    Analysis {
+        token: None,
+        verification: Verification {
+            signature: Signature::NotJwt,
+            alg: None,
+            secret: None,
+            time: TimeState::Absent,
+            detail: detail.to_owned(),
+            hints,
+        },
+        events: Vec::new(),
+    }
+}
+
+/// Now as unix seconds.
+pub fn unix_now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}

@@ -1,0 +1,367 @@
+//! Checking a candidate token: structure, then `alg` against an allow-list, then
+//! secret presence, then the HMAC over the exact bytes received.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey};
+use serde_json::Value;
+
+use super::hints;
+use super::secret::Secret;
+use crate::record::{Signature, TimeState, Verification};
+
+/// Clock skew allowed around `exp` and `nbf`, in seconds.
+pub const LEEWAY_SECS: i64 = 60;
+
+/// The secrets tokens are verified against, in the order they were given.
+#[derive(Debug, Clone, Default)]
+pub struct Verifier {
+    secrets: Vec<Secret>,
+}
+
+/// A token taken apart: what the record shows and what verification decided.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub header: Value,
+    pub claims: Option<Value>,
+    pub verification: Verification,
+}
+
+impl Verifier {
+    /// A verifier for these secrets, tried in order.
+    pub fn new(secrets: Vec<Secret>) -> Self {
+        Verifier { secrets }
+    }
+
+    /// The secrets, in order.
+    pub fn secrets(&self) -> &[Secret] {
+        &self.secrets
+    }
+
+    /// Checks a trimmed candidate token. `now` is unix seconds; `had_whitespace`
+    /// says whether the token arrived with whitespace around it.
+    pub fn check(&self, raw: &str, had_whitespace: bool, now: i64) -> Checked {
+        let mut checked = self.check_inner(raw, now);
+        if had_whitespace {
+            checked.verification.hints.insert(0, hints::TOKEN_WHITESPACE.to_owned());
+        }
+        checked
+    }
+
+    fn check_inner(&self, raw: &str, now: i64) -> Checked {
+        let header = super::find::decode_header_segment(raw)
+            .map(Value::Object)
+            .unwrap_or(Value::Null);
+        let alg_text = header.get("alg").map(|alg| match alg {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+        let parts = match Parts::split(raw) {
+            Ok(parts) => parts,
+            Err(problem) => {
+                let claims = lenient_claims(raw);
+                let time = time_state(claims.as_ref(), now);
+                let mut hints = Vec::new();
+                if raw.contains('=') {
+                    hints.push(hints::PADDED_SEGMENTS.to_owned());
+                }
+                return Checked {
+                    header,
+                    claims,
+                    verification: verdict(Signature::Malformed, alg_text, time, problem, hints),
+                };
+            }
+        };
+        let claims = parts.claims.clone();
+        let time = time_state(Some(&claims), now);
+        let Some(alg) = allowed_alg(alg_text.as_deref()) else {
+            let shown = alg_text.clone().unwrap_or_default();
+            let mut hints = Vec::new();
+            if shown.eq_ignore_ascii_case("none") {
+                hints.push(hints::ALG_NONE.to_owned());
+            }
+            let detail = format!(
+                "alg {shown:?} is not accepted: only HS256, HS384 and HS512 are verified"
+            );
+            return Checked {
+                header,
+                claims: Some(claims),
+                verification: verdict(Signature::UnsupportedAlg, alg_text, time, detail, hints),
+            };
+        };
+        if self.secrets.is_empty() {
+            return Checked {
+                header,
+                claims: Some(claims),
+                verification: verdict(
+                    Signature::NoSecret,
+                    alg_text,
+                    time,
+                    "no secret is set: add the hook's secret to verify the signature".to_owned(),
+                    Vec::new(),
+                ),
+            };
+        }
+        let matched = self
+            .secrets
+            .iter()
+            .position(|secret| parts.verifies(secret.key(), alg));
+        let (signature, detail, hints) = match matched {
+            Some(index) => (
+                Signature::Valid,
+                format!("signature verified with secret #{}", index + 1),
+                hints::for_valid(&self.secrets[index], index, alg),
+            ),
+            None => (
+                Signature::Invalid,
+                match self.secrets.len() {
+                    1 => "the signature does not match the secret".to_owned(),
+                    n => format!("the signature matches none of the {n} secrets"),
+                },
+                hints::for_invalid(&self.secrets, |key| parts.verifies(key, alg), alg),
+            ),
+        };
+        let mut verification = verdict(signature, alg_text, time, detail, hints);
+        verification.secret = matched;
+        Checked {
+            header,
+            claims: Some(claims),
+            verification,
+        }
+    }
+}
+
+fn verdict(
+    signature: Signature,
+    alg: Option<String>,
+    time: TimeState,
+    detail: String,
+    hints: Vec<String>,
+) -> Verification {
+    Verification {
+        signature,
+        alg,
+        secret: None,
+        time,
+        detail,
+        hints,
+    }
+}
+
+/// Only the HMAC family is ever verified; `none`, RS256 and the rest are refused
+/// whatever the secret, so a key can never be confused across algorithms.
+fn allowed_alg(alg: Option<&str>) -> Option<Algorithm> {
+    match alg? {
+        "HS256" => Some(Algorithm::HS256),
+        "HS384" => Some(Algorithm::HS384),
+        "HS512" => Some(Algorithm::HS512),
+        _ => None,
+    }
+}
+
+/// The hash length of an HMAC algorithm, which RFC 7518 §3.2 sets as the minimum key size.
+pub fn hash_len(alg: Algorithm) -> usize {
+    match alg {
+        Algorithm::HS384 => 48,
+        Algorithm::HS512 => 64,
+        _ => 32,
+    }
+}
+
+/// A structurally valid compact JWS.
+struct Parts<'a> {
+    /// `header.payload` exactly as received: what the signature covers.
+    signing_input: &'a str,
+    signature: &'a str,
+    claims: Value,
+}
+
+impl<'a> Parts<'a> {
+    fn split(raw: &'a str) -> Result<Self, String> {
+        let segments: Vec<&str> = raw.split('.').collect();
+        if segments.len() != 3 {
+            return Err(format!(
+                "a compact JWT has 3 dot-separated parts; this one has {}",
+                segments.len()
+            ));
+        }
+        let names = ["header", "payload", "signature"];
+        let mut decoded = Vec::with_capacity(3);
+        for (segment, name) in segments.iter().zip(names) {
+            match URL_SAFE_NO_PAD.decode(segment) {
+                Ok(bytes) => decoded.push(bytes),
+                Err(_) if segment.contains('=') => {
+                    return Err(format!(
+                        "the {name} is padded with '=': JWTs use base64url without padding"
+                    ));
+                }
+                Err(_) => return Err(format!("the {name} is not valid base64url")),
+            }
+        }
+        match serde_json::from_slice::<Value>(&decoded[0]) {
+            Ok(Value::Object(_)) => {}
+            _ => return Err("the header is not a JSON object".to_owned()),
+        }
+        let claims = match serde_json::from_slice::<Value>(&decoded[1]) {
+            Ok(claims @ Value::Object(_)) => claims,
+            Ok(_) => return Err("the payload is JSON but not an object of claims".to_owned()),
+            Err(_) => return Err("the payload is not JSON".to_owned()),
+        };
+        let signing_input = &raw[..segments[0].len() + 1 + segments[1].len()];
+        Ok(Parts {
+            signing_input,
+            signature: segments[2],
+            claims,
+        })
+    }
+
+    fn verifies(&self, key: &DecodingKey, alg: Algorithm) -> bool {
+        jsonwebtoken::crypto::verify(self.signature, self.signing_input.as_bytes(), key, alg)
+            .unwrap_or(false)
+    }
+}
+
+/// Claims of a malformed token, shown when its payload still decodes to JSON.
+fn lenient_claims(raw: &str) -> Option<Value> {
+    let payload = raw.split('.').nth(1)?;
+    let bytes = URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// `exp`/`nbf` against `now`, with [`LEEWAY_SECS`] either side.
+pub fn time_state(claims: Option<&Value>, now: i64) -> TimeState {
+    let number = |name: &str| {
+        claims
+            .and_then(|c| c.get(name))
+            .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
+    };
+    let (exp, nbf) = (number("exp"), number("nbf"));
+    if exp.is_none() && nbf.is_none() {
+        return TimeState::Absent;
+    }
+    if exp.is_some_and(|exp| now >= exp.saturating_add(LEEWAY_SECS)) {
+        return TimeState::Expired;
+    }
+    if nbf.is_some_and(|nbf| now < nbf.saturating_sub(LEEWAY_SECS)) {
+        return TimeState::NotYetValid;
+    }
+    TimeState::Ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::token::secret::SecretEncoding;
+    use serde_json::json;
+
+    fn sign(claims: &Value, secret: &[u8], alg: Algorithm) -> String {
+        jsonwebtoken::encode(
+            &jsonwebtoken::Header::new(alg),
+            claims,
+            &jsonwebtoken::EncodingKey::from_secret(secret),
+        )
+        .unwrap()
+    }
+
+    fn verifier(secrets: &[&str]) -> Verifier {
+        Verifier::new(
+            secrets
+                .iter()
+                .enumerate()
+                .map(|(i, s)| Secret::new(s, SecretEncoding::Utf8, i).unwrap())
+                .collect(),
+        )
+    }
+
+    const SECRET: &str = "a-secret-long-enough-for-hs256-000";
+
+    #[test]
+    fn valid_with_second_secret() {
+        let token = sign(&json!({"iss": "Truora"}), SECRET.as_bytes(), Algorithm::HS256);
+        let checked = verifier(&["wrong", SECRET]).check(&token, false, 0);
+        assert_eq!(checked.verification.signature, Signature::Valid);
+        assert_eq!(checked.verification.secret, Some(1));
+        assert_eq!(checked.verification.time, TimeState::Absent);
+        assert_eq!(checked.claims, Some(json!({"iss": "Truora"})));
+    }
+
+    #[test]
+    fn one_changed_byte_is_invalid() {
+        let token = sign(&json!({"iss": "Truora", "n": 1}), SECRET.as_bytes(), Algorithm::HS512);
+        let v = verifier(&[SECRET]);
+        for i in 0..token.len() {
+            let mut bytes = token.clone().into_bytes();
+            if bytes[i] == b'.' {
+                continue;
+            }
+            bytes[i] = if bytes[i] == b'A' { b'B' } else { b'A' };
+            let tampered = String::from_utf8(bytes).unwrap();
+            let sig = v.check(&tampered, false, 0).verification.signature;
+            assert_ne!(sig, Signature::Valid, "byte {i} changed and still valid");
+        }
+    }
+
+    #[test]
+    fn order_of_checks() {
+        let v = verifier(&[SECRET]);
+        // An unsecured JWS (empty signature) is well-formed, and refused for its alg.
+        let none = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJUcnVvcmEifQ.";
+        assert_eq!(v.check(none, false, 0).verification.signature, Signature::UnsupportedAlg);
+        // Structure is checked before alg.
+        let none_two_parts = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJUcnVvcmEifQ";
+        assert_eq!(
+            v.check(none_two_parts, false, 0).verification.signature,
+            Signature::Malformed
+        );
+        let none_sig = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJUcnVvcmEifQ.c2ln";
+        let checked = v.check(none_sig, false, 0);
+        assert_eq!(checked.verification.signature, Signature::UnsupportedAlg);
+        assert!(!checked.verification.hints.is_empty());
+        let token = sign(&json!({}), SECRET.as_bytes(), Algorithm::HS256);
+        assert_eq!(
+            Verifier::default().check(&token, false, 0).verification.signature,
+            Signature::NoSecret
+        );
+    }
+
+    #[test]
+    fn malformed_shapes() {
+        let v = verifier(&[SECRET]);
+        let token = sign(&json!({"a": 1}), SECRET.as_bytes(), Algorithm::HS256);
+        let (h, rest) = token.split_once('.').unwrap();
+        let cases = [
+            format!("{h}.{rest}.extra"),
+            format!("{h}.e30"),
+            format!("{h}.e30=.c2ln"),
+            format!("{h}.bm90IGpzb24.c2ln"),
+            format!("{h}.WzFd.c2ln"),
+            format!("{h}.e3!0.c2ln"),
+        ];
+        for case in cases {
+            let checked = v.check(&case, false, 0);
+            assert_eq!(checked.verification.signature, Signature::Malformed, "{case}");
+        }
+    }
+
+    #[test]
+    fn time_states_with_leeway() {
+        let at = |c: Value, now| time_state(Some(&c), now);
+        assert_eq!(at(json!({"exp": 100}), 159), TimeState::Ok);
+        assert_eq!(at(json!({"exp": 100}), 160), TimeState::Expired);
+        assert_eq!(at(json!({"nbf": 100}), 40), TimeState::Ok);
+        assert_eq!(at(json!({"nbf": 100}), 39), TimeState::NotYetValid);
+        assert_eq!(at(json!({"iat": 100}), 39), TimeState::Absent);
+        assert_eq!(time_state(None, 0), TimeState::Absent);
+    }
+
+    #[test]
+    fn expired_token_keeps_a_valid_signature() {
+        let token = sign(&json!({"exp": 10}), SECRET.as_bytes(), Algorithm::HS384);
+        let checked = verifier(&[SECRET]).check(&token, true, 1_000);
+        assert_eq!(checked.verification.signature, Signature::Valid);
+        assert_eq!(checked.verification.time, TimeState::Expired);
+        assert_eq!(checked.verification.hints[0], hints::TOKEN_WHITESPACE);
+    }
+}
