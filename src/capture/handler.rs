@@ -54,7 +54,17 @@ pub(super) async fn handle(
                 .collect()
         });
     let config = &shared.config;
-    let (body, end) = read_body(request.into_body(), config.max_body, config.body_timeout).await;
+    let expects_continue = request
+        .headers()
+        .get(hyper::header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    let (body, end) = read_body(
+        request.into_body(),
+        config.max_body,
+        config.body_timeout,
+        expects_continue,
+    )
+    .await;
     let truncated = end != BodyEnd::Complete;
     let status = match end {
         BodyEnd::Complete => config.reply.status,
@@ -154,9 +164,18 @@ fn plain(status: StatusCode, content_type: &str, body: String) -> Response<Full<
 }
 
 /// Reads at most `max` bytes of the body within `timeout`.
-async fn read_body(mut body: Incoming, max: usize, timeout: Duration) -> (Vec<u8>, BodyEnd) {
+async fn read_body(
+    mut body: Incoming,
+    max: usize,
+    timeout: Duration,
+    expects_continue: bool,
+) -> (Vec<u8>, BodyEnd) {
     let mut kept = Vec::new();
     let declared = hyper::body::Body::size_hint(&body).exact();
+    if expects_continue && declared.is_some_and(|d| d > max as u64) {
+        // The client waits for our word before sending: refuse without inviting the upload.
+        return (kept, BodyEnd::TooLarge);
+    }
     if let Some(declared) = declared {
         kept.reserve(declared.min(max as u64) as usize);
     }

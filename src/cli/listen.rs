@@ -21,14 +21,12 @@ pub struct ListenArgs {
 /// Runs `listen` until a stop signal.
 pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let verifier = super::secrets::verifier(&args.secrets, matches)?;
-    if verifier.secrets().is_empty() {
-        log::warn!("no secret given: every token will be reported as no_secret (use --secret or HOOKSCOPE_SECRET)");
-    }
     let journal = match &args.listener.out {
         Some(path) => Journal::open(path, None)
             .with_context(|| format!("could not open the journal {}", path.display()))?,
         None => Journal::spawn(Box::new(std::io::stdout()), 0, None)?,
     };
+    let no_secret = verifier.secrets().is_empty();
     let config = args.listener.config();
     let capture = Capture::start(config, shared_verifier(verifier), journal.handle())?;
     let addr = capture.local_addr();
@@ -38,6 +36,11 @@ pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
         );
     }
     eprintln!("listening on {}", capture.url());
+    if no_secret {
+        eprintln!(
+            "warning: no secret given: tokens are decoded but reported as no_secret (use --secret, --secret-file or HOOKSCOPE_SECRET)"
+        );
+    }
     wait_for_stop_signal()?;
     capture.stop();
     journal.finish();

@@ -1,0 +1,245 @@
+//! Helpers for the integration tests: the real binary on a port-0 listener, a raw
+//! HTTP/1.1 client over real sockets, and tokens signed in the test.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// The binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_hookscope")
+}
+
+pub const SECRET: &str = "truora-hook-secret-0123456789abcdef";
+
+/// Signs `claims` with `secret` as a Truora hook would be.
+pub fn sign(claims: &Value, secret: &[u8], alg: jsonwebtoken::Algorithm) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(alg),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+    )
+    .expect("sign")
+}
+
+/// A Truora-shaped batch with one digital-identity event.
+pub fn truora_claims() -> Value {
+    serde_json::json!({
+        "iss": "Truora", "iat": 1714000000,
+        "events": [{
+            "id": "HKE123", "event_type": "digital_identity.identity_process",
+            "event_action": "succeeded", "version": "1.0",
+            "timestamp": "2026-04-24T10:00:00Z",
+            "object": {"process_id": "IDP456", "flow_id": "IPF1", "account_id": "ACC1", "status": "success"}
+        }]
+    })
+}
+
+/// A running `hookscope listen` on a free port, journaling to a temp dir.
+pub struct Listener {
+    pub child: Child,
+    pub addr: SocketAddr,
+    pub journal: PathBuf,
+    pub stderr: Arc<Mutex<String>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Listener {
+    /// Starts `hookscope listen --bind 127.0.0.1:0 --out <tmp> ARGS`.
+    pub fn start(args: &[&str]) -> Listener {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let journal = dir.path().join("journal.ndjson");
+        Self::start_with(args, dir, journal)
+    }
+
+    /// Like [`Listener::start`] with a given journal path inside `dir`.
+    pub fn start_with(args: &[&str], dir: tempfile::TempDir, journal: PathBuf) -> Listener {
+        let mut child = Command::new(bin())
+            .arg("listen")
+            .args(["--bind", "127.0.0.1:0", "--out"])
+            .arg(&journal)
+            .args(args)
+            .env_remove("HOOKSCOPE_SECRET")
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn hookscope");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let pipe = child.stderr.take().expect("stderr");
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                if let Some(url) = line.strip_prefix("listening on http://") {
+                    let _ = tx.send(url.trim_end_matches('/').to_owned());
+                }
+                let mut all = sink.lock().unwrap();
+                all.push_str(&line);
+                all.push('\n');
+            }
+        });
+        let addr = rx
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("no listening line; stderr: {}", stderr.lock().unwrap()))
+            .parse()
+            .expect("address");
+        Listener {
+            child,
+            addr,
+            journal,
+            stderr,
+            _dir: dir,
+        }
+    }
+
+    /// POSTs `body` with `headers` on a fresh connection.
+    pub fn post(&self, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+        request(self.addr, "POST", path, headers, body)
+    }
+
+    /// Every journal record so far.
+    pub fn records(&self) -> Vec<Value> {
+        read_journal(&self.journal)
+    }
+
+    /// The last journal record.
+    pub fn last(&self) -> Value {
+        self.records().pop().expect("a record")
+    }
+
+    /// Sends SIGTERM and waits for the exit.
+    pub fn terminate(mut self) -> (ExitStatus, Vec<Value>, String) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success());
+        let exit = wait_timeout(&mut self.child, Duration::from_secs(30));
+        let stderr = self.stderr.lock().unwrap().clone();
+        (exit, self.records(), stderr)
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits for a child to exit, killing it after `limit`.
+pub fn wait_timeout(child: &mut Child, limit: Duration) -> ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("process did not exit within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+pub fn read_journal(path: &std::path::Path) -> Vec<Value> {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("journal line is JSON"))
+        .collect()
+}
+
+/// A parsed HTTP response.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Connects with a 20 s read timeout, so a hung server fails the test instead of hanging it.
+pub fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    stream
+}
+
+/// One request on a fresh connection.
+pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+    let mut stream = connect(addr);
+    stream
+        .write_all(&request_bytes(method, path, headers, body))
+        .expect("write");
+    read_reply(&mut BufReader::new(stream))
+}
+
+/// The bytes of a request with Host and Content-Length added.
+pub fn request_bytes(method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let mut out = format!("{method} {path} HTTP/1.1\r\nHost: hookscope.test\r\n");
+    for (name, value) in headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str(&format!("Content-Length: {}\r\n\r\n", body.len()));
+    let mut out = out.into_bytes();
+    out.extend_from_slice(body);
+    out
+}
+
+/// Reads one response (Content-Length framed, as hookscope replies).
+pub fn read_reply<R: BufRead>(reader: &mut R) -> Reply {
+    let mut status_line = String::new();
+    reader.read_line(&mut status_line).expect("status line");
+    let status = status_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or_else(|| panic!("bad status line {status_line:?}"))
+        .parse()
+        .expect("status");
+    let mut headers = Vec::new();
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("header line");
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        let (name, value) = line.split_once(':').expect("header");
+        headers.push((name.to_owned(), value.trim().to_owned()));
+    }
+    if status == 100 {
+        return read_reply(reader);
+    }
+    let len: usize = headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case("content-length"))
+        .map_or(0, |(_, v)| v.parse().expect("length"));
+    let mut body = vec![0; len];
+    reader.read_exact(&mut body).expect("body");
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
