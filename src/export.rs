@@ -61,9 +61,7 @@ pub fn write<W: Write>(mut out: W, format: Format, records: &[Record]) -> io::Re
         }
         Format::Har => {
             // Written entry by entry so a large capture never exists twice in memory.
-            out.write_all(
-                br#"{"log":{"version":"1.2","creator":{"name":"hookscope","version":""#,
-            )?;
+            out.write_all(br#"{"log":{"version":"1.2","creator":{"name":"hookscope","version":""#)?;
             out.write_all(env!("CARGO_PKG_VERSION").as_bytes())?;
             out.write_all(br#""},"pages":[],"entries":["#)?;
             for (i, record) in records.iter().enumerate() {
@@ -130,7 +128,11 @@ pub fn har_entry(record: &Record) -> Value {
     if let Some(b64) = &record.body_base64 {
         post_data = json!({"mimeType": mime, "text": b64, "encoding": "base64"});
     }
-    let forwarded_ms = record.response.forwarded.as_ref().map_or(0, |f| f.elapsed_ms);
+    let forwarded_ms = record
+        .response
+        .forwarded
+        .as_ref()
+        .map_or(0, |f| f.elapsed_ms);
     let mut comment = format!("signature: {}", record.verification.signature.as_str());
     if record.body_truncated {
         comment.push_str("; body truncated");
@@ -225,9 +227,9 @@ fn load_lines<R: BufRead>(reader: R) -> io::Result<Loaded> {
             Err(err) if lines.peek().is_none() && err.is_eof() => loaded.problems.push(format!(
                 "line {number} is cut short (an interrupted write); skipped"
             )),
-            Err(err) => loaded
-                .problems
-                .push(format!("line {number} is not a hookscope record ({err}); skipped")),
+            Err(err) => loaded.problems.push(format!(
+                "line {number} is not a hookscope record ({err}); skipped"
+            )),
         }
     }
     Ok(loaded)
@@ -235,8 +237,12 @@ fn load_lines<R: BufRead>(reader: R) -> io::Result<Loaded> {
 
 fn load_array<R: Read>(reader: R) -> io::Result<Loaded> {
     let mut loaded = Loaded::default();
-    let entries: Vec<Value> = serde_json::from_reader(reader)
-        .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, format!("not a JSON array of records: {err}")))?;
+    let entries: Vec<Value> = serde_json::from_reader(reader).map_err(|err| {
+        io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!("not a JSON array of records: {err}"),
+        )
+    })?;
     for (index, entry) in entries.into_iter().enumerate() {
         match serde_json::from_value::<Record>(entry) {
             Ok(record) => loaded.records.push(record),
@@ -302,10 +308,21 @@ mod tests {
         write(&mut out, Format::Ndjson, &[sample(3)]).unwrap();
         out.extend_from_slice(br#"{"id":4,"received_at":"2026"#);
         let loaded = load_from(&out[..]).unwrap();
-        assert_eq!(loaded.records.iter().map(|r| r.id).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(
+            loaded.records.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
         assert_eq!(loaded.problems.len(), 2);
-        assert!(loaded.problems[0].starts_with("line 3 is not"), "{:?}", loaded.problems);
-        assert!(loaded.problems[1].starts_with("line 5 is cut short"), "{:?}", loaded.problems);
+        assert!(
+            loaded.problems[0].starts_with("line 3 is not"),
+            "{:?}",
+            loaded.problems
+        );
+        assert!(
+            loaded.problems[1].starts_with("line 5 is cut short"),
+            "{:?}",
+            loaded.problems
+        );
     }
 
     #[test]
@@ -324,7 +341,10 @@ mod tests {
     #[test]
     fn format_by_extension() {
         assert_eq!(Format::from_path(Path::new("a/b.HAR")), Some(Format::Har));
-        assert_eq!(Format::from_path(Path::new("b.jsonl")), Some(Format::Ndjson));
+        assert_eq!(
+            Format::from_path(Path::new("b.jsonl")),
+            Some(Format::Ndjson)
+        );
         assert_eq!(Format::from_path(Path::new("b.txt")), None);
     }
 }

@@ -1,5 +1,7 @@
 //! `hookscope listen` driven as a user would: the real binary, real sockets, real tokens.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 mod support;
 
 use std::io::{BufReader, Write};
@@ -23,7 +25,11 @@ fn every_verdict_over_http() {
     let listener = Listener::start(&["--secret", SECRET]);
     let claims = truora_claims();
     let valid = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
-    let wrong = sign(&claims, b"not-the-secret-not-the-secret-000", Algorithm::HS256);
+    let wrong = sign(
+        &claims,
+        b"not-the-secret-not-the-secret-000",
+        Algorithm::HS256,
+    );
     let payload = valid.split('.').nth(1).unwrap().to_owned();
     let signature = valid.split('.').nth(2).unwrap().to_owned();
     let mut tampered_claims = claims.clone();
@@ -37,10 +43,16 @@ fn every_verdict_over_http() {
         (valid.clone(), "valid"),
         (wrong, "invalid"),
         (tampered, "invalid"),
-        (format!("{}.{payload}", valid.split('.').next().unwrap()), "malformed"),
+        (
+            format!("{}.{payload}", valid.split('.').next().unwrap()),
+            "malformed",
+        ),
         ("hello, world".to_owned(), "not_jwt"),
         (
-            format!("{}.{payload}.{signature}", b64url(br#"{"alg":"RS256","typ":"JWT"}"#)),
+            format!(
+                "{}.{payload}.{signature}",
+                b64url(br#"{"alg":"RS256","typ":"JWT"}"#)
+            ),
             "unsupported_alg",
         ),
     ];
@@ -51,7 +63,11 @@ fn every_verdict_over_http() {
         cases.push((format!("{header}.{payload}.{signature}"), "unsupported_alg"));
     }
     for (body, expected) in &cases {
-        let reply = listener.post("/hooks/truora", &[("Content-Type", "application/jwt")], body.as_bytes());
+        let reply = listener.post(
+            "/hooks/truora",
+            &[("Content-Type", "application/jwt")],
+            body.as_bytes(),
+        );
         assert_eq!(reply.status, 200);
         let record = listener.last();
         assert_eq!(verdict(&record), *expected, "{body}: {record}");
@@ -61,7 +77,10 @@ fn every_verdict_over_http() {
     let ids: Vec<u64> = records.iter().map(|r| r["id"].as_u64().unwrap()).collect();
     assert_eq!(ids, (1..=cases.len() as u64).collect::<Vec<_>>());
     // Claims are decoded even when the signature fails.
-    assert_eq!(records[2]["token"]["claims"]["events"][0]["event_action"], "failed");
+    assert_eq!(
+        records[2]["token"]["claims"]["events"][0]["event_action"],
+        "failed"
+    );
 
     let no_secret = Listener::start(&[]);
     no_secret.post("/", &[], valid.as_bytes());
@@ -74,11 +93,28 @@ fn every_token_source_and_two_secrets() {
     let listener = Listener::start(&["--secret", other, "--secret", SECRET]);
     let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS512);
     let bearer = format!("Bearer {token}");
-    let cases: Vec<(Vec<(&str, &str)>, String, &str)> = vec![
-        (vec![("Content-Type", "application/jwt")], format!("  {token}\n"), "body"),
-        (vec![("Content-Type", "application/json")], format!(r#"{{"id":1,"token":"{token}"}}"#), "json:token"),
-        (vec![("Content-Type", "application/x-www-form-urlencoded")], format!("a=b&jwt={token}"), "form:jwt"),
-        (vec![("Authorization", bearer.as_str())], "{}".to_owned(), "header:authorization"),
+    type Case<'a> = (Vec<(&'a str, &'a str)>, String, &'a str);
+    let cases: Vec<Case> = vec![
+        (
+            vec![("Content-Type", "application/jwt")],
+            format!("  {token}\n"),
+            "body",
+        ),
+        (
+            vec![("Content-Type", "application/json")],
+            format!(r#"{{"id":1,"token":"{token}"}}"#),
+            "json:token",
+        ),
+        (
+            vec![("Content-Type", "application/x-www-form-urlencoded")],
+            format!("a=b&jwt={token}"),
+            "form:jwt",
+        ),
+        (
+            vec![("Authorization", bearer.as_str())],
+            "{}".to_owned(),
+            "header:authorization",
+        ),
     ];
     for (headers, body, source) in cases {
         listener.post("/", &headers, body.as_bytes());
@@ -107,7 +143,11 @@ fn truora_batch_is_classified() {
         "id": "HKE2", "event_type": "check", "event_action": "finished",
         "object": {"check_id": "CHK9", "score": 1}
     }));
-    listener.post("/", &[], sign(&claims, SECRET.as_bytes(), Algorithm::HS256).as_bytes());
+    listener.post(
+        "/",
+        &[],
+        sign(&claims, SECRET.as_bytes(), Algorithm::HS256).as_bytes(),
+    );
     let events = listener.last()["events"].clone();
     assert_eq!(
         events,
@@ -162,7 +202,12 @@ fn headers_keep_names_order_and_odd_bytes() {
     let mut stream = connect(listener.addr);
     let mut wire = b"POST /h HTTP/1.1\r\nHost: x\r\nX-Truora-Sig: A\r\ncontent-TYPE: application/jwt\r\nx-truora-sig: B\r\nX-Latin: caf\xe9\r\nContent-Length: 2\r\n\r\nhi".to_vec();
     // A second request on the same keep-alive connection.
-    wire.extend_from_slice(&request_bytes("PUT", "/second", &[("X-Second", "yes")], b"ok"));
+    wire.extend_from_slice(&request_bytes(
+        "PUT",
+        "/second",
+        &[("X-Second", "yes")],
+        b"ok",
+    ));
     stream.write_all(&wire).unwrap();
     let mut reader = BufReader::new(stream);
     assert_eq!(read_reply(&mut reader).status, 200);
@@ -174,7 +219,17 @@ fn headers_keep_names_order_and_odd_bytes() {
         .iter()
         .map(|h| h[0].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["Host", "X-Truora-Sig", "content-TYPE", "x-truora-sig", "X-Latin", "Content-Length"]);
+    assert_eq!(
+        names,
+        [
+            "Host",
+            "X-Truora-Sig",
+            "content-TYPE",
+            "x-truora-sig",
+            "X-Latin",
+            "Content-Length"
+        ]
+    );
     assert_eq!(records[0]["headers"][4][1], "caf\u{fffd}");
     assert_eq!(records[1]["method"], "PUT");
     assert_eq!(records[1]["headers"][1], json!(["X-Second", "yes"]));
@@ -186,7 +241,9 @@ fn slow_client_does_not_block_others() {
     let mut slow = Vec::new();
     for _ in 0..20 {
         let mut stream = connect(listener.addr);
-        stream.write_all(b"POST /slow HTTP/1.1\r\nHost: x\r\nContent-Le").unwrap();
+        stream
+            .write_all(b"POST /slow HTTP/1.1\r\nHost: x\r\nContent-Le")
+            .unwrap();
         slow.push(stream);
     }
     let mut half_body = connect(listener.addr);
@@ -216,7 +273,9 @@ fn sigterm_flushes_everything_acknowledged() {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut ok = 0;
                 for _ in 0..25 {
-                    stream.write_all(&request_bytes("POST", "/", &[], token.as_bytes())).unwrap();
+                    stream
+                        .write_all(&request_bytes("POST", "/", &[], token.as_bytes()))
+                        .unwrap();
                     if read_reply(&mut reader).status == 200 {
                         ok += 1;
                     }
@@ -244,7 +303,10 @@ fn port_in_use_is_one_clear_line() {
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("already in use") && stderr.contains("--bind"), "{stderr}");
+    assert!(
+        stderr.contains("already in use") && stderr.contains("--bind"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -266,7 +328,10 @@ fn unwritable_journal_and_bad_secret_file_are_clear() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(stderr.contains("could not read the secret file"), "{stderr}");
+    assert!(
+        stderr.contains("could not read the secret file"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -290,9 +355,15 @@ fn journal_ids_continue_and_stdout_mode_works() {
     let mut stderr = BufReader::new(child.stderr.take().unwrap());
     let mut line = String::new();
     std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
-    let addr = line.trim().trim_start_matches("listening on http://").trim_end_matches('/');
+    let addr = line
+        .trim()
+        .trim_start_matches("listening on http://")
+        .trim_end_matches('/');
     request(addr.parse().unwrap(), "POST", "/stdout", &[], b"hi");
-    std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let record: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -303,7 +374,11 @@ fn journal_ids_continue_and_stdout_mode_works() {
 #[test]
 fn secret_never_reaches_journal_or_stderr() {
     let listener = Listener::start(&["--secret", SECRET]);
-    let token = sign(&truora_claims(), b"wrong-wrong-wrong-wrong-wrong-wrong", Algorithm::HS256);
+    let token = sign(
+        &truora_claims(),
+        b"wrong-wrong-wrong-wrong-wrong-wrong",
+        Algorithm::HS256,
+    );
     listener.post("/", &[], token.as_bytes());
     std::thread::sleep(Duration::from_millis(50));
     let (_, records, stderr) = listener.terminate();

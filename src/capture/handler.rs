@@ -121,7 +121,12 @@ pub(super) async fn handle(
     })
 }
 
-fn reply(status: u16, end: BodyEnd, id: u64, config: &super::ListenerConfig) -> Response<Full<Bytes>> {
+fn reply(
+    status: u16,
+    end: BodyEnd,
+    id: u64,
+    config: &super::ListenerConfig,
+) -> Response<Full<Bytes>> {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     let mut response = match end {
         BodyEnd::Complete => {
@@ -139,8 +144,16 @@ fn reply(status: u16, end: BodyEnd, id: u64, config: &super::ListenerConfig) -> 
                 config.max_body
             ),
         ),
-        BodyEnd::TimedOut => plain(code, "application/json", r#"{"error":"body timed out"}"#.to_owned()),
-        BodyEnd::Broken => plain(code, "application/json", r#"{"error":"bad request body"}"#.to_owned()),
+        BodyEnd::TimedOut => plain(
+            code,
+            "application/json",
+            r#"{"error":"body timed out"}"#.to_owned(),
+        ),
+        BodyEnd::Broken => plain(
+            code,
+            "application/json",
+            r#"{"error":"bad request body"}"#.to_owned(),
+        ),
     };
     if end != BodyEnd::Complete {
         // The rest of the body is unread: the connection cannot be reused.
@@ -181,7 +194,11 @@ async fn read_body(
     }
     let too_large = declared.is_some_and(|d| d > max as u64);
     // A body announced too large is refused anyway: keep what arrives soon, never wait long.
-    let timeout = if too_large { timeout.min(Duration::from_secs(2)) } else { timeout };
+    let timeout = if too_large {
+        timeout.min(Duration::from_secs(2))
+    } else {
+        timeout
+    };
     let deadline = tokio::time::Instant::now() + timeout;
     loop {
         let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
@@ -204,4 +221,3 @@ async fn read_body(
         }
     }
 }
-

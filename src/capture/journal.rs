@@ -103,10 +103,10 @@ impl Journal {
 
     fn stop(&mut self) {
         self.tx = None;
-        if let Some(thread) = self.thread.take() {
-            if thread.join().is_err() {
-                log::error!("the journal writer panicked");
-            }
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            log::error!("the journal writer panicked");
         }
     }
 }
@@ -153,10 +153,10 @@ fn write_loop(
                     Err(err) => Err(JournalError::Write(err.to_string())),
                 });
             }
-            if written.is_ok() {
-                if let Some(subscriber) = subscriber.as_mut() {
-                    subscriber(entry.record);
-                }
+            if written.is_ok()
+                && let Some(subscriber) = subscriber.as_mut()
+            {
+                subscriber(entry.record);
             }
         }
     }
@@ -178,7 +178,9 @@ pub fn open_append(path: &Path) -> io::Result<(File, u64)> {
     let tail_len = len.min(1024 * 1024);
     file.seek(SeekFrom::Start(len - tail_len))?;
     let mut tail = Vec::with_capacity(tail_len as usize);
-    Read::by_ref(&mut file).take(tail_len).read_to_end(&mut tail)?;
+    Read::by_ref(&mut file)
+        .take(tail_len)
+        .read_to_end(&mut tail)?;
     if tail.last() != Some(&b'\n') {
         file.write_all(b"\n")?;
     }

@@ -123,12 +123,13 @@ impl Capture {
         journal: JournalHandle,
     ) -> Result<Capture, CaptureError> {
         let addr = config.bind;
-        let std_listener = std::net::TcpListener::bind(addr).map_err(|source| match source.kind() {
-            std::io::ErrorKind::AddrInUse => CaptureError::AddrInUse { addr },
-            std::io::ErrorKind::PermissionDenied => CaptureError::PermissionDenied { addr },
-            std::io::ErrorKind::AddrNotAvailable => CaptureError::AddrNotAvailable { addr },
-            _ => CaptureError::Bind { addr, source },
-        })?;
+        let std_listener =
+            std::net::TcpListener::bind(addr).map_err(|source| match source.kind() {
+                std::io::ErrorKind::AddrInUse => CaptureError::AddrInUse { addr },
+                std::io::ErrorKind::PermissionDenied => CaptureError::PermissionDenied { addr },
+                std::io::ErrorKind::AddrNotAvailable => CaptureError::AddrNotAvailable { addr },
+                _ => CaptureError::Bind { addr, source },
+            })?;
         std_listener.set_nonblocking(true)?;
         let local_addr = std_listener.local_addr()?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -185,10 +186,10 @@ impl Capture {
 
     fn stop_inner(&mut self) {
         let _ = self.shutdown.send(true);
-        if let Some(thread) = self.thread.take() {
-            if thread.join().is_err() {
-                log::error!("the listener thread panicked");
-            }
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            log::error!("the listener thread panicked");
         }
     }
 }
@@ -204,7 +205,11 @@ pub fn shared_verifier(verifier: Verifier) -> SharedVerifier {
     Arc::new(RwLock::new(Arc::new(verifier)))
 }
 
-async fn serve(listener: tokio::net::TcpListener, shared: Arc<Shared>, mut stop: watch::Receiver<bool>) {
+async fn serve(
+    listener: tokio::net::TcpListener,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let permits = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut builder = http1::Builder::new();

@@ -165,7 +165,10 @@ impl HeadTap {
                 } else if h.name.eq_ignore_ascii_case("content-length") {
                     length = String::from_utf8_lossy(h.value).trim().parse().unwrap_or(0);
                 }
-                (h.name.to_owned(), String::from_utf8_lossy(h.value).into_owned())
+                (
+                    h.name.to_owned(),
+                    String::from_utf8_lossy(h.value).into_owned(),
+                )
             })
             .collect();
         self.heads.push_back(RawHead {
@@ -232,10 +235,10 @@ impl<S: AsyncRead + Unpin> AsyncRead for TapIo<S> {
         let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = polled {
             let fresh = &buf.filled()[before..];
-            if !fresh.is_empty() {
-                if let Ok(mut tap) = self.tap.lock() {
-                    tap.feed(fresh);
-                }
+            if !fresh.is_empty()
+                && let Ok(mut tap) = self.tap.lock()
+            {
+                tap.feed(fresh);
             }
         }
         polled
@@ -291,8 +294,13 @@ mod tests {
             let a = tap.take("POST", "/a?x=1").unwrap();
             assert_eq!(
                 a.headers,
-                [("Host", "h"), ("X-Foo", "1"), ("Content-Length", "5"), ("x-foo", "2")]
-                    .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                [
+                    ("Host", "h"),
+                    ("X-Foo", "1"),
+                    ("Content-Length", "5"),
+                    ("x-foo", "2")
+                ]
+                .map(|(n, v)| (n.to_owned(), v.to_owned()))
             );
             assert_eq!(tap.take("GET", "/b").unwrap().headers.len(), 1);
             let c = tap.take("PUT", "/c").unwrap();

@@ -137,5 +137,8 @@ fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
 
 fn gui_main(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let _ = (cli, matches);
-    Err(UsageError("the desktop inspector is not built yet: use `hookscope listen`".to_owned()).into())
+    Err(
+        UsageError("the desktop inspector is not built yet: use `hookscope listen`".to_owned())
+            .into(),
+    )
 }

@@ -28,10 +28,8 @@ pub struct Candidate {
 ///
 /// A truncated body is not searched: a cut token would only mislead.
 pub fn find(body: &[u8], body_truncated: bool, headers: &[(String, String)]) -> Option<Candidate> {
-    if !body_truncated {
-        if let Some(found) = find_in_body(body) {
-            return Some(found);
-        }
+    if !body_truncated && let Some(found) = find_in_body(body) {
+        return Some(found);
     }
     headers
         .iter()
@@ -125,8 +123,14 @@ mod tests {
     #[test]
     fn form_field_then_bearer() {
         let body = format!("a=1&jwt={TOKEN}");
-        assert_eq!(find(body.as_bytes(), false, &[]).unwrap().source, "form:jwt");
-        let h = headers(&[("X-Other", "1"), ("Authorization", &format!("bearer {TOKEN}"))]);
+        assert_eq!(
+            find(body.as_bytes(), false, &[]).unwrap().source,
+            "form:jwt"
+        );
+        let h = headers(&[
+            ("X-Other", "1"),
+            ("Authorization", &format!("bearer {TOKEN}")),
+        ]);
         let found = find(b"not a token", false, &h).unwrap();
         assert_eq!(found.source, "header:authorization");
         assert_eq!(found.raw, TOKEN);
@@ -152,7 +156,14 @@ mod tests {
 
     #[test]
     fn things_that_are_not_jwts() {
-        for text in ["", "hello", "e30.e30.e30", "{\"alg\":1}", "....", "eyJ0eXAiOiJKV1QifQ.e30.x"] {
+        for text in [
+            "",
+            "hello",
+            "e30.e30.e30",
+            "{\"alg\":1}",
+            "....",
+            "eyJ0eXAiOiJKV1QifQ.e30.x",
+        ] {
             assert!(!looks_like_jwt(text), "{text}");
         }
         assert_eq!(find(&[0xff, 0xfe, 0x00], false, &[]), None);

@@ -9,7 +9,8 @@ use super::verify::hash_len;
 /// The token arrived with whitespace around it.
 pub const TOKEN_WHITESPACE: &str = "the token came with whitespace around it; hookscope removed it before verifying, but a strict receiver may not";
 /// A segment carries `=` padding.
-pub const PADDED_SEGMENTS: &str = "JWT segments are base64url without '=' padding; the sender is padding them";
+pub const PADDED_SEGMENTS: &str =
+    "JWT segments are base64url without '=' padding; the sender is padding them";
 /// `alg: none` is an unsigned token.
 pub const ALG_NONE: &str = "alg \"none\" means the token is not signed at all; anyone could have made it, so it is never accepted";
 
@@ -110,7 +111,11 @@ mod tests {
     #[test]
     fn pasted_whitespace() {
         let secret = "0123456789abcdef0123456789abcdef";
-        let (sig, hints) = hints_for(&sign(secret.as_bytes()), &format!("{secret}\n"), SecretEncoding::Utf8);
+        let (sig, hints) = hints_for(
+            &sign(secret.as_bytes()),
+            &format!("{secret}\n"),
+            SecretEncoding::Utf8,
+        );
         assert_eq!(sig, Signature::Invalid);
         assert!(hints[0].contains("whitespace around it"), "{hints:?}");
     }
@@ -136,7 +141,10 @@ mod tests {
     fn short_secret_warns_even_when_valid() {
         let (sig, hints) = hints_for(&sign(b"short"), "short", SecretEncoding::Utf8);
         assert_eq!(sig, Signature::Valid);
-        assert!(hints[0].contains("5 bytes, shorter than the 32-byte"), "{hints:?}");
+        assert!(
+            hints[0].contains("5 bytes, shorter than the 32-byte"),
+            "{hints:?}"
+        );
     }
 
     #[test]

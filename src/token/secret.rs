@@ -67,7 +67,10 @@ pub enum SecretError {
     #[error("secret #{number} is empty")]
     Empty { number: usize },
     #[error("secret #{number} is not valid {encoding}")]
-    Undecodable { number: usize, encoding: &'static str },
+    Undecodable {
+        number: usize,
+        encoding: &'static str,
+    },
 }
 
 /// One secret, ready to verify with. Its `Debug` never shows the value.
@@ -95,12 +98,10 @@ impl Secret {
         if text.is_empty() {
             return Err(SecretError::Empty { number });
         }
-        let bytes = encoding
-            .decode(text)
-            .ok_or(SecretError::Undecodable {
-                number,
-                encoding: encoding.as_str(),
-            })?;
+        let bytes = encoding.decode(text).ok_or(SecretError::Undecodable {
+            number,
+            encoding: encoding.as_str(),
+        })?;
         if bytes.is_empty() {
             return Err(SecretError::Empty { number });
         }
@@ -176,7 +177,10 @@ mod tests {
     fn base64_accepts_padding_or_not() {
         assert_eq!(SecretEncoding::Base64.decode("aGk=").unwrap(), b"hi");
         assert_eq!(SecretEncoding::Base64.decode("aGk").unwrap(), b"hi");
-        assert_eq!(SecretEncoding::Base64url.decode("-_8").unwrap(), [0xfb, 0xff]);
+        assert_eq!(
+            SecretEncoding::Base64url.decode("-_8").unwrap(),
+            [0xfb, 0xff]
+        );
         assert!(SecretEncoding::Base64.decode("-_8").is_none());
     }
 

@@ -43,7 +43,10 @@ impl Verifier {
     pub fn check(&self, raw: &str, had_whitespace: bool, now: i64) -> Checked {
         let mut checked = self.check_inner(raw, now);
         if had_whitespace {
-            checked.verification.hints.insert(0, hints::TOKEN_WHITESPACE.to_owned());
+            checked
+                .verification
+                .hints
+                .insert(0, hints::TOKEN_WHITESPACE.to_owned());
         }
         checked
     }
@@ -80,9 +83,8 @@ impl Verifier {
             if shown.eq_ignore_ascii_case("none") {
                 hints.push(hints::ALG_NONE.to_owned());
             }
-            let detail = format!(
-                "alg {shown:?} is not accepted: only HS256, HS384 and HS512 are verified"
-            );
+            let detail =
+                format!("alg {shown:?} is not accepted: only HS256, HS384 and HS512 are verified");
             return Checked {
                 header,
                 claims: Some(claims),
@@ -224,9 +226,7 @@ impl<'a> Parts<'a> {
 /// Claims of a malformed token, shown when its payload still decodes to JSON.
 fn lenient_claims(raw: &str) -> Option<Value> {
     let payload = raw.split('.').nth(1)?;
-    let bytes = URL_SAFE_NO_PAD
-        .decode(payload.trim_end_matches('='))
-        .ok()?;
+    let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
     serde_json::from_slice(&bytes).ok()
 }
 
@@ -279,7 +279,11 @@ mod tests {
 
     #[test]
     fn valid_with_second_secret() {
-        let token = sign(&json!({"iss": "Truora"}), SECRET.as_bytes(), Algorithm::HS256);
+        let token = sign(
+            &json!({"iss": "Truora"}),
+            SECRET.as_bytes(),
+            Algorithm::HS256,
+        );
         let checked = verifier(&["wrong", SECRET]).check(&token, false, 0);
         assert_eq!(checked.verification.signature, Signature::Valid);
         assert_eq!(checked.verification.secret, Some(1));
@@ -289,7 +293,11 @@ mod tests {
 
     #[test]
     fn one_changed_byte_is_invalid() {
-        let token = sign(&json!({"iss": "Truora", "n": 1}), SECRET.as_bytes(), Algorithm::HS512);
+        let token = sign(
+            &json!({"iss": "Truora", "n": 1}),
+            SECRET.as_bytes(),
+            Algorithm::HS512,
+        );
         let v = verifier(&[SECRET]);
         for i in 0..token.len() {
             let mut bytes = token.clone().into_bytes();
@@ -308,7 +316,10 @@ mod tests {
         let v = verifier(&[SECRET]);
         // An unsecured JWS (empty signature) is well-formed, and refused for its alg.
         let none = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJUcnVvcmEifQ.";
-        assert_eq!(v.check(none, false, 0).verification.signature, Signature::UnsupportedAlg);
+        assert_eq!(
+            v.check(none, false, 0).verification.signature,
+            Signature::UnsupportedAlg
+        );
         // Structure is checked before alg.
         let none_two_parts = "eyJhbGciOiJub25lIn0.eyJpc3MiOiJUcnVvcmEifQ";
         assert_eq!(
@@ -321,7 +332,10 @@ mod tests {
         assert!(!checked.verification.hints.is_empty());
         let token = sign(&json!({}), SECRET.as_bytes(), Algorithm::HS256);
         assert_eq!(
-            Verifier::default().check(&token, false, 0).verification.signature,
+            Verifier::default()
+                .check(&token, false, 0)
+                .verification
+                .signature,
             Signature::NoSecret
         );
     }
@@ -341,7 +355,11 @@ mod tests {
         ];
         for case in cases {
             let checked = v.check(&case, false, 0);
-            assert_eq!(checked.verification.signature, Signature::Malformed, "{case}");
+            assert_eq!(
+                checked.verification.signature,
+                Signature::Malformed,
+                "{case}"
+            );
         }
     }
 

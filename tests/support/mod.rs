@@ -1,9 +1,9 @@
 //! Helpers for the integration tests: the real binary on a port-0 listener, a raw
 //! HTTP/1.1 client over real sockets, and tokens signed in the test.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -187,7 +187,13 @@ pub fn connect(addr: SocketAddr) -> TcpStream {
 }
 
 /// One request on a fresh connection.
-pub fn request(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Reply {
+pub fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Reply {
     let mut stream = connect(addr);
     stream
         .write_all(&request_bytes(method, path, headers, body))

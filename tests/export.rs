@@ -1,0 +1,93 @@
+//! `hookscope export`: a journal made by the real listener, converted by extension.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod support;
+
+use assert_cmd::Command;
+use jsonwebtoken::Algorithm;
+use serde_json::Value;
+use support::{Listener, SECRET, sign, truora_claims};
+
+#[test]
+fn journal_to_every_format() {
+    let listener = Listener::start(&["--secret", SECRET]);
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    listener.post(
+        "/hooks?a=1",
+        &[("Content-Type", "application/jwt")],
+        token.as_bytes(),
+    );
+    listener.post("/other", &[], b"plain");
+    let (_, records, _) = {
+        let mut text = std::fs::read_to_string(&listener.journal).unwrap();
+        let out = listener.terminate();
+        // Append a torn line, as a crash mid-write would leave it.
+        text.push_str("{\"id\":3,\"rec");
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("journal.ndjson");
+        std::fs::write(&copy, text).unwrap();
+        for ext in ["ndjson", "json", "har"] {
+            let to = dir.path().join(format!("out.{ext}"));
+            let output = Command::new(support::bin())
+                .arg("export")
+                .arg(&copy)
+                .arg("--to")
+                .arg(&to)
+                .output()
+                .unwrap();
+            assert!(output.status.success());
+            let stderr = String::from_utf8(output.stderr).unwrap();
+            assert!(stderr.contains("line 3 is cut short"), "{stderr}");
+            let text = std::fs::read_to_string(&to).unwrap();
+            match ext {
+                "ndjson" => {
+                    let lines: Vec<Value> = text
+                        .lines()
+                        .map(|l| serde_json::from_str(l).unwrap())
+                        .collect();
+                    assert_eq!(lines, out.1);
+                }
+                "json" => {
+                    let array: Value = serde_json::from_str(&text).unwrap();
+                    assert_eq!(array.as_array().unwrap(), &out.1);
+                }
+                _ => {
+                    let har: Value = serde_json::from_str(&text).unwrap();
+                    let entries = har["log"]["entries"].as_array().unwrap();
+                    assert_eq!(entries.len(), 2);
+                    assert_eq!(
+                        entries[0]["request"]["url"],
+                        "http://hookscope.test/hooks?a=1"
+                    );
+                    assert_eq!(entries[0]["request"]["postData"]["text"], token.as_str());
+                    assert_eq!(entries[0]["response"]["status"], 200);
+                }
+            }
+        }
+        out
+    };
+    assert_eq!(records.len(), 2);
+}
+
+#[test]
+fn unknown_extension_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.ndjson");
+    std::fs::write(&journal, "").unwrap();
+    let output = Command::new(support::bin())
+        .arg("export")
+        .arg(&journal)
+        .args(["--to", "out.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let output = Command::new(support::bin())
+        .args(["export", "/nonexistent/j.ndjson", "--to", "x.json"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("could not read /nonexistent/j.ndjson")
+    );
+}

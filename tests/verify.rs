@@ -1,0 +1,179 @@
+//! `hookscope verify` against published vectors and tokens signed in the test.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod support;
+
+use assert_cmd::Command;
+use jsonwebtoken::Algorithm;
+use serde_json::Value;
+use support::{SECRET, sign, truora_claims};
+
+/// RFC 7515 Appendix A.1: an HS256 JWS and its key (JWK `k`, base64url).
+const RFC7515_A1: &str = "eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const RFC7515_A1_KEY: &str =
+    "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow";
+
+/// jwt.io's sample tokens and their secrets.
+const JWT_IO: [(&str, &str, &str); 3] = [
+    (
+        "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyfQ.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+        "your-256-bit-secret",
+        "HS256",
+    ),
+    (
+        "eyJhbGciOiJIUzM4NCIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.bQTnz6AuMJvmXXQsVPrxeQNvzDkimo7VNXxHeSBfClLufmCVZRUuyTwJF311JHuh",
+        "your-384-bit-secret",
+        "HS384",
+    ),
+    (
+        "eyJhbGciOiJIUzUxMiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiYWRtaW4iOnRydWUsImlhdCI6MTUxNjIzOTAyMn0.VFb0qJ1LRg_4ujbZoRMXnVkUgiuKq5KxWqNdbKq_G9Vvz-S1zZa9LPxtHWKa64zDl2ofkT8F6jBt_K4riU-fPg",
+        "your-512-bit-secret",
+        "HS512",
+    ),
+];
+
+fn verify(args: &[&str], stdin: Option<&str>) -> (i32, Value, String) {
+    let mut cmd = Command::new(support::bin());
+    cmd.arg("verify").args(args).env_remove("HOOKSCOPE_SECRET");
+    if let Some(input) = stdin {
+        cmd.write_stdin(input);
+    }
+    let output = cmd.output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let json = serde_json::from_str(&stdout).unwrap_or(Value::Null);
+    (
+        output.status.code().unwrap(),
+        json,
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn jwt_io_samples_are_valid() {
+    for (token, secret, alg) in JWT_IO {
+        let (code, out, _) = verify(&["--secret", secret, token], None);
+        assert_eq!(code, 0, "{alg}: {out}");
+        assert_eq!(out["verification"]["signature"], "valid");
+        assert_eq!(out["verification"]["alg"], alg);
+        assert_eq!(out["token"]["claims"]["name"], "John Doe");
+        let (code, out, _) = verify(&["--secret", "your-256-bit-secreT", token], None);
+        assert_eq!(code, 1);
+        assert_eq!(out["verification"]["signature"], "invalid");
+    }
+}
+
+#[test]
+fn rfc7515_a1_with_key_as_base64url_and_as_text() {
+    let (code, out, _) = verify(
+        &[
+            "--secret-encoding",
+            "base64url",
+            "--secret",
+            RFC7515_A1_KEY,
+            RFC7515_A1,
+        ],
+        None,
+    );
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out["verification"]["signature"], "valid");
+    assert_eq!(out["verification"]["time"], "expired");
+    assert_eq!(out["token"]["header"]["typ"], "JWT");
+    assert_eq!(out["token"]["claims"]["iss"], "joe");
+
+    let (code, out, _) = verify(&["--secret", RFC7515_A1_KEY, RFC7515_A1], None);
+    assert_eq!(code, 1);
+    assert_eq!(out["verification"]["signature"], "invalid");
+    let hints = out["verification"]["hints"].to_string();
+    assert!(hints.contains("as base64url"), "{hints}");
+}
+
+#[test]
+fn stdin_is_searched_like_a_body() {
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let body = format!(r#"{{"token": "{token}"}}"#);
+    let (code, out, _) = verify(&["--secret", SECRET, "-"], Some(&body));
+    assert_eq!(code, 0, "{out}");
+    assert_eq!(out["token"]["source"], "json:token");
+    assert_eq!(out["events"][0]["product"], "digital_identity");
+    assert_eq!(out["events"][0]["subject"], "IDP456");
+    let (code, out, _) = verify(&["--secret", SECRET], Some(&format!("{token}\n")));
+    assert_eq!(code, 0);
+    assert_eq!(out["token"]["source"], "body");
+    let (code, out, _) = verify(&["--secret", SECRET], Some("no token here"));
+    assert_eq!(code, 1);
+    assert_eq!(out["verification"]["signature"], "not_jwt");
+    assert_eq!(out["token"], Value::Null);
+}
+
+#[test]
+fn secret_order_files_and_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secret");
+    std::fs::write(&file, format!("{SECRET}\n")).unwrap();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let file_arg = file.to_str().unwrap();
+    let (code, out, _) = verify(
+        &[
+            "--secret",
+            "first-wrong-secret-xxxxxxxxxxxxxxxxx",
+            "--secret-file",
+            file_arg,
+            &token,
+        ],
+        None,
+    );
+    assert_eq!(code, 0);
+    assert_eq!(out["verification"]["secret"], 1);
+    // --secret-file before --secret keeps command-line order.
+    let (_, out, _) = verify(&["--secret-file", file_arg, "--secret", "x", &token], None);
+    assert_eq!(out["verification"]["secret"], 0);
+
+    let output = Command::new(support::bin())
+        .args(["verify", "--secret", "wrong", &token])
+        .env("HOOKSCOPE_SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let out: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(out["verification"]["secret"], 1);
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!all.contains(SECRET));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let (code, _, stderr) = verify(&["--secret", "", &token], None);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("secret #1 is empty"), "{stderr}");
+    let (code, _, _) = verify(&["--secret-encoding", "hex", "--secret", "a", &token], None);
+    assert_eq!(code, 2);
+    let (code, _, stderr) = verify(
+        &["--secret-encoding", "base64", "--secret", "***", &token],
+        None,
+    );
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("not valid base64") && !stderr.contains("***"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn alg_none_and_padding() {
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let payload = token.split('.').nth(1).unwrap();
+    let none = format!("eyJhbGciOiJub25lIn0.{payload}.");
+    let (code, out, _) = verify(&["--secret", SECRET, &none], None);
+    assert_eq!(code, 1);
+    assert_eq!(out["verification"]["signature"], "unsupported_alg");
+    let padded = format!("{token}=");
+    let (code, out, _) = verify(&["--secret", SECRET, &padded], None);
+    assert_eq!(code, 1);
+    assert_eq!(out["verification"]["signature"], "malformed");
+}
