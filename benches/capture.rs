@@ -1,0 +1,342 @@
+//! Capture throughput of `hookscope listen --out` against a minimal reference
+//! receiver, under the same keep-alive load, in the same run.
+//!
+//! Run: `cargo bench --bench capture` (options after `--`: `--connections 50,200`,
+//! `--seconds 5`, `--rounds 3`). The reference is this same file started with
+//! `HOOKSCOPE_BENCH_ROLE=reference`: hyper's HTTP/1 server that reads the body,
+//! verifies it with `jsonwebtoken::decode`, appends one line to a file and answers
+//! 200. The load generator keeps N connections busy on one thread and counts
+//! replies, errors and latencies; the journal is then checked against the 2xx count.
+
+#![allow(clippy::unwrap_used)]
+
+use std::convert::Infallible;
+use std::io::{BufRead, BufReader, Write};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+
+const SECRET: &str = "truora-hook-secret-0123456789abcdef";
+
+fn main() {
+    if std::env::var("HOOKSCOPE_BENCH_ROLE").as_deref() == Ok("reference") {
+        return reference_server();
+    }
+    let args: Vec<String> = std::env::args().collect();
+    let option = |name: &str, default: &str| -> String {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+            .unwrap_or_else(|| default.to_owned())
+    };
+    // `cargo bench` passes `--bench`; `cargo test --benches` would run us briefly.
+    if args.iter().any(|a| a == "--test") || !args.iter().any(|a| a == "--bench") {
+        eprintln!("capture bench: run with `cargo bench --bench capture`");
+        return;
+    }
+    let connections: Vec<usize> = option("--connections", "50,200")
+        .split(',')
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let seconds: u64 = option("--seconds", "5").parse().unwrap();
+    let rounds: usize = option("--rounds", "3").parse().unwrap();
+    let token = token();
+    println!(
+        "capture bench: token {} bytes, {seconds} s per run, {rounds} rounds, cores {}",
+        token.len(),
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    for &conns in &connections {
+        let mut results: Vec<(&str, Vec<Run>)> = vec![("reference", vec![]), ("hookscope", vec![])];
+        for round in 0..rounds {
+            // Alternate the order so neither side always runs on a warmer machine.
+            let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+            for which in order {
+                let run = run_one(results[which].0, conns, seconds, &token);
+                println!(
+                    "  {conns:>3} conns round {round} {:<9}: {:>8.0} req/s, p50 {:>6.2} ms, p99 {:>6.2} ms, errors {}, 2xx {}, journal lines {}",
+                    results[which].0,
+                    run.rps,
+                    run.p50_ms,
+                    run.p99_ms,
+                    run.errors,
+                    run.ok,
+                    run.journal_lines
+                );
+                results[which].1.push(run);
+            }
+        }
+        let median = |runs: &Vec<Run>| {
+            let mut v: Vec<&Run> = runs.iter().collect();
+            v.sort_by(|a, b| a.rps.total_cmp(&b.rps));
+            v[v.len() / 2].clone()
+        };
+        let reference = median(&results[0].1);
+        let ours = median(&results[1].1);
+        let all_ok = results
+            .iter()
+            .flat_map(|(_, runs)| runs)
+            .all(|r| r.errors == 0 && r.ok == r.journal_lines);
+        println!(
+            "{conns} connections: hookscope {:.0} req/s (p99 {:.2} ms) vs reference {:.0} req/s (p99 {:.2} ms): ratio {:.2}x; zero errors and journal lines == 2xx in every run: {all_ok}",
+            ours.rps,
+            ours.p99_ms,
+            reference.rps,
+            reference.p99_ms,
+            ours.rps / reference.rps
+        );
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Run {
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    errors: u64,
+    ok: u64,
+    journal_lines: u64,
+}
+
+fn run_one(which: &str, conns: usize, seconds: u64, token: &str) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.ndjson");
+    let mut child = match which {
+        "reference" => Command::new(std::env::current_exe().unwrap())
+            .env("HOOKSCOPE_BENCH_ROLE", "reference")
+            .env("REFERENCE_OUT", &journal)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+        _ => Command::new(env!("CARGO_BIN_EXE_hookscope"))
+            .args([
+                "listen",
+                "--bind",
+                "127.0.0.1:0",
+                "--secret",
+                SECRET,
+                "--out",
+            ])
+            .arg(&journal)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    };
+    let addr = listening_addr(&mut child);
+    let (ok, errors, mut latencies, elapsed) =
+        load(addr, conns, Duration::from_secs(seconds), token);
+    stop(&mut child);
+    let journal_lines = count_lines(&journal);
+    latencies.sort_unstable();
+    let pick = |q: f64| {
+        latencies
+            .get(((latencies.len() as f64 * q) as usize).min(latencies.len().saturating_sub(1)))
+            .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    };
+    Run {
+        rps: ok as f64 / elapsed.as_secs_f64(),
+        p50_ms: pick(0.50),
+        p99_ms: pick(0.99),
+        errors,
+        ok,
+        journal_lines,
+    }
+}
+
+fn listening_addr(child: &mut Child) -> SocketAddr {
+    let stderr = child.stderr.take().unwrap();
+    let mut reader = BufReader::new(stderr);
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            panic!("server exited before listening");
+        }
+        if let Some(rest) = line.trim().strip_prefix("listening on http://") {
+            // Keep draining stderr so the server never blocks on a full pipe.
+            std::thread::spawn(move || for _ in reader.lines() {});
+            return rest.trim_end_matches('/').parse().unwrap();
+        }
+    }
+}
+
+fn stop(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+}
+
+fn count_lines(path: &Path) -> u64 {
+    std::fs::read(path)
+        .map(|b| b.iter().filter(|c| **c == b'\n').count() as u64)
+        .unwrap_or(0)
+}
+
+/// Keeps `conns` keep-alive connections busy for `duration` (after a 1 s warm-up
+/// that is not counted). One thread: the same load-side cost for either server.
+fn load(
+    addr: SocketAddr,
+    conns: usize,
+    duration: Duration,
+    token: &str,
+) -> (u64, u64, Vec<Duration>, Duration) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let body = Bytes::from(token.to_owned());
+        let warm_until = Instant::now() + Duration::from_secs(1);
+        let end = warm_until + duration;
+        let tasks: Vec<_> = (0..conns)
+            .map(|_| {
+                let body = body.clone();
+                tokio::spawn(async move {
+                    let mut ok = 0u64;
+                    let mut errors = 0u64;
+                    let mut latencies = Vec::new();
+                    let stream = match tokio::net::TcpStream::connect(addr).await {
+                        Ok(s) => s,
+                        Err(_) => return (0, 1, latencies),
+                    };
+                    let _ = stream.set_nodelay(true);
+                    let (mut sender, conn) =
+                        match hyper::client::conn::http1::handshake(TokioIo::new(stream)).await {
+                            Ok(x) => x,
+                            Err(_) => return (0, 1, latencies),
+                        };
+                    tokio::spawn(conn);
+                    loop {
+                        let started = Instant::now();
+                        if started >= end {
+                            break;
+                        }
+                        let request = Request::post("/hooks/truora")
+                            .header("host", "bench")
+                            .header("content-type", "application/jwt")
+                            .body(Full::new(body.clone()))
+                            .unwrap();
+                        let result = async {
+                            sender.ready().await?;
+                            let response = sender.send_request(request).await?;
+                            let status = response.status();
+                            response.into_body().collect().await?;
+                            Ok::<_, hyper::Error>(status)
+                        }
+                        .await;
+                        let counted = started >= warm_until;
+                        match result {
+                            Ok(status) if status.is_success() => {
+                                if counted {
+                                    ok += 1;
+                                    latencies.push(started.elapsed());
+                                }
+                            }
+                            _ => {
+                                errors += 1;
+                                break;
+                            }
+                        }
+                    }
+                    (ok, errors, latencies)
+                })
+            })
+            .collect();
+        let mut ok = 0;
+        let mut errors = 0;
+        let mut latencies = Vec::new();
+        for task in tasks {
+            let (o, e, l) = task.await.unwrap();
+            ok += o;
+            errors += e;
+            latencies.extend(l);
+        }
+        (ok, errors, latencies, duration)
+    })
+}
+
+/// The reference receiver: minimal, correct, verifying and appending a line.
+fn reference_server() {
+    let out = std::env::var("REFERENCE_OUT").unwrap();
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(out)
+        .unwrap();
+    let file = Arc::new(Mutex::new(file));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        eprintln!("listening on http://{}/", listener.local_addr().unwrap());
+        let key = Arc::new(jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes()));
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        let validation = Arc::new(validation);
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            let _ = stream.set_nodelay(true);
+            let (file, key, validation) = (file.clone(), key.clone(), validation.clone());
+            tokio::spawn(async move {
+                let service =
+                    hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
+                        let (file, key, validation) =
+                            (file.clone(), key.clone(), validation.clone());
+                        async move {
+                            let body = request
+                                .into_body()
+                                .collect()
+                                .await
+                                .map(|b| b.to_bytes())
+                                .unwrap_or_default();
+                            let token = std::str::from_utf8(&body).unwrap_or_default().trim();
+                            let valid =
+                                jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation)
+                                    .is_ok();
+                            let line = format!("{{\"valid\":{valid},\"len\":{}}}\n", body.len());
+                            file.lock().unwrap().write_all(line.as_bytes()).unwrap();
+                            Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(
+                                b"{\"ok\":true}",
+                            ))))
+                        }
+                    });
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+}
+
+/// The same ~650-byte Truora-shaped token the verify bench uses.
+fn token() -> String {
+    let claims = serde_json::json!({
+        "iss": "Truora", "iat": 1714000000,
+        "events": [{
+            "id": "HKE6a1f0e3c9b2d4f5a8e7c6b5a4d3c2b1a", "event_type": "digital_identity.identity_process",
+            "event_action": "succeeded", "version": "1.0", "timestamp": "2026-04-24T10:00:00Z",
+            "object": {"process_id": "IDP9f8e7d6c5b4a39281706f5e4d3c2b1a0", "flow_id": "IPF1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d",
+                       "account_id": "ACC0123456789abcdef0123456789abcdef", "status": "success", "country": "CO"}
+        }]
+    });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}

@@ -1,0 +1,118 @@
+//! Verification cost per token and record serialisation, with criterion.
+//!
+//! Run: `cargo bench --bench verify`. The reference is jsonwebtoken's own
+//! `decode` of the same token, measured in the same run.
+
+#![allow(clippy::unwrap_used)]
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use hookscope::token::{Secret, SecretEncoding, Verifier, analyze};
+use serde_json::json;
+use std::hint::black_box;
+
+const SECRET: &str = "truora-hook-secret-0123456789abcdef";
+
+/// A Truora-shaped HS256 token of about 650 bytes.
+pub fn token() -> String {
+    let claims = json!({
+        "iss": "Truora", "iat": 1714000000,
+        "events": [{
+            "id": "HKE6a1f0e3c9b2d4f5a8e7c6b5a4d3c2b1a", "event_type": "digital_identity.identity_process",
+            "event_action": "succeeded", "version": "1.0", "timestamp": "2026-04-24T10:00:00Z",
+            "object": {"process_id": "IDP9f8e7d6c5b4a39281706f5e4d3c2b1a0", "flow_id": "IPF1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d",
+                       "account_id": "ACC0123456789abcdef0123456789abcdef", "status": "success", "country": "CO"}
+        }]
+    });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn bench(c: &mut Criterion) {
+    let token = token();
+    eprintln!("token length: {} bytes", token.len());
+    let verifier = Verifier::new(vec![Secret::new(SECRET, SecretEncoding::Utf8, 0).unwrap()]);
+    let mut group = c.benchmark_group("verify");
+    group.bench_function("reference: jsonwebtoken::decode", |b| {
+        let key = jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes());
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+        validation.required_spec_claims.clear();
+        validation.validate_exp = false;
+        validation.validate_aud = false;
+        b.iter(|| {
+            jsonwebtoken::decode::<serde_json::Value>(black_box(&token), &key, &validation).unwrap()
+        })
+    });
+    group.bench_function("hookscope: analyze (find + verify + classify)", |b| {
+        b.iter(|| {
+            analyze(
+                black_box(token.as_bytes()),
+                false,
+                &[],
+                &verifier,
+                1_800_000_000,
+            )
+        })
+    });
+    let wrong = Verifier::new(vec![
+        Secret::new(
+            "wrong-secret-wrong-secret-wrong-00",
+            SecretEncoding::Utf8,
+            0,
+        )
+        .unwrap(),
+    ]);
+    group.bench_function("hookscope: analyze invalid (with hints)", |b| {
+        b.iter(|| {
+            analyze(
+                black_box(token.as_bytes()),
+                false,
+                &[],
+                &wrong,
+                1_800_000_000,
+            )
+        })
+    });
+    group.finish();
+
+    let analysis = analyze(token.as_bytes(), false, &[], &verifier, 1_800_000_000);
+    let record = hookscope::record::Record {
+        id: 17,
+        received_at: "2026-11-26T13:45:11.123Z".to_owned(),
+        method: "POST".to_owned(),
+        path: "/hooks/truora".to_owned(),
+        remote_addr: "127.0.0.1:51234".to_owned(),
+        headers: vec![
+            ("Host".to_owned(), "127.0.0.1:8787".to_owned()),
+            ("Content-Type".to_owned(), "application/jwt".to_owned()),
+            ("User-Agent".to_owned(), "Truora-Hooks/1.0".to_owned()),
+            ("Content-Length".to_owned(), token.len().to_string()),
+        ],
+        body: Some(token.clone()),
+        body_base64: None,
+        body_truncated: false,
+        token: analysis.token,
+        verification: analysis.verification,
+        events: analysis.events,
+        response: hookscope::record::Response {
+            status: 200,
+            forwarded: None,
+        },
+    };
+    let mut group = c.benchmark_group("record");
+    group.bench_function("serialise to an NDJSON line", |b| {
+        let mut buf = Vec::with_capacity(4096);
+        b.iter(|| {
+            buf.clear();
+            serde_json::to_writer(&mut buf, black_box(&record)).unwrap();
+            buf.push(b'\n');
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
