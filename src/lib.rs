@@ -6,6 +6,9 @@
 pub mod capture;
 pub mod cli;
 pub mod export;
+pub mod gui;
 pub mod record;
+pub mod samples;
+pub mod send;
 pub mod token;
 pub mod truora;

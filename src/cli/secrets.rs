@@ -13,6 +13,21 @@ pub const SECRET_ENV: &str = "HOOKSCOPE_SECRET";
 /// Reads every secret in order: `--secret` and `--secret-file` interleaved as on the
 /// command line, then `HOOKSCOPE_SECRET`.
 pub fn verifier(args: &SecretArgs, matches: &clap::ArgMatches) -> anyhow::Result<Verifier> {
+    let (texts, encoding) = texts(args, matches)?;
+    let secrets = texts
+        .iter()
+        .enumerate()
+        .map(|(index, text)| Secret::new(text, encoding, index))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|err| UsageError(err.to_string()))?;
+    Ok(Verifier::new(secrets))
+}
+
+/// The secret texts in order, and the encoding to read them with.
+pub fn texts(
+    args: &SecretArgs,
+    matches: &clap::ArgMatches,
+) -> anyhow::Result<(Vec<String>, SecretEncoding)> {
     let encoding: SecretEncoding = args.secret_encoding.parse().map_err(UsageError)?;
     let mut texts: Vec<(usize, String)> = Vec::new();
     let positions = |id: &str| -> Vec<usize> {
@@ -33,11 +48,5 @@ pub fn verifier(args: &SecretArgs, matches: &clap::ArgMatches) -> anyhow::Result
     if let Ok(text) = std::env::var(SECRET_ENV) {
         texts.push((usize::MAX, text));
     }
-    let secrets = texts
-        .iter()
-        .enumerate()
-        .map(|(index, (_, text))| Secret::new(text, encoding, index))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|err| UsageError(err.to_string()))?;
-    Ok(Verifier::new(secrets))
+    Ok((texts.into_iter().map(|(_, text)| text).collect(), encoding))
 }

@@ -1,0 +1,131 @@
+//! The eframe app: [`eframe::App::logic`] takes in events and job results,
+//! [`eframe::App::ui`] draws the panels and applies the commands they return.
+
+use std::sync::Arc;
+
+use eframe::egui;
+
+use super::state::{AppState, Command, Settings, Startup};
+
+/// The key settings are saved under.
+const SETTINGS_KEY: &str = "hookscope-settings";
+
+/// The desktop inspector.
+pub struct HookscopeApp {
+    pub state: AppState,
+}
+
+impl HookscopeApp {
+    /// Builds the app; restores saved settings from eframe's storage.
+    pub fn new(cc: &eframe::CreationContext<'_>, mut startup: Startup) -> Self {
+        if let Some(settings) = cc
+            .storage
+            .and_then(|storage| eframe::get_value::<Settings>(storage, SETTINGS_KEY))
+        {
+            let bind = startup.settings.bind.clone();
+            startup.settings = Settings {
+                // An address given on the command line wins over the saved one.
+                bind: if bind == crate::capture::DEFAULT_BIND {
+                    settings.bind.clone()
+                } else {
+                    bind
+                },
+                ..settings
+            };
+        }
+        Self::with_context(&cc.egui_ctx, startup)
+    }
+
+    /// Builds the app on a context (tests use this with kittest's context).
+    pub fn with_context(ctx: &egui::Context, startup: Startup) -> Self {
+        let repaint = ctx.clone();
+        let waker = Arc::new(move || repaint.request_repaint());
+        HookscopeApp {
+            state: AppState::new(startup, waker),
+        }
+    }
+
+    /// The logic of one frame: never draws.
+    pub fn logic_pass(&mut self, ctx: &egui::Context) {
+        if self.state.tick() {
+            ctx.request_repaint();
+        }
+        if let Some(text) = self.state.copied.take() {
+            ctx.copy_text(text);
+        }
+        // Keep the events-per-second figure moving while events arrive.
+        if self.state.arrived > 0 {
+            ctx.request_repaint_after(std::time::Duration::from_secs(1));
+        }
+    }
+
+    /// Draws one frame and applies what the panels asked for.
+    pub fn draw(&mut self, ui: &mut egui::Ui) {
+        let mut commands = shortcuts(ui.ctx());
+        let state = &mut self.state;
+        egui::Panel::top("top_bar").show(ui, |ui| {
+            ui.add_space(4.0);
+            commands.extend(super::top_bar::show(ui, state));
+            ui.add_space(2.0);
+        });
+        egui::Panel::bottom("status_bar").show(ui, |ui| {
+            commands.extend(super::status_bar::show(ui, state));
+        });
+        egui::Panel::right("detail")
+            .resizable(true)
+            .default_size(520.0)
+            .min_size(280.0)
+            .show(ui, |ui| {
+                commands.extend(super::detail::show(ui, state));
+            });
+        egui::CentralPanel::default().show(ui, |ui| {
+            let waiting = state.store.is_empty() && state.opened_from.is_none();
+            commands.extend(super::event_list::show(ui, state, waiting));
+            if waiting {
+                commands.extend(super::empty::show(ui, state));
+            }
+        });
+        commands.extend(super::files::show(ui.ctx(), state));
+        for command in commands {
+            state.apply(command);
+        }
+    }
+}
+
+/// Ctrl+F, Ctrl+E, and the arrows when no text field has the keyboard.
+fn shortcuts(ctx: &egui::Context) -> Vec<Command> {
+    let mut commands = Vec::new();
+    ctx.input_mut(|i| {
+        if i.consume_key(egui::Modifiers::COMMAND, egui::Key::F) {
+            commands.push(Command::FocusFilter);
+        }
+        if i.consume_key(egui::Modifiers::COMMAND, egui::Key::E) {
+            commands.push(Command::ShowExport);
+        }
+    });
+    if !ctx.egui_wants_keyboard_input() {
+        ctx.input_mut(|i| {
+            if i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowDown) {
+                commands.push(Command::MoveSelection(1));
+            }
+            if i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp) {
+                commands.push(Command::MoveSelection(-1));
+            }
+        });
+    }
+    commands
+}
+
+impl eframe::App for HookscopeApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.logic_pass(ctx);
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.draw(ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, SETTINGS_KEY, &self.state.settings());
+    }
+}

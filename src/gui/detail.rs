@@ -1,0 +1,234 @@
+//! The selected event: verdict and hints, Truora events, claims, header, the raw
+//! token coloured by part, the request and the reply.
+
+use eframe::egui::{self, Color32, RichText, text::LayoutJob};
+
+use super::state::{AppState, Command};
+use super::widgets::{badge, copy_button, human_size};
+use crate::record::{Record, TimeState};
+
+/// Draws the detail of the selected event, or a hint to select one.
+pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let Some(detail) = &state.detail else {
+        ui.centered_and_justified(|ui| {
+            ui.weak("Select an event to see its claims, verdict and request. The Up and Down keys move the selection.");
+        });
+        return commands;
+    };
+    let record = &detail.record;
+    let now = crate::token::unix_now();
+    egui::ScrollArea::vertical()
+        .id_salt("detail")
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            verdict(ui, record, state);
+            ui.separator();
+            events(ui, record);
+            if let Some(token) = &record.token {
+                egui::CollapsingHeader::new("Claims")
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        if let Some(claims) = &token.claims {
+                            if copy_button(ui, "claims") {
+                                commands.push(Command::Copy(
+                                    serde_json::to_string_pretty(claims).unwrap_or_default(),
+                                ));
+                            }
+                            super::json_tree::show(
+                                ui,
+                                &format!("claims{}", detail.seq),
+                                claims,
+                                now,
+                            );
+                        } else {
+                            ui.weak("The payload is not JSON.");
+                        }
+                    });
+                egui::CollapsingHeader::new("JWT header")
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        super::json_tree::show(
+                            ui,
+                            &format!("header{}", detail.seq),
+                            &token.header,
+                            now,
+                        );
+                    });
+                egui::CollapsingHeader::new(format!("Token (from {})", token.source))
+                    .default_open(true)
+                    .show(ui, |ui| {
+                        if copy_button(ui, "token") {
+                            commands.push(Command::Copy(token.raw.clone()));
+                        }
+                        ui.label(coloured_token(&token.raw, ui.visuals().dark_mode));
+                    });
+            }
+            request(ui, record, &mut commands);
+            response(ui, record);
+        });
+    commands
+}
+
+fn verdict(ui: &mut egui::Ui, record: &Record, state: &AppState) {
+    let v = &record.verification;
+    ui.horizontal_wrapped(|ui| {
+        ui.label(RichText::new("Signature").strong());
+        badge(ui, v.signature);
+        if let Some(alg) = &v.alg {
+            ui.label(format!("alg {alg}"));
+        }
+        if let Some(index) = v.secret {
+            let label = state
+                .secrets
+                .iter()
+                .filter(|s| !s.value.is_empty())
+                .nth(index)
+                .map_or(String::new(), |s| format!(" ({})", s.label));
+            ui.label(format!("secret #{}{label}", index + 1));
+        }
+        let time = match v.time {
+            TimeState::Ok => "time: within exp/nbf",
+            TimeState::Expired => "time: EXPIRED (exp passed)",
+            TimeState::NotYetValid => "time: not yet valid (nbf ahead)",
+            TimeState::Absent => "time: no exp/nbf (normal for Truora)",
+        };
+        ui.label(time);
+    });
+    ui.label(&v.detail);
+    for hint in &v.hints {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(RichText::new("💡").color(Color32::from_rgb(230, 170, 30)));
+            ui.label(hint);
+        });
+    }
+}
+
+fn events(ui: &mut egui::Ui, record: &Record) {
+    if record.events.is_empty() {
+        return;
+    }
+    egui::CollapsingHeader::new(format!("Truora events ({})", record.events.len()))
+        .default_open(true)
+        .show(ui, |ui| {
+            egui::Grid::new("events").striped(true).show(ui, |ui| {
+                for title in ["Product · action", "Type", "Subject", "Event id"] {
+                    ui.strong(title);
+                }
+                ui.end_row();
+                for event in &record.events {
+                    ui.label(crate::truora::describe(
+                        &event.product,
+                        event.action.as_deref(),
+                    ));
+                    ui.label(event.event_type.as_deref().unwrap_or("—"));
+                    ui.label(RichText::new(event.subject.as_deref().unwrap_or("—")).monospace());
+                    ui.label(RichText::new(event.id.as_deref().unwrap_or("—")).monospace());
+                    ui.end_row();
+                }
+            });
+        });
+}
+
+fn request(ui: &mut egui::Ui, record: &Record, commands: &mut Vec<Command>) {
+    egui::CollapsingHeader::new("Request")
+        .default_open(true)
+        .show(ui, |ui| {
+            ui.label(
+                RichText::new(format!("{} {}", record.method, record.path))
+                    .monospace()
+                    .strong(),
+            );
+            ui.label(format!(
+                "from {} at {} · body {}{}",
+                record.remote_addr,
+                record.received_at,
+                human_size(record.body_len()),
+                if record.body_truncated {
+                    " (cut at --max-body)"
+                } else {
+                    ""
+                }
+            ));
+            egui::Grid::new("headers").striped(true).show(ui, |ui| {
+                for (name, value) in &record.headers {
+                    ui.label(RichText::new(name).monospace().strong());
+                    ui.label(RichText::new(value).monospace());
+                    ui.end_row();
+                }
+            });
+            ui.horizontal(|ui| {
+                ui.strong("Body");
+                let text = match (&record.body, &record.body_base64) {
+                    (Some(text), _) => text.clone(),
+                    (None, Some(b64)) => b64.clone(),
+                    _ => String::new(),
+                };
+                if copy_button(ui, "body") {
+                    commands.push(Command::Copy(text));
+                }
+                if record.body_base64.is_some() {
+                    ui.weak("(binary, shown as base64)");
+                }
+            });
+            let shown = record
+                .body
+                .as_deref()
+                .or(record.body_base64.as_deref())
+                .unwrap_or("");
+            let preview: String = shown.chars().take(8192).collect();
+            ui.label(RichText::new(preview).monospace());
+            if shown.len() > 8192 {
+                ui.weak("… (copy the body to see all of it)");
+            }
+        });
+}
+
+fn response(ui: &mut egui::Ui, record: &Record) {
+    egui::CollapsingHeader::new("Reply")
+        .default_open(true)
+        .show(ui, |ui| {
+            ui.label(format!("The sender got {}", record.response.status));
+            if let Some(f) = &record.response.forwarded {
+                ui.label(format!(
+                    "forwarded to {}: {} in {} ms",
+                    f.url,
+                    f.status
+                        .map_or_else(|| f.error.clone().unwrap_or_default(), |s| s.to_string()),
+                    f.elapsed_ms
+                ));
+            }
+        });
+}
+
+/// The token coloured by part, as jwt.io does: header, payload, signature.
+pub fn coloured_token(raw: &str, dark: bool) -> LayoutJob {
+    let colors = if dark {
+        [
+            Color32::from_rgb(250, 100, 110),
+            Color32::from_rgb(210, 130, 250),
+            Color32::from_rgb(60, 190, 240),
+        ]
+    } else {
+        [
+            Color32::from_rgb(200, 30, 50),
+            Color32::from_rgb(140, 40, 200),
+            Color32::from_rgb(0, 120, 190),
+        ]
+    };
+    let mut job = LayoutJob::default();
+    job.wrap.break_anywhere = true;
+    let font = egui::FontId::monospace(12.0);
+    for (i, part) in raw.split('.').enumerate() {
+        if i > 0 {
+            job.append(
+                ".",
+                0.0,
+                egui::TextFormat::simple(font.clone(), Color32::GRAY),
+            );
+        }
+        let color = colors[i.min(2)];
+        job.append(part, 0.0, egui::TextFormat::simple(font.clone(), color));
+    }
+    job
+}

@@ -1,0 +1,208 @@
+//! The live event list: filters, then a virtualised table (only visible rows are laid out).
+
+use eframe::egui::{self, RichText};
+use egui_extras::{Column, TableBuilder};
+
+use super::state::{AppState, Command};
+use super::widgets::{badge, human_size, middle_ellipsis};
+use crate::record::Signature;
+use crate::truora;
+
+const ROW_HEIGHT: f32 = 22.0;
+
+/// Draws the filter bar and, unless nothing has arrived yet, the table.
+pub fn show(ui: &mut egui::Ui, state: &mut AppState, waiting: bool) -> Vec<Command> {
+    let mut commands = Vec::new();
+    filter_bar(ui, state, &mut commands);
+    ui.separator();
+    if !waiting {
+        table(ui, state, &mut commands);
+    }
+    commands
+}
+
+fn filter_bar(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
+    ui.horizontal_wrapped(|ui| {
+        let label = ui.label("Filter");
+        let field = ui
+            .add(
+                egui::TextEdit::singleline(&mut state.filter_text)
+                    .desired_width(220.0)
+                    .hint_text("path, id, subject, product… (Ctrl+F)"),
+            )
+            .labelled_by(label.id);
+        if state.focus_filter {
+            field.request_focus();
+            state.focus_filter = false;
+        }
+        let mut changed = field.changed();
+        let before = (state.filter_signature, state.filter_product);
+        egui::ComboBox::from_label("Signature")
+            .selected_text(state.filter_signature.map_or("Any", |s| s.label()))
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut state.filter_signature, None, "Any");
+                for signature in Signature::ALL {
+                    ui.selectable_value(
+                        &mut state.filter_signature,
+                        Some(signature),
+                        signature.label(),
+                    );
+                }
+            });
+        egui::ComboBox::from_label("Product")
+            .selected_text(
+                state
+                    .filter_product
+                    .map_or("Any".to_owned(), |p| truora::describe(p, None)),
+            )
+            .show_ui(ui, |ui| {
+                ui.selectable_value(&mut state.filter_product, None, "Any");
+                for product in truora::PRODUCTS {
+                    ui.selectable_value(
+                        &mut state.filter_product,
+                        Some(product),
+                        truora::describe(product, None),
+                    );
+                }
+            });
+        changed |= before != (state.filter_signature, state.filter_product);
+        if changed {
+            commands.push(Command::FilterChanged);
+        }
+        ui.separator();
+        let mut newest_first = state.newest_first;
+        if ui.checkbox(&mut newest_first, "Newest first").changed() {
+            commands.push(Command::SetNewestFirst(newest_first));
+        }
+        ui.checkbox(&mut state.follow, "Follow new events")
+            .on_hover_text("Keep the newest event in view; scrolling pauses it");
+        ui.separator();
+        if ui.button("Export…").on_hover_text("Ctrl+E").clicked() {
+            commands.push(Command::ShowExport);
+        }
+        if ui.button("Open…").clicked() {
+            commands.push(Command::ShowOpen);
+        }
+        if ui
+            .button("Clear")
+            .on_hover_text("Forget every event, here and in the journal")
+            .clicked()
+        {
+            commands.push(Command::Clear);
+        }
+    });
+}
+
+fn table(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
+    let visible = state.store.visible();
+    let rows = visible.len();
+    let newest_first = state.newest_first;
+    let seq_at = |row: usize| {
+        if newest_first {
+            visible[rows - 1 - row]
+        } else {
+            visible[row]
+        }
+    };
+    let mut builder = TableBuilder::new(ui)
+        .id_salt("events")
+        .striped(true)
+        .resizable(true)
+        .sense(egui::Sense::click())
+        .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
+        .column(Column::exact(96.0))
+        .column(Column::initial(260.0).at_least(120.0).clip(true))
+        .column(Column::initial(190.0).at_least(100.0).clip(true))
+        .column(Column::initial(150.0).at_least(80.0).clip(true))
+        .column(Column::initial(130.0).at_least(110.0))
+        .column(Column::remainder().at_least(60.0))
+        .auto_shrink([false, false]);
+    if state.scroll_to_selected {
+        if let Some(row) = state
+            .selected
+            .and_then(|seq| visible.binary_search(&seq).ok())
+            .map(|i| if newest_first { rows - 1 - i } else { i })
+        {
+            builder = builder.scroll_to_row(row, None);
+        }
+        state.scroll_to_selected = false;
+    } else if state.follow && state.arrived > 0 && rows > 0 {
+        builder = builder.scroll_to_row(if newest_first { 0 } else { rows - 1 }, None);
+    }
+    let selected = state.selected;
+    let store = &state.store;
+    let output = builder
+        .header(20.0, |mut header| {
+            for title in [
+                "Time (UTC)",
+                "Method · path",
+                "Product · action",
+                "Subject",
+                "Signature",
+                "Size",
+            ] {
+                header.col(|ui| {
+                    ui.strong(title);
+                });
+            }
+        })
+        .body(|body| {
+            body.rows(ROW_HEIGHT, rows, |mut row| {
+                let seq = seq_at(row.index());
+                let Some(entry) = store.get(seq) else {
+                    return;
+                };
+                let s = &entry.summary;
+                row.set_selected(selected == Some(seq));
+                row.col(|ui| {
+                    ui.label(RichText::new(&s.time).monospace());
+                });
+                row.col(|ui| {
+                    let text = format!("{} {}", s.method, s.path);
+                    if ui
+                        .selectable_label(selected == Some(seq), middle_ellipsis(&text, 48))
+                        .on_hover_text(&text)
+                        .clicked()
+                    {
+                        commands.push(Command::Select(seq));
+                    }
+                });
+                row.col(|ui| {
+                    if s.label.is_empty() {
+                        ui.weak("—");
+                    } else {
+                        ui.label(&s.label);
+                    }
+                });
+                row.col(|ui| {
+                    if s.subject.is_empty() {
+                        ui.weak("—");
+                    } else {
+                        ui.label(RichText::new(middle_ellipsis(&s.subject, 20)).monospace())
+                            .on_hover_text(&s.subject);
+                    }
+                });
+                row.col(|ui| {
+                    badge(ui, s.signature);
+                });
+                row.col(|ui| {
+                    ui.label(human_size(s.size));
+                });
+                if row.response().clicked() {
+                    commands.push(Command::Select(seq));
+                }
+            });
+        });
+    // Scrolling away from the newest event pauses following; coming back resumes it.
+    let offset = output.state.clamped_offset().y;
+    let max = (output.content_size.y - output.inner_rect.height()).max(0.0);
+    let user_scrolled = ui.input(|i| i.smooth_scroll_delta.y != 0.0 || i.pointer.any_down());
+    if user_scrolled && rows > 0 {
+        let at_newest = if newest_first {
+            offset <= 1.0
+        } else {
+            offset >= max - 1.0
+        };
+        state.follow = at_newest;
+    }
+}

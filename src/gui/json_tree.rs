@@ -1,0 +1,138 @@
+//! A collapsible JSON tree (written here because egui_json_tree trails egui 0.37),
+//! with `iat`/`exp`/`nbf` shown as dates and relative times.
+
+use eframe::egui::{self, Color32, RichText};
+use serde_json::Value;
+
+/// Claims that are NumericDate timestamps (RFC 7519).
+const TIME_CLAIMS: [&str; 4] = ["iat", "exp", "nbf", "auth_time"];
+
+/// Shows `value` as a tree; `now` (unix seconds) anchors relative times.
+pub fn show(ui: &mut egui::Ui, id: &str, value: &Value, now: i64) {
+    match value {
+        Value::Object(_) | Value::Array(_) => children(ui, id, value, now, 0),
+        leaf => {
+            ui.label(leaf_text(ui, leaf));
+        }
+    }
+}
+
+fn children(ui: &mut egui::Ui, path: &str, value: &Value, now: i64, depth: usize) {
+    let items: Vec<(String, &Value)> = match value {
+        Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (format!("[{i}]"), v))
+            .collect(),
+        _ => return,
+    };
+    for (key, child) in items {
+        let child_path = format!("{path}/{key}");
+        match child {
+            Value::Object(map) => {
+                egui::CollapsingHeader::new(format!("{key}  {{{}}}", map.len()))
+                    .id_salt(&child_path)
+                    .default_open(depth < 3)
+                    .show(ui, |ui| children(ui, &child_path, child, now, depth + 1));
+            }
+            Value::Array(items) => {
+                egui::CollapsingHeader::new(format!("{key}  [{}]", items.len()))
+                    .id_salt(&child_path)
+                    .default_open(depth < 3)
+                    .show(ui, |ui| children(ui, &child_path, child, now, depth + 1));
+            }
+            leaf => {
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(format!("{key}:")).strong());
+                    ui.label(leaf_text(ui, leaf));
+                    if TIME_CLAIMS.contains(&key.as_str())
+                        && let Some(seconds) = leaf.as_i64()
+                    {
+                        ui.label(RichText::new(human_time(seconds, now)).weak());
+                    }
+                });
+            }
+        }
+    }
+}
+
+fn leaf_text(ui: &egui::Ui, value: &Value) -> RichText {
+    let dark = ui.visuals().dark_mode;
+    let (text, color) = match value {
+        Value::String(s) => (
+            format!("\"{s}\""),
+            if dark {
+                Color32::from_rgb(150, 200, 120)
+            } else {
+                Color32::from_rgb(30, 110, 30)
+            },
+        ),
+        Value::Number(n) => (
+            n.to_string(),
+            if dark {
+                Color32::from_rgb(120, 170, 240)
+            } else {
+                Color32::from_rgb(20, 80, 180)
+            },
+        ),
+        Value::Bool(b) => (
+            b.to_string(),
+            if dark {
+                Color32::from_rgb(220, 150, 220)
+            } else {
+                Color32::from_rgb(140, 40, 140)
+            },
+        ),
+        Value::Null => ("null".to_owned(), ui.visuals().weak_text_color()),
+        other => (other.to_string(), ui.visuals().text_color()),
+    };
+    RichText::new(text).monospace().color(color)
+}
+
+/// A unix time as "2026-04-24 10:00:00 UTC (3 days ago)".
+pub fn human_time(seconds: i64, now: i64) -> String {
+    let date = time::OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .and_then(|t| {
+            t.format(time::macros::format_description!(
+                "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| "not a date".to_owned());
+    format!("{date} ({})", relative(seconds - now))
+}
+
+/// "in 5 minutes", "3 days ago".
+pub fn relative(delta: i64) -> String {
+    let magnitude = delta.unsigned_abs();
+    let (n, unit) = match magnitude {
+        0..60 => (magnitude, "second"),
+        60..3600 => (magnitude / 60, "minute"),
+        3600..86_400 => (magnitude / 3600, "hour"),
+        86_400..31_536_000 => (magnitude / 86_400, "day"),
+        _ => (magnitude / 31_536_000, "year"),
+    };
+    let plural = if n == 1 { "" } else { "s" };
+    if delta >= 0 {
+        format!("in {n} {unit}{plural}")
+    } else {
+        format!("{n} {unit}{plural} ago")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_times() {
+        assert_eq!(relative(-1), "1 second ago");
+        assert_eq!(relative(7200), "in 2 hours");
+        assert_eq!(
+            human_time(1_714_000_000, 1_714_000_000 - 3 * 86_400),
+            "2024-04-24 23:06:40 UTC (in 3 days)"
+        );
+    }
+}

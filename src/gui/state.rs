@@ -1,0 +1,896 @@
+//! Everything the window knows, and [`AppState::apply`], the one place a
+//! [`Command`] from a panel changes it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use super::store::{Filter, Store};
+use crate::capture::{Capture, Journal, ListenerConfig, SharedVerifier, shared_verifier};
+use crate::export::{Format, Loaded};
+use crate::record::{Record, Signature};
+use crate::token::{Secret, SecretEncoding, Verifier};
+
+/// Most time a frame spends taking in new events or re-verifying old ones.
+pub const FRAME_BUDGET: Duration = Duration::from_millis(4);
+
+/// What a panel asks for; applied by [`AppState::apply`].
+#[must_use]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Select(u64),
+    /// Moves the selection by this many rows of the visible list (negative: up).
+    MoveSelection(i64),
+    FilterChanged,
+    SecretsChanged,
+    AddSecret,
+    RemoveSecret(usize),
+    StartListener,
+    StopListener,
+    SendTestHook,
+    ShowExport,
+    ShowOpen,
+    CloseDialog,
+    Browse,
+    RunDialog,
+    Clear,
+    Copy(String),
+    SetNewestFirst(bool),
+    FocusFilter,
+    DismissNotice,
+}
+
+/// One secret as the user typed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretEntry {
+    pub label: String,
+    pub value: String,
+    pub encoding: SecretEncoding,
+    /// Show the value instead of dots.
+    pub shown: bool,
+}
+
+/// A secret as saved between runs: its value only when the user opted in.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SavedSecret {
+    pub label: String,
+    pub encoding: SecretEncoding,
+    pub value: Option<String>,
+}
+
+/// Settings that survive restarts (eframe persistence).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Settings {
+    pub bind: String,
+    pub secrets: Vec<SavedSecret>,
+    pub remember_secret_values: bool,
+    pub newest_first: bool,
+    pub test_product: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: crate::capture::DEFAULT_BIND.to_owned(),
+            secrets: Vec::new(),
+            remember_secret_values: false,
+            newest_first: true,
+            test_product: "digital_identity".to_owned(),
+        }
+    }
+}
+
+/// The listener as the top bar shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListenerStatus {
+    Stopped,
+    Running { url: String, exposed: bool },
+    Failed(String),
+}
+
+/// A message in the status line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Export or open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileMode {
+    Export,
+    Open,
+}
+
+/// The in-app file dialog: always usable, with a system dialog as a shortcut.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileDialog {
+    pub mode: FileMode,
+    pub path: String,
+    pub only_filtered: bool,
+    pub browsing: bool,
+}
+
+/// The selected event, decoded with the current secrets.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub seq: u64,
+    pub record: Record,
+    generation: u64,
+}
+
+/// Work done off the UI thread, reported back.
+enum Job {
+    TestHook(Result<u16, String>),
+    Exported(Result<(PathBuf, usize), String>),
+    Opened(PathBuf, Result<Loaded, String>),
+    Browsed(Option<PathBuf>),
+}
+
+/// Arrivals over the last seconds, for the events-per-second figure.
+#[derive(Debug, Default)]
+struct Rate {
+    arrivals: std::collections::VecDeque<(Instant, usize)>,
+}
+
+impl Rate {
+    const WINDOW: Duration = Duration::from_secs(5);
+
+    fn add(&mut self, now: Instant, n: usize) {
+        self.arrivals.push_back((now, n));
+        self.trim(now);
+    }
+
+    fn trim(&mut self, now: Instant) {
+        while self
+            .arrivals
+            .front()
+            .is_some_and(|(at, _)| now.duration_since(*at) > Self::WINDOW)
+        {
+            self.arrivals.pop_front();
+        }
+    }
+
+    fn per_second(&mut self, now: Instant) -> f64 {
+        self.trim(now);
+        let n: usize = self.arrivals.iter().map(|(_, n)| n).sum();
+        n as f64 / Self::WINDOW.as_secs_f64()
+    }
+}
+
+/// Where the window keeps its journal and how big it may grow in memory.
+#[derive(Debug, Clone)]
+pub struct Startup {
+    pub settings: Settings,
+    /// The journal (the app's data folder, or `--out`); `None`: nothing written.
+    pub journal: Option<PathBuf>,
+    pub max_events: usize,
+    pub listener: ListenerConfig,
+    /// Start listening at once.
+    pub listen: bool,
+    /// A capture to show at start (`--open`).
+    pub open: Option<PathBuf>,
+    /// Secrets from the command line or environment, tried before saved ones.
+    pub secrets: Vec<String>,
+    pub secret_encoding: SecretEncoding,
+}
+
+impl Default for Startup {
+    fn default() -> Self {
+        Startup {
+            settings: Settings::default(),
+            journal: None,
+            max_events: 100_000,
+            listener: ListenerConfig::default(),
+            listen: false,
+            open: None,
+            secrets: Vec::new(),
+            secret_encoding: SecretEncoding::Utf8,
+        }
+    }
+}
+
+/// The whole state of the window.
+pub struct AppState {
+    pub store: Store,
+    pub secrets: Vec<SecretEntry>,
+    /// A problem per secret (empty, not base64...), by index.
+    pub secret_errors: Vec<Option<String>>,
+    pub remember_secret_values: bool,
+    pub filter_text: String,
+    pub filter_signature: Option<Signature>,
+    pub filter_product: Option<&'static str>,
+    pub selected: Option<u64>,
+    pub detail: Option<Detail>,
+    pub newest_first: bool,
+    /// Keep the newest event in view; paused when the user scrolls away.
+    pub follow: bool,
+    pub bind_input: String,
+    pub listener: ListenerStatus,
+    pub notice: Option<Notice>,
+    pub dialog: Option<FileDialog>,
+    pub test_product: String,
+    /// One-shot: give the filter field keyboard focus.
+    pub focus_filter: bool,
+    /// One-shot: scroll the list to the selected row.
+    pub scroll_to_selected: bool,
+    /// Set when new events arrived this frame.
+    pub arrived: usize,
+    pub journal_path: Option<PathBuf>,
+    pub copied: Option<String>,
+    /// The file a capture was opened from, while it is shown.
+    pub opened_from: Option<PathBuf>,
+    verifier: Arc<Verifier>,
+    generation: u64,
+    shared_verifier: SharedVerifier,
+    config: ListenerConfig,
+    rate: Rate,
+    // Declared before the journal: the listener must stop before the journal is joined.
+    capture: Option<Capture>,
+    journal: Option<Journal>,
+    records: Receiver<Record>,
+    records_tx: Sender<Record>,
+    jobs: Receiver<Job>,
+    jobs_tx: Sender<Job>,
+    waker: Arc<dyn Fn() + Send + Sync>,
+}
+
+impl AppState {
+    /// A window's state; restores the journal, opens it for appending and, when
+    /// asked, starts the listener. `waker` is called from other threads when there
+    /// is news (the GUI passes `ctx.request_repaint`).
+    pub fn new(startup: Startup, waker: Arc<dyn Fn() + Send + Sync>) -> Self {
+        let (records_tx, records) = channel();
+        let (jobs_tx, jobs) = channel();
+        let settings = startup.settings;
+        let mut secrets: Vec<SecretEntry> = startup
+            .secrets
+            .iter()
+            .enumerate()
+            .map(|(i, value)| SecretEntry {
+                label: format!("command line #{}", i + 1),
+                value: value.clone(),
+                encoding: startup.secret_encoding,
+                shown: false,
+            })
+            .collect();
+        secrets.extend(settings.secrets.iter().map(|saved| SecretEntry {
+            label: saved.label.clone(),
+            value: saved.value.clone().unwrap_or_default(),
+            encoding: saved.encoding,
+            shown: false,
+        }));
+        if secrets.is_empty() {
+            secrets.push(SecretEntry {
+                label: "Truora hook secret".to_owned(),
+                value: String::new(),
+                encoding: SecretEncoding::Utf8,
+                shown: false,
+            });
+        }
+        let mut state = AppState {
+            store: Store::new(startup.max_events),
+            secrets,
+            secret_errors: Vec::new(),
+            remember_secret_values: settings.remember_secret_values,
+            filter_text: String::new(),
+            filter_signature: None,
+            filter_product: None,
+            selected: None,
+            detail: None,
+            newest_first: settings.newest_first,
+            follow: true,
+            bind_input: settings.bind.clone(),
+            listener: ListenerStatus::Stopped,
+            notice: None,
+            dialog: None,
+            test_product: settings.test_product.clone(),
+            focus_filter: false,
+            scroll_to_selected: false,
+            arrived: 0,
+            journal_path: startup.journal.clone(),
+            copied: None,
+            opened_from: None,
+            verifier: Arc::new(Verifier::default()),
+            generation: 0,
+            shared_verifier: shared_verifier(Verifier::default()),
+            config: startup.listener,
+            rate: Rate::default(),
+            capture: None,
+            journal: None,
+            records,
+            records_tx,
+            jobs,
+            jobs_tx,
+            waker,
+        };
+        state.rebuild_verifier();
+        state.open_journal(startup.journal.as_deref());
+        if startup.listen {
+            state.start_listener();
+        }
+        if let Some(path) = startup.open {
+            state.open_file(path);
+        }
+        state
+    }
+
+    fn open_journal(&mut self, path: Option<&Path>) {
+        let tx = self.records_tx.clone();
+        let waker = self.waker.clone();
+        let subscriber: crate::capture::journal::Subscriber = Box::new(move |record| {
+            let _ = tx.send(record);
+            waker();
+        });
+        let journal = match path {
+            Some(path) => {
+                self.restore(path);
+                Journal::open(path, Some(subscriber)).map_err(|err| {
+                    format!(
+                        "could not open the journal {}: {err}; events are not saved",
+                        path.display()
+                    )
+                })
+            }
+            None => Journal::spawn(Box::new(std::io::sink()), 0, Some(subscriber))
+                .map_err(|err| err.to_string()),
+        };
+        match journal {
+            Ok(journal) => self.journal = Some(journal),
+            Err(text) => self.notice = Some(Notice { text, error: true }),
+        }
+    }
+
+    /// Loads the newest events of the journal into the list.
+    fn restore(&mut self, path: &Path) {
+        if !path.exists() {
+            return;
+        }
+        match crate::export::load(path) {
+            Ok(loaded) => {
+                let now = crate::token::unix_now();
+                let skip = loaded.records.len().saturating_sub(self.store.max());
+                for record in loaded.records.into_iter().skip(skip) {
+                    self.store.push(record, &self.verifier, now);
+                }
+                self.store.evicted += skip as u64;
+                if let Some(problem) = loaded.problems.first() {
+                    self.notice = Some(Notice {
+                        text: format!(
+                            "restored the journal, skipping {} bad line(s): {problem}",
+                            loaded.problems.len()
+                        ),
+                        error: true,
+                    });
+                }
+            }
+            Err(err) => {
+                self.notice = Some(Notice {
+                    text: format!("could not restore {}: {err}", path.display()),
+                    error: true,
+                })
+            }
+        }
+    }
+}
+
+impl AppState {
+    /// A sender into the channel the journal feeds: what arrives here is shown
+    /// as if it had been captured (tests, and records made by other parts).
+    pub fn record_sender(&self) -> Sender<Record> {
+        self.records_tx.clone()
+    }
+
+    /// The verifier built from the secrets as they are now.
+    pub fn verifier(&self) -> &Arc<Verifier> {
+        &self.verifier
+    }
+
+    /// Builds the verifier from the secret entries (skipping the ones in error),
+    /// hands it to the listener and starts re-verifying the held events.
+    fn rebuild_verifier(&mut self) {
+        let mut secrets = Vec::new();
+        self.secret_errors = self
+            .secrets
+            .iter()
+            .enumerate()
+            .map(|(index, entry)| {
+                if entry.value.is_empty() {
+                    return None;
+                }
+                match Secret::new(&entry.value, entry.encoding, index) {
+                    Ok(secret) => {
+                        secrets.push(secret);
+                        None
+                    }
+                    Err(err) => Some(err.to_string()),
+                }
+            })
+            .collect();
+        self.verifier = Arc::new(Verifier::new(secrets));
+        self.generation += 1;
+        if let Ok(mut slot) = self.shared_verifier.write() {
+            *slot = self.verifier.clone();
+        }
+        self.store.start_reverify();
+    }
+
+    /// Starts the listener on the address in the address field.
+    fn start_listener(&mut self) {
+        self.capture = None;
+        let bind = match self.bind_input.trim().parse() {
+            Ok(bind) => bind,
+            Err(_) => {
+                self.listener = ListenerStatus::Failed(format!(
+                    "{:?} is not an address: use HOST:PORT, e.g. 127.0.0.1:8787 (port 0 picks a free one)",
+                    self.bind_input.trim()
+                ));
+                return;
+            }
+        };
+        let Some(journal) = self.journal.as_ref() else {
+            self.listener = ListenerStatus::Failed(
+                "the journal is not open, so nothing could be saved".to_owned(),
+            );
+            return;
+        };
+        let config = ListenerConfig {
+            bind,
+            ..self.config.clone()
+        };
+        match Capture::start(config, self.shared_verifier.clone(), journal.handle()) {
+            Ok(capture) => {
+                let exposed = !capture.local_addr().ip().is_loopback();
+                if exposed {
+                    eprintln!(
+                        "warning: listening on {}, which is not loopback: anyone who can reach this machine can send requests",
+                        capture.local_addr()
+                    );
+                }
+                self.listener = ListenerStatus::Running {
+                    url: capture.url(),
+                    exposed,
+                };
+                self.capture = Some(capture);
+            }
+            Err(err) => self.listener = ListenerStatus::Failed(err.to_string()),
+        }
+    }
+
+    /// The listener's URL while it runs.
+    pub fn url(&self) -> Option<&str> {
+        match &self.listener {
+            ListenerStatus::Running { url, .. } => Some(url),
+            _ => None,
+        }
+    }
+
+    /// Applies one command.
+    pub fn apply(&mut self, command: Command) {
+        match command {
+            Command::Select(seq) => self.select(Some(seq)),
+            Command::MoveSelection(delta) => self.move_selection(delta),
+            Command::FilterChanged => {
+                self.store.set_filter(Filter {
+                    text: self.filter_text.clone(),
+                    signature: self.filter_signature,
+                    product: self.filter_product,
+                });
+            }
+            Command::SecretsChanged => self.rebuild_verifier(),
+            Command::AddSecret => {
+                self.secrets.push(SecretEntry {
+                    label: format!("secret #{}", self.secrets.len() + 1),
+                    value: String::new(),
+                    encoding: SecretEncoding::Utf8,
+                    shown: false,
+                });
+                self.rebuild_verifier();
+            }
+            Command::RemoveSecret(index) => {
+                if index < self.secrets.len() {
+                    self.secrets.remove(index);
+                    self.rebuild_verifier();
+                }
+            }
+            Command::StartListener => self.start_listener(),
+            Command::StopListener => {
+                if let Some(capture) = self.capture.take() {
+                    capture.stop();
+                }
+                self.listener = ListenerStatus::Stopped;
+            }
+            Command::SendTestHook => self.send_test_hook(),
+            Command::ShowExport => {
+                let name = format!(
+                    "hookscope-{}.ndjson",
+                    time::OffsetDateTime::now_utc().unix_timestamp()
+                );
+                self.dialog = Some(FileDialog {
+                    mode: FileMode::Export,
+                    path: default_dir().join(name).display().to_string(),
+                    only_filtered: self.store.filter().is_active(),
+                    browsing: false,
+                });
+            }
+            Command::ShowOpen => {
+                let path = self
+                    .journal_path
+                    .clone()
+                    .unwrap_or_else(|| default_dir().join("capture.ndjson"));
+                self.dialog = Some(FileDialog {
+                    mode: FileMode::Open,
+                    path: path.display().to_string(),
+                    only_filtered: false,
+                    browsing: false,
+                });
+            }
+            Command::CloseDialog => self.dialog = None,
+            Command::Browse => self.browse(),
+            Command::RunDialog => self.run_dialog(),
+            Command::Clear => self.clear(),
+            Command::Copy(text) => self.copied = Some(text),
+            Command::SetNewestFirst(newest_first) => {
+                self.newest_first = newest_first;
+                self.follow = true;
+            }
+            Command::FocusFilter => self.focus_filter = true,
+            Command::DismissNotice => self.notice = None,
+        }
+    }
+
+    fn select(&mut self, seq: Option<u64>) {
+        self.selected = seq;
+        self.scroll_to_selected = true;
+        self.refresh_detail();
+    }
+
+    fn move_selection(&mut self, delta: i64) {
+        let visible = self.store.visible();
+        if visible.is_empty() {
+            return;
+        }
+        // Rows as drawn: newest first reverses the list.
+        let row_of = |i: usize| {
+            if self.newest_first {
+                visible.len() - 1 - i
+            } else {
+                i
+            }
+        };
+        let current = self
+            .selected
+            .and_then(|seq| visible.binary_search(&seq).ok())
+            .map(row_of);
+        let row = match current {
+            Some(row) => (row as i64 + delta).clamp(0, visible.len() as i64 - 1) as usize,
+            None if delta >= 0 => 0,
+            None => visible.len() - 1,
+        };
+        let seq = visible[row_of(row)];
+        self.follow = false;
+        self.select(Some(seq));
+    }
+
+    /// Decodes the selected event again when the selection or the secrets changed.
+    fn refresh_detail(&mut self) {
+        let Some(seq) = self.selected else {
+            self.detail = None;
+            return;
+        };
+        if self
+            .detail
+            .as_ref()
+            .is_some_and(|d| d.seq == seq && d.generation == self.generation)
+        {
+            return;
+        }
+        self.detail = self.store.get(seq).map(|entry| Detail {
+            seq,
+            record: reanalyzed(&entry.record, &self.verifier),
+            generation: self.generation,
+        });
+    }
+
+    fn clear(&mut self) {
+        self.store.clear();
+        self.selected = None;
+        self.detail = None;
+        self.opened_from = None;
+        if let Some(path) = &self.journal_path {
+            let cleared = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .and_then(|file| file.set_len(0));
+            self.notice = Some(match cleared {
+                Ok(()) => Notice {
+                    text: format!("cleared; the journal {} is empty", path.display()),
+                    error: false,
+                },
+                Err(err) => Notice {
+                    text: format!("could not clear the journal {}: {err}", path.display()),
+                    error: true,
+                },
+            });
+        }
+    }
+
+    fn send_test_hook(&mut self) {
+        let Some(url) = self.url().map(|url| format!("{url}hooks/test")) else {
+            self.notice = Some(Notice {
+                text: "start the listener first: the test hook is sent to it".to_owned(),
+                error: true,
+            });
+            return;
+        };
+        let product = self.test_product.clone();
+        // Signed with the first usable secret, as Truora would sign with the hook's secret.
+        let key = self
+            .secrets
+            .iter()
+            .zip(&self.secret_errors)
+            .find(|(entry, error)| !entry.value.is_empty() && error.is_none())
+            .and_then(|(entry, _)| entry.encoding.decode(&entry.value))
+            .unwrap_or_else(|| b"hookscope-demo-secret-without-a-real-key".to_vec());
+        let jobs = self.jobs_tx.clone();
+        let waker = self.waker.clone();
+        let serial = self.store.len() as u64;
+        spawn_named("hookscope-test-hook", move || {
+            let now = crate::token::unix_now();
+            let result = crate::samples::claims(&product, None, now, serial)
+                .ok_or_else(|| format!("no sample for {product}"))
+                .and_then(|claims| {
+                    crate::send::sign(&claims, &key, jsonwebtoken::Algorithm::HS256)
+                        .map_err(|err| err.to_string())
+                })
+                .and_then(|token| {
+                    crate::send::post_blocking(&url, token.into(), Duration::from_secs(10))
+                        .map(|d| d.status)
+                        .map_err(|err| err.to_string())
+                });
+            let _ = jobs.send(Job::TestHook(result));
+            waker();
+        });
+    }
+
+    fn browse(&mut self) {
+        let Some(dialog) = self.dialog.as_mut() else {
+            return;
+        };
+        dialog.browsing = true;
+        let mode = dialog.mode;
+        let current = PathBuf::from(&dialog.path);
+        let jobs = self.jobs_tx.clone();
+        let waker = self.waker.clone();
+        // rfd blocks until a person answers (or returns at once without a portal): never on the UI thread.
+        spawn_named("hookscope-file-dialog", move || {
+            let mut picker =
+                rfd::FileDialog::new().add_filter("captures", &["ndjson", "jsonl", "json", "har"]);
+            if let Some(dir) = current.parent() {
+                picker = picker.set_directory(dir);
+            }
+            if let Some(name) = current.file_name().and_then(|n| n.to_str()) {
+                picker = picker.set_file_name(name);
+            }
+            let picked = match mode {
+                FileMode::Export => picker.save_file(),
+                FileMode::Open => picker.pick_file(),
+            };
+            let _ = jobs.send(Job::Browsed(picked));
+            waker();
+        });
+    }
+
+    fn run_dialog(&mut self) {
+        let Some(dialog) = self.dialog.clone() else {
+            return;
+        };
+        let path = PathBuf::from(dialog.path.trim());
+        match dialog.mode {
+            FileMode::Open => self.open_file(path),
+            FileMode::Export => {
+                let Some(format) = Format::from_path(&path) else {
+                    self.notice = Some(Notice {
+                        text:
+                            "name the file .ndjson, .json or .har: the extension picks the format"
+                                .to_owned(),
+                        error: true,
+                    });
+                    return;
+                };
+                let records: Vec<Arc<Record>> = if dialog.only_filtered {
+                    self.store
+                        .visible()
+                        .iter()
+                        .filter_map(|seq| self.store.get(*seq))
+                        .map(|e| e.record.clone())
+                        .collect()
+                } else {
+                    self.store.entries().map(|e| e.record.clone()).collect()
+                };
+                let verifier = self.verifier.clone();
+                let jobs = self.jobs_tx.clone();
+                let waker = self.waker.clone();
+                spawn_named("hookscope-export", move || {
+                    let full: Vec<Record> =
+                        records.iter().map(|r| reanalyzed(r, &verifier)).collect();
+                    let result = crate::export::write_atomic(&path, format, &full)
+                        .map(|()| (path.clone(), full.len()))
+                        .map_err(|err| format!("could not export to {}: {err}", path.display()));
+                    let _ = jobs.send(Job::Exported(result));
+                    waker();
+                });
+            }
+        }
+        self.dialog = None;
+    }
+
+    fn open_file(&mut self, path: PathBuf) {
+        let jobs = self.jobs_tx.clone();
+        let waker = self.waker.clone();
+        spawn_named("hookscope-open", move || {
+            let loaded = crate::export::load(&path).map_err(|err| err.to_string());
+            let _ = jobs.send(Job::Opened(path, loaded));
+            waker();
+        });
+    }
+
+    /// The per-frame work: take in new events and job results, continue
+    /// re-verification. Returns true when more work is waiting (ask for a repaint).
+    pub fn tick(&mut self) -> bool {
+        let started = Instant::now();
+        let now = crate::token::unix_now();
+        self.arrived = 0;
+        let mut more = false;
+        loop {
+            if started.elapsed() >= FRAME_BUDGET {
+                more = true;
+                break;
+            }
+            match self.records.try_recv() {
+                Ok(record) => {
+                    self.store.push(record, &self.verifier, now);
+                    self.arrived += 1;
+                }
+                Err(_) => break,
+            }
+        }
+        if self.arrived > 0 {
+            self.rate.add(Instant::now(), self.arrived);
+        }
+        while let Ok(job) = self.jobs.try_recv() {
+            self.finish_job(job, now);
+        }
+        if self.store.reverifying().is_some() {
+            let left = FRAME_BUDGET.saturating_sub(started.elapsed());
+            more |= !self.store.reverify_step(&self.verifier, now, left);
+        }
+        self.refresh_detail();
+        more
+    }
+
+    fn finish_job(&mut self, job: Job, now: i64) {
+        self.notice = Some(match job {
+            Job::TestHook(Ok(status)) => Notice {
+                text: format!("test hook sent: the listener answered {status}"),
+                error: false,
+            },
+            Job::TestHook(Err(err)) => Notice {
+                text: format!("the test hook failed: {err}"),
+                error: true,
+            },
+            Job::Exported(Ok((path, n))) => Notice {
+                text: format!("exported {n} events to {}", path.display()),
+                error: false,
+            },
+            Job::Exported(Err(text)) => Notice { text, error: true },
+            Job::Opened(path, Ok(loaded)) => {
+                self.store.clear();
+                self.selected = None;
+                self.detail = None;
+                let n = loaded.records.len();
+                for record in loaded.records {
+                    self.store.push(record, &self.verifier, now);
+                }
+                self.opened_from = Some(path.clone());
+                let mut text = format!("opened {n} events from {}", path.display());
+                if let Some(problem) = loaded.problems.first() {
+                    text.push_str(&format!(
+                        "; skipped {} bad line(s), first: {problem}",
+                        loaded.problems.len()
+                    ));
+                }
+                Notice {
+                    error: !loaded.problems.is_empty(),
+                    text,
+                }
+            }
+            Job::Opened(path, Err(err)) => Notice {
+                text: format!("could not open {}: {err}", path.display()),
+                error: true,
+            },
+            Job::Browsed(picked) => {
+                if let Some(dialog) = self.dialog.as_mut() {
+                    dialog.browsing = false;
+                    match picked {
+                        Some(path) => dialog.path = path.display().to_string(),
+                        None => {
+                            return self.notice_if_none(
+                                "no file chosen (no system file dialog here?): type the path in the field",
+                            );
+                        }
+                    }
+                }
+                return;
+            }
+        });
+    }
+
+    fn notice_if_none(&mut self, text: &str) {
+        self.notice = Some(Notice {
+            text: text.to_owned(),
+            error: false,
+        });
+    }
+
+    /// Events per second over the last few seconds.
+    pub fn rate(&mut self) -> f64 {
+        self.rate.per_second(Instant::now())
+    }
+
+    /// What to save between runs; secret values only when the user opted in.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            bind: self.bind_input.clone(),
+            secrets: self
+                .secrets
+                .iter()
+                .filter(|s| !s.label.starts_with("command line #"))
+                .map(|s| SavedSecret {
+                    label: s.label.clone(),
+                    encoding: s.encoding,
+                    value: self.remember_secret_values.then(|| s.value.clone()),
+                })
+                .collect(),
+            remember_secret_values: self.remember_secret_values,
+            newest_first: self.newest_first,
+            test_product: self.test_product.clone(),
+        }
+    }
+}
+
+/// A held record with its token, verification and events decoded again.
+pub fn reanalyzed(record: &Record, verifier: &Verifier) -> Record {
+    let mut full = record.clone();
+    let analysis = crate::token::analyze(
+        &record.body_bytes(),
+        record.body_truncated,
+        &record.headers,
+        verifier,
+        crate::token::unix_now(),
+    );
+    full.token = analysis.token;
+    full.verification = analysis.verification;
+    full.events = analysis.events;
+    full
+}
+
+fn default_dir() -> PathBuf {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .filter(|home| home.is_dir())
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+fn spawn_named(name: &str, work: impl FnOnce() + Send + 'static) {
+    if let Err(err) = std::thread::Builder::new()
+        .name(name.to_owned())
+        .spawn(work)
+    {
+        log::error!("could not start {name}: {err}");
+    }
+}

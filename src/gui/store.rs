@@ -1,0 +1,384 @@
+//! The events the window holds: a compact summary per event for the list, the
+//! request itself for details (decoded again when selected), filters, counts.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crate::record::{Record, Signature};
+use crate::token::Verifier;
+use crate::truora;
+
+/// What one list row shows, computed once per verification.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub time: String,
+    pub method: String,
+    pub path: String,
+    pub label: String,
+    pub subject: String,
+    pub signature: Signature,
+    pub product: &'static str,
+    pub size: usize,
+    /// Lowercased text the free-text filter searches.
+    haystack: Box<str>,
+}
+
+/// One held event: the request as captured (without its decoded token) and its row.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// Position in arrival order within this window, stable while the event is held.
+    pub seq: u64,
+    pub record: Arc<Record>,
+    pub summary: Summary,
+}
+
+/// The list filters.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filter {
+    pub text: String,
+    pub signature: Option<Signature>,
+    pub product: Option<&'static str>,
+}
+
+impl Filter {
+    fn matches(&self, summary: &Summary, needle: &str) -> bool {
+        self.signature.is_none_or(|s| s == summary.signature)
+            && self.product.is_none_or(|p| p == summary.product)
+            && (needle.is_empty() || summary.haystack.contains(needle))
+    }
+
+    /// True when any filter is set.
+    pub fn is_active(&self) -> bool {
+        !self.text.trim().is_empty() || self.signature.is_some() || self.product.is_some()
+    }
+}
+
+/// The held events, oldest first, at most `max` of them.
+#[derive(Debug)]
+pub struct Store {
+    entries: VecDeque<Entry>,
+    next_seq: u64,
+    max: usize,
+    /// Events that left memory for `max` (still in the journal).
+    pub evicted: u64,
+    filter: Filter,
+    needle: String,
+    /// Seqs of the entries the filter lets through, ascending.
+    visible: VecDeque<u64>,
+    counts: [usize; Signature::ALL.len()],
+    /// Where re-verification after a secret change has got to (an index into entries).
+    reverify_at: Option<usize>,
+}
+
+fn signature_index(signature: Signature) -> usize {
+    Signature::ALL
+        .iter()
+        .position(|s| *s == signature)
+        .unwrap_or_default()
+}
+
+/// Summarises a record decoded with `verifier`; `now` is unix seconds.
+pub fn summarize(record: &Record, verifier: &Verifier, now: i64) -> Summary {
+    let analysis = crate::token::analyze(
+        &record.body_bytes(),
+        record.body_truncated,
+        &record.headers,
+        verifier,
+        now,
+    );
+    let first = analysis.events.first();
+    let product = first.map_or("other", |e| {
+        truora::PRODUCTS
+            .iter()
+            .copied()
+            .find(|p| *p == e.product)
+            .unwrap_or("other")
+    });
+    let label = match first {
+        Some(event) => {
+            let mut label = truora::describe(product, event.action.as_deref());
+            if analysis.events.len() > 1 {
+                label.push_str(&format!(" (+{})", analysis.events.len() - 1));
+            }
+            label
+        }
+        None => String::new(),
+    };
+    let subject = first.and_then(|e| e.subject.clone()).unwrap_or_default();
+    let time = record
+        .received_at
+        .split_once('T')
+        .map_or(record.received_at.as_str(), |(_, t)| {
+            t.trim_end_matches('Z')
+        })
+        .to_owned();
+    let mut haystack = format!(
+        "{} {} {} {} {} {}",
+        record.method,
+        record.path,
+        label,
+        subject,
+        record.remote_addr,
+        analysis.verification.signature.label()
+    );
+    for event in &analysis.events {
+        for part in [&event.id, &event.event_type, &event.subject]
+            .into_iter()
+            .flatten()
+        {
+            haystack.push(' ');
+            haystack.push_str(part);
+        }
+    }
+    Summary {
+        time,
+        method: record.method.clone(),
+        path: record.path.clone(),
+        label,
+        subject,
+        signature: analysis.verification.signature,
+        product,
+        size: record.body_len(),
+        haystack: haystack.to_lowercase().into_boxed_str(),
+    }
+}
+
+/// A record without its decoded parts, which are derived again when needed.
+pub fn strip(mut record: Record) -> Record {
+    record.token = None;
+    record.events = Vec::new();
+    record.verification.detail = String::new();
+    record.verification.hints = Vec::new();
+    record
+}
+
+impl Store {
+    /// An empty store holding at most `max` events.
+    pub fn new(max: usize) -> Self {
+        Store {
+            entries: VecDeque::new(),
+            next_seq: 0,
+            max: max.max(1),
+            evicted: 0,
+            filter: Filter::default(),
+            needle: String::new(),
+            visible: VecDeque::new(),
+            counts: [0; Signature::ALL.len()],
+            reverify_at: None,
+        }
+    }
+
+    /// Adds a record, summarised with `verifier`; evicts the oldest beyond `max`.
+    pub fn push(&mut self, record: Record, verifier: &Verifier, now: i64) -> u64 {
+        let summary = summarize(&record, verifier, now);
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.counts[signature_index(summary.signature)] += 1;
+        if self.filter.matches(&summary, &self.needle) {
+            self.visible.push_back(seq);
+        }
+        self.entries.push_back(Entry {
+            seq,
+            record: Arc::new(strip(record)),
+            summary,
+        });
+        while self.entries.len() > self.max {
+            if let Some(old) = self.entries.pop_front() {
+                self.counts[signature_index(old.summary.signature)] -= 1;
+                self.evicted += 1;
+                if self.visible.front() == Some(&old.seq) {
+                    self.visible.pop_front();
+                }
+                if let Some(at) = self.reverify_at.as_mut() {
+                    *at = at.saturating_sub(1);
+                }
+            }
+        }
+        seq
+    }
+
+    /// Forgets every event.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.visible.clear();
+        self.counts = [0; Signature::ALL.len()];
+        self.evicted = 0;
+        self.reverify_at = None;
+    }
+
+    /// The most events held.
+    pub fn max(&self) -> usize {
+        self.max
+    }
+
+    /// How many events are held.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// True when no event is held.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The held events, oldest first.
+    pub fn entries(&self) -> impl ExactSizeIterator<Item = &Entry> + DoubleEndedIterator {
+        self.entries.iter()
+    }
+
+    /// The event with `seq`, if still held.
+    pub fn get(&self, seq: u64) -> Option<&Entry> {
+        let first = self.entries.front()?.seq;
+        self.entries.get(seq.checked_sub(first)? as usize)
+    }
+
+    /// Seqs the filter lets through, oldest first.
+    pub fn visible(&self) -> &VecDeque<u64> {
+        &self.visible
+    }
+
+    /// How many held events have `signature`.
+    pub fn count(&self, signature: Signature) -> usize {
+        self.counts[signature_index(signature)]
+    }
+
+    /// The filter in force.
+    pub fn filter(&self) -> &Filter {
+        &self.filter
+    }
+
+    /// Sets the filter and recomputes the visible list.
+    pub fn set_filter(&mut self, filter: Filter) {
+        self.needle = filter.text.trim().to_lowercase();
+        self.filter = filter;
+        self.refilter();
+    }
+
+    fn refilter(&mut self) {
+        let (filter, needle) = (&self.filter, &self.needle);
+        self.visible = self
+            .entries
+            .iter()
+            .filter(|e| filter.matches(&e.summary, needle))
+            .map(|e| e.seq)
+            .collect();
+    }
+
+    /// Starts verifying every held event again (after a secret change).
+    pub fn start_reverify(&mut self) {
+        self.reverify_at = Some(0);
+    }
+
+    /// True while re-verification is under way.
+    pub fn reverifying(&self) -> Option<(usize, usize)> {
+        self.reverify_at.map(|at| (at, self.entries.len()))
+    }
+
+    /// Re-verifies events until `budget` runs out; true when all are done.
+    pub fn reverify_step(
+        &mut self,
+        verifier: &Verifier,
+        now: i64,
+        budget: std::time::Duration,
+    ) -> bool {
+        let Some(mut at) = self.reverify_at else {
+            return true;
+        };
+        let started = std::time::Instant::now();
+        while at < self.entries.len() {
+            let entry = &mut self.entries[at];
+            let summary = summarize(&entry.record, verifier, now);
+            self.counts[signature_index(entry.summary.signature)] -= 1;
+            self.counts[signature_index(summary.signature)] += 1;
+            entry.summary = summary;
+            at += 1;
+            if at % 64 == 0 && started.elapsed() >= budget {
+                break;
+            }
+        }
+        if at >= self.entries.len() {
+            self.reverify_at = None;
+            self.refilter();
+            true
+        } else {
+            self.reverify_at = Some(at);
+            false
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Response, TimeState, Verification};
+    use crate::token::{Secret, SecretEncoding};
+
+    fn record(body: &str, path: &str) -> Record {
+        Record {
+            id: 0,
+            received_at: "2026-11-26T13:45:11.123Z".to_owned(),
+            method: "POST".to_owned(),
+            path: path.to_owned(),
+            remote_addr: "127.0.0.1:1".to_owned(),
+            headers: vec![],
+            body: Some(body.to_owned()),
+            body_base64: None,
+            body_truncated: false,
+            token: None,
+            verification: Verification {
+                signature: Signature::NotJwt,
+                alg: None,
+                secret: None,
+                time: TimeState::Absent,
+                detail: String::new(),
+                hints: vec![],
+            },
+            events: vec![],
+            response: Response {
+                status: 200,
+                forwarded: None,
+            },
+        }
+    }
+
+    #[test]
+    fn eviction_filter_and_reverify() {
+        let secret = "store-secret-store-secret-store-secret";
+        let token = crate::send::sign(
+            &crate::samples::claims("check", None, 0, 1).unwrap(),
+            secret.as_bytes(),
+            jsonwebtoken::Algorithm::HS256,
+        )
+        .unwrap();
+        let none = Verifier::default();
+        let mut store = Store::new(3);
+        for i in 0..5 {
+            let body = if i % 2 == 0 { token.as_str() } else { "plain" };
+            store.push(record(body, &format!("/p{i}")), &none, 0);
+        }
+        assert_eq!(store.len(), 3);
+        assert_eq!(store.evicted, 2);
+        assert_eq!(store.get(2).unwrap().summary.path, "/p2");
+        assert!(store.get(1).is_none());
+        assert_eq!(store.count(Signature::NoSecret), 2);
+        assert_eq!(store.get(2).unwrap().summary.label, "Check · finished");
+
+        store.set_filter(Filter {
+            signature: Some(Signature::Valid),
+            ..Default::default()
+        });
+        assert!(store.visible().is_empty());
+        let verifier = Verifier::new(vec![Secret::new(secret, SecretEncoding::Utf8, 0).unwrap()]);
+        store.start_reverify();
+        while !store.reverify_step(&verifier, 0, std::time::Duration::ZERO) {}
+        assert_eq!(store.visible(), &[2, 4]);
+        assert_eq!(store.count(Signature::Valid), 2);
+        assert_eq!(store.count(Signature::NoSecret), 0);
+
+        store.set_filter(Filter {
+            text: "P3".to_owned(),
+            ..Default::default()
+        });
+        assert_eq!(store.visible(), &[3]);
+    }
+}

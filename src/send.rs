@@ -1,0 +1,110 @@
+//! Sending hooks as Truora would: sign claims and POST them with hyper's client.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+use serde_json::Value;
+
+/// Why a delivery failed before any reply.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("bad URL {url:?}: {reason}")]
+    Url { url: String, reason: String },
+    #[error("could not connect to {addr}: {source}")]
+    Connect {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("no reply within {0:?}")]
+    Timeout(Duration),
+    #[error("HTTP error: {0}")]
+    Http(#[from] hyper::Error),
+    #[error("could not start the sender: {0}")]
+    Runtime(#[from] std::io::Error),
+}
+
+/// What a delivery got back.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub status: u16,
+    pub body: Bytes,
+    pub elapsed: Duration,
+}
+
+/// Signs `claims` with an HMAC secret.
+pub fn sign(
+    claims: &Value,
+    secret: &[u8],
+    alg: jsonwebtoken::Algorithm,
+) -> Result<String, jsonwebtoken::errors::Error> {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(alg),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(secret),
+    )
+}
+
+/// POSTs `body` to an `http://` URL as `application/jwt`, within `timeout`.
+pub async fn post(url: &str, body: Bytes, timeout: Duration) -> Result<Delivery, SendError> {
+    let uri: hyper::Uri =
+        url.parse()
+            .map_err(|err: hyper::http::uri::InvalidUri| SendError::Url {
+                url: url.to_owned(),
+                reason: err.to_string(),
+            })?;
+    if uri.scheme_str() != Some("http") {
+        return Err(SendError::Url {
+            url: url.to_owned(),
+            reason: "only http:// URLs are supported (put a tunnel in front for https)".to_owned(),
+        });
+    }
+    let host = uri.host().unwrap_or("127.0.0.1").to_owned();
+    let port = uri.port_u16().unwrap_or(80);
+    let authority = uri.authority().map_or(host.clone(), |a| a.to_string());
+    let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
+    let started = Instant::now();
+    let attempt = async {
+        let addr = format!("{host}:{port}");
+        let stream = tokio::net::TcpStream::connect(&addr)
+            .await
+            .map_err(|source| SendError::Connect { addr, source })?;
+        let _ = stream.set_nodelay(true);
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
+        tokio::spawn(connection);
+        let request = Request::post(path)
+            .header(hyper::header::HOST, authority)
+            .header(hyper::header::CONTENT_TYPE, "application/jwt")
+            .header(
+                hyper::header::USER_AGENT,
+                concat!("hookscope/", env!("CARGO_PKG_VERSION")),
+            )
+            .body(Full::new(body))
+            .map_err(|err| SendError::Url {
+                url: url.to_owned(),
+                reason: err.to_string(),
+            })?;
+        let response = sender.send_request(request).await?;
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await?.to_bytes();
+        Ok(Delivery {
+            status,
+            body,
+            elapsed: started.elapsed(),
+        })
+    };
+    tokio::time::timeout(timeout, attempt)
+        .await
+        .map_err(|_| SendError::Timeout(timeout))?
+}
+
+/// [`post`] for callers without a runtime (the GUI's worker threads).
+pub fn post_blocking(url: &str, body: Bytes, timeout: Duration) -> Result<Delivery, SendError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(post(url, body, timeout))
+}

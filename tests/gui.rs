@@ -1,0 +1,304 @@
+//! The inspector under egui_kittest: no GPU, no window, real state and (in some
+//! tests) the real listener on port 0.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use eframe::egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use hookscope::gui::state::{Command, ListenerStatus};
+use hookscope::gui::{HookscopeApp, Startup};
+use hookscope::record::{Record, Signature};
+use jsonwebtoken::Algorithm;
+use support::{SECRET, sign, truora_claims};
+
+fn harness(startup: Startup) -> Harness<'static, HookscopeApp> {
+    // Tests step the harness themselves, so the waker's context can be a spare one.
+    let app = HookscopeApp::with_context(&egui::Context::default(), startup);
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_ui_state(
+            |ui, app: &mut HookscopeApp| {
+                app.logic_pass(ui.ctx());
+                app.draw(ui);
+            },
+            app,
+        );
+    harness.run_steps(2);
+    harness
+}
+
+/// Steps until `done` holds, for at most 20 s (the listener runs on other threads).
+fn step_until(harness: &mut Harness<'static, HookscopeApp>, done: impl Fn(&HookscopeApp) -> bool) {
+    let start = Instant::now();
+    while !done(harness.state()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "condition not reached"
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    harness.run_steps(2);
+}
+
+fn listening_startup(dir: &tempfile::TempDir) -> Startup {
+    let mut startup = Startup {
+        journal: Some(dir.path().join("events.ndjson")),
+        listen: true,
+        ..Default::default()
+    };
+    startup.settings.bind = "127.0.0.1:0".to_owned();
+    startup
+}
+
+/// A record as the listener would make it, for a token body.
+fn record(body: &str, path: &str) -> Record {
+    let analysis = hookscope::token::analyze(
+        body.as_bytes(),
+        false,
+        &[],
+        &hookscope::token::Verifier::default(),
+        0,
+    );
+    Record {
+        id: 0,
+        received_at: "2026-11-26T13:45:11.123Z".to_owned(),
+        method: "POST".to_owned(),
+        path: path.to_owned(),
+        remote_addr: "127.0.0.1:5555".to_owned(),
+        headers: vec![("Content-Type".to_owned(), "application/jwt".to_owned())],
+        body: Some(body.to_owned()),
+        body_base64: None,
+        body_truncated: false,
+        token: analysis.token,
+        verification: analysis.verification,
+        events: analysis.events,
+        response: hookscope::record::Response {
+            status: 200,
+            forwarded: None,
+        },
+    }
+}
+
+fn set_secret(harness: &mut Harness<'static, HookscopeApp>, secret: &str) {
+    let field = harness.get_by_role_and_label(Role::PasswordInput, "Secret #1");
+    field.focus();
+    field.set_text_value_accesskit(secret);
+    harness.run_steps(3);
+}
+
+#[test]
+fn empty_state_test_hook_and_live_arrival_with_the_real_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    let url = match &harness.state().state.listener {
+        ListenerStatus::Running { url, .. } => url.clone(),
+        other => panic!("listener not running: {other:?}"),
+    };
+    harness.get_by_label("Waiting for the first hook");
+    harness.get_by_label(&format!("{url}hooks/truora"));
+    set_secret(&mut harness, SECRET);
+    harness.get_by_label("Send test hook").click();
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    harness.get_by_label("Digital identity · succeeded");
+    harness.get_by_label("✔ Valid");
+
+    // A hook from outside arrives live too.
+    let token = sign(
+        &truora_claims(),
+        b"some-other-secret-some-other-secret",
+        Algorithm::HS256,
+    );
+    support::request(
+        url.trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .unwrap(),
+        "POST",
+        "/outside",
+        &[],
+        token.as_bytes(),
+    );
+    step_until(&mut harness, |app| app.state.store.len() == 2);
+    harness.get_by_label("✖ Invalid");
+    // Both are in the journal, which a restart restores.
+    let lines = support::read_journal(&dir.path().join("events.ndjson"));
+    assert_eq!(lines.len(), 2);
+    drop(harness);
+    let restored = harness_without_listener(&dir);
+    assert_eq!(restored.state().state.store.len(), 2);
+}
+
+fn harness_without_listener(dir: &tempfile::TempDir) -> Harness<'static, HookscopeApp> {
+    harness(Startup {
+        journal: Some(dir.path().join("events.ndjson")),
+        ..Default::default()
+    })
+}
+
+#[test]
+fn selecting_shows_claims_and_verdict_and_secret_change_reverifies() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    sender.send(record(&token, "/hooks/one")).unwrap();
+    sender.send(record("just text", "/hooks/two")).unwrap();
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.store.len(), 2);
+    harness.get_by_label("POST /hooks/one").click();
+    harness.run_steps(3);
+    harness.get_by_label("\"IDP456\"");
+    harness.get_by_label_contains("no secret is set");
+    // iat shown as a date.
+    harness.get_by_label_contains("2024-04-24 23:06:40 UTC");
+
+    set_secret(&mut harness, SECRET);
+    step_until(&mut harness, |app| app.state.store.reverifying().is_none());
+    assert_eq!(harness.state().state.store.count(Signature::Valid), 1);
+    harness.get_by_label_contains("signature verified with secret #1");
+
+    set_secret(&mut harness, "x");
+    step_until(&mut harness, |app| app.state.store.reverifying().is_none());
+    assert_eq!(harness.state().state.store.count(Signature::Invalid), 1);
+    harness.get_by_label_contains("does not match");
+}
+
+#[test]
+fn filters_and_keyboard() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    for product in hookscope::samples::PRODUCTS {
+        let claims = hookscope::samples::claims(product, None, 0, 1).unwrap();
+        let token = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
+        sender.send(record(&token, &format!("/{product}"))).unwrap();
+    }
+    sender.send(record("plain", "/plain")).unwrap();
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.store.visible().len(), 6);
+
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Filter")
+        .type_text("chk");
+    harness.run_steps(3);
+    // check and continuous_check carry CHK subjects.
+    assert_eq!(harness.state().state.store.visible().len(), 2);
+
+    let state = &mut harness.state_mut().state;
+    state.filter_text.clear();
+    state.filter_signature = Some(Signature::NotJwt);
+    state.apply(Command::FilterChanged);
+    harness.run_steps(2);
+    assert_eq!(harness.state().state.store.visible().len(), 1);
+    harness.get_by_label("POST /plain");
+
+    let state = &mut harness.state_mut().state;
+    state.filter_signature = None;
+    state.filter_product = Some("signals");
+    state.apply(Command::FilterChanged);
+    harness.run_steps(2);
+    assert_eq!(harness.state().state.store.visible().len(), 1);
+
+    // Arrow keys move the selection over the visible rows once the filter lets go of the keyboard.
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    let state = &mut harness.state_mut().state;
+    state.filter_product = None;
+    state.apply(Command::FilterChanged);
+    harness.run_steps(2);
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run_steps(2);
+    let first = harness.state().state.selected.unwrap();
+    assert_eq!(first, 5, "newest first: the first row is the newest");
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run_steps(2);
+    assert_eq!(harness.state().state.selected, Some(4));
+}
+
+#[test]
+fn export_to_a_path_and_open_it_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    for i in 0..3 {
+        sender.send(record(&token, &format!("/e{i}"))).unwrap();
+    }
+    harness.run_steps(3);
+    for ext in ["ndjson", "json", "har"] {
+        harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+        harness.run_steps(2);
+        let path = dir.path().join(format!("out.{ext}"));
+        // The in-app path field is there, with a default; the test writes its own path.
+        harness.get_by_role_and_label(Role::TextInput, "File");
+        harness.state_mut().state.dialog.as_mut().unwrap().path = path.display().to_string();
+        harness.run_steps(2);
+        harness.get_by_label("Export").click();
+        step_until(&mut harness, |app| {
+            app.state
+                .notice
+                .as_ref()
+                .is_some_and(|n| n.text.starts_with("exported"))
+        });
+        harness.get_by_label_contains(&format!("exported 3 events to {}", path.display()));
+        harness.state_mut().state.apply(Command::DismissNotice);
+        assert!(path.exists());
+    }
+    let har: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("out.har")).unwrap())
+            .unwrap();
+    assert_eq!(har["log"]["entries"].as_array().unwrap().len(), 3);
+
+    let mut other = harness_without_listener(&tempfile::tempdir().unwrap());
+    other.get_by_label("Open…");
+    let state = &mut other.state_mut().state;
+    state.apply(Command::ShowOpen);
+    state.dialog.as_mut().unwrap().path = dir.path().join("out.json").display().to_string();
+    state.apply(Command::RunDialog);
+    step_until(&mut other, |app| app.state.store.len() == 3);
+    other.get_by_label("POST /e2");
+    other.get_by_label_contains("opened 3 events");
+}
+
+#[test]
+fn port_taken_is_a_message_with_a_way_out() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut startup = listening_startup(&dir);
+    startup.settings.bind = taken.local_addr().unwrap().to_string();
+    let mut harness = harness(startup);
+    assert!(matches!(
+        harness.state().state.listener,
+        ListenerStatus::Failed(_)
+    ));
+    harness.get_by_label_contains("already in use");
+    harness.get_by_label("Use a free port").click();
+    harness.run_steps(3);
+    assert!(matches!(
+        harness.state().state.listener,
+        ListenerStatus::Running { .. }
+    ));
+    harness.get_by_label("⏺ Listening");
+}
+
+#[test]
+fn secrets_are_not_saved_unless_asked() {
+    let mut harness = harness(Startup::default());
+    set_secret(&mut harness, SECRET);
+    let settings = harness.state().state.settings();
+    assert_eq!(settings.secrets[0].value, None);
+    assert!(!serde_json::to_string(&settings).unwrap().contains(SECRET));
+    harness.get_by_label("Remember secret values").click();
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().state.settings().secrets[0].value.as_deref(),
+        Some(SECRET)
+    );
+}
