@@ -7,6 +7,7 @@ pub mod capture;
 pub mod cli;
 pub mod export;
 pub mod gui;
+pub mod health;
 pub mod record;
 pub mod samples;
 pub mod send;

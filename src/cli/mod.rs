@@ -3,6 +3,7 @@
 pub mod export;
 pub mod listen;
 pub mod secrets;
+pub mod send;
 pub mod verify;
 
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Convert a journal or capture file to .ndjson, .json or .har.
     Export(export::ExportArgs),
+    /// Sign and POST Truora-shaped hooks, and report what came back.
+    Send(send::SendArgs),
 }
 
 /// Options of the listener (GUI and `listen`).
@@ -131,14 +134,36 @@ fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
             verify::run(args, sub)
         }
         Some(Command::Export(args)) => export::run(args),
+        Some(Command::Send(args)) => {
+            let sub = matches.subcommand_matches("send").unwrap_or(matches);
+            send::run(args, sub)
+        }
         None => gui_main(cli, matches),
     }
 }
 
 fn gui_main(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
-    let _ = (cli, matches);
-    Err(
-        UsageError("the desktop inspector is not built yet: use `hookscope listen`".to_owned())
-            .into(),
-    )
+    let (secrets, secret_encoding) = secrets::texts(&cli.secrets, matches)?;
+    // Validate them as `listen` would, so a bad secret is a usage error here too.
+    secrets::verifier(&cli.secrets, matches)?;
+    let journal = cli.listener.out.clone().or_else(|| {
+        let dir = crate::gui::data_dir()?;
+        std::fs::create_dir_all(&dir).ok()?;
+        Some(dir.join("events.ndjson"))
+    });
+    let startup = crate::gui::Startup {
+        settings: crate::gui::state::Settings {
+            bind: cli.listener.bind.to_string(),
+            ..Default::default()
+        },
+        journal,
+        max_events: cli.listener.max_events,
+        listener: cli.listener.config(),
+        listen: true,
+        open: cli.open.clone(),
+        secrets,
+        secret_encoding,
+    };
+    crate::gui::run(startup)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -73,7 +73,7 @@ impl HookscopeApp {
         });
         egui::Panel::right("detail")
             .resizable(true)
-            .default_size(520.0)
+            .default_size(440.0)
             .min_size(280.0)
             .show(ui, |ui| {
                 commands.extend(super::detail::show(ui, state));

@@ -110,12 +110,12 @@ fn table(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
         .resizable(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::exact(96.0))
-        .column(Column::initial(260.0).at_least(120.0).clip(true))
+        .column(Column::exact(92.0))
         .column(Column::initial(190.0).at_least(100.0).clip(true))
-        .column(Column::initial(150.0).at_least(80.0).clip(true))
-        .column(Column::initial(130.0).at_least(110.0))
-        .column(Column::remainder().at_least(60.0))
+        .column(Column::initial(165.0).at_least(90.0).clip(true))
+        .column(Column::initial(125.0).at_least(70.0).clip(true))
+        .column(Column::exact(122.0))
+        .column(Column::remainder().at_least(64.0))
         .auto_shrink([false, false]);
     if state.scroll_to_selected {
         if let Some(row) = state
@@ -160,7 +160,7 @@ fn table(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
                 row.col(|ui| {
                     let text = format!("{} {}", s.method, s.path);
                     if ui
-                        .selectable_label(selected == Some(seq), middle_ellipsis(&text, 48))
+                        .selectable_label(selected == Some(seq), middle_ellipsis(&text, 30))
                         .on_hover_text(&text)
                         .clicked()
                     {
@@ -178,7 +178,7 @@ fn table(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
                     if s.subject.is_empty() {
                         ui.weak("—");
                     } else {
-                        ui.label(RichText::new(middle_ellipsis(&s.subject, 20)).monospace())
+                        ui.label(RichText::new(middle_ellipsis(&s.subject, 15)).monospace())
                             .on_hover_text(&s.subject);
                     }
                 });

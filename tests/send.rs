@@ -1,0 +1,141 @@
+//! `hookscope send` against the real listener: what it signs verifies, and the
+//! 80%-in-60-minutes rule decides its exit code.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod support;
+
+use assert_cmd::Command;
+use support::{Listener, SECRET};
+
+fn send(listener: &Listener, args: &[&str]) -> (i32, String, String) {
+    let url = format!("http://{}/hooks/truora", listener.addr);
+    let output = Command::new(support::bin())
+        .args(["send", "--to", &url])
+        .args(args)
+        .env_remove("HOOKSCOPE_SECRET")
+        .output()
+        .unwrap();
+    (
+        output.status.code().unwrap(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn every_product_is_signed_sent_and_verified() {
+    let listener = Listener::start(&["--secret", SECRET]);
+    let (code, out, err) = send(
+        &listener,
+        &[
+            "--secret",
+            SECRET,
+            "--product",
+            "all",
+            "--count",
+            "10",
+            "--concurrency",
+            "4",
+            "--alg",
+            "HS384",
+        ],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("10 got 2xx, 0 failed"), "{out}");
+    assert!(out.contains("200 ×10"), "{out}");
+    assert!(out.contains("stays enabled"), "{out}");
+    let records = listener.records();
+    assert_eq!(records.len(), 10);
+    let mut products: Vec<&str> = records
+        .iter()
+        .map(|r| {
+            assert_eq!(r["verification"]["signature"], "valid", "{r}");
+            assert_eq!(r["verification"]["alg"], "HS384");
+            assert_eq!(
+                r["headers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|h| h[0] == "content-type")
+                    .unwrap()[1],
+                "application/jwt"
+            );
+            r["events"][0]["product"].as_str().unwrap()
+        })
+        .collect();
+    products.sort_unstable();
+    products.dedup();
+    assert_eq!(
+        products,
+        [
+            "check",
+            "continuous_check",
+            "digital_identity",
+            "signals",
+            "validations"
+        ]
+    );
+}
+
+#[test]
+fn failing_receiver_would_disable_the_subscription() {
+    let listener = Listener::start(&["--respond-status", "503"]);
+    let (code, out, _) = send(&listener, &["--secret", SECRET, "--count", "5"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("0 got 2xx, 5 failed"), "{out}");
+    assert!(out.contains("503 ×5"), "{out}");
+    assert!(
+        out.contains("Truora would disable this subscription"),
+        "{out}"
+    );
+    assert_eq!(listener.records().len(), 5);
+}
+
+#[test]
+fn refused_connection_counts_as_failure() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let output = Command::new(support::bin())
+        .args([
+            "send",
+            "--to",
+            &format!("http://127.0.0.1:{port}/"),
+            "--secret",
+            SECRET,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(out.contains("error: could not connect"), "{out}");
+}
+
+#[test]
+fn custom_claims_and_usage_errors() {
+    let listener = Listener::start(&["--secret", SECRET]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("claims.json");
+    std::fs::write(
+        &file,
+        r#"{"event_type":"check","event_action":"delayed","check_id":"CHK1"}"#,
+    )
+    .unwrap();
+    let claims = format!("@{}", file.display());
+    let (code, out, _) = send(&listener, &["--secret", SECRET, "--claims", &claims]);
+    assert_eq!(code, 0, "{out}");
+    let record = listener.last();
+    assert_eq!(record["events"][0]["action"], "delayed");
+    assert_eq!(record["events"][0]["subject"], "CHK1");
+
+    let (code, _, err) = send(&listener, &[]);
+    assert_eq!(code, 2);
+    assert!(err.contains("needs a secret"), "{err}");
+    let (code, _, _) = send(&listener, &["--secret", SECRET, "--claims", "{nope"]);
+    assert_eq!(code, 2);
+    let (code, _, _) = send(&listener, &["--secret", SECRET, "--alg", "RS256"]);
+    assert_eq!(code, 2);
+}
