@@ -103,7 +103,7 @@ pub(super) async fn handle(
             forwarded: None,
         },
     };
-    let committed = shared.journal.commit(record).await;
+    let committed = shared.journal.commit(record);
     if !config.reply.delay.is_zero() {
         tokio::time::sleep(config.reply.delay).await;
     }

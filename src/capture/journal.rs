@@ -1,19 +1,15 @@
-//! The append-only NDJSON journal: a writer thread that numbers records, writes
-//! them in groups and acknowledges each one only after its group is flushed, so a
-//! reply is never sent for a record that is not on disk.
+//! The append-only NDJSON journal. A record is numbered and written (one `write`
+//! of the whole line, under a lock) before its request is answered, so a sender
+//! never sees a reply for a record that is not in the file. Serialisation happens
+//! outside the lock, on the request's own thread, so writers only queue for the
+//! write itself.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
 use std::path::Path;
-use std::sync::mpsc;
-use std::thread::JoinHandle;
-
-use tokio::sync::oneshot;
+use std::sync::{Arc, Mutex};
 
 use crate::record::Record;
-
-/// Most records written in one group.
-const GROUP: usize = 512;
 
 /// Receives every record after it is journaled (the GUI's live list).
 pub type Subscriber = Box<dyn FnMut(Record) + Send>;
@@ -21,146 +17,100 @@ pub type Subscriber = Box<dyn FnMut(Record) + Send>;
 /// Why a record could not be journaled.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
-    #[error("the journal writer has stopped")]
-    Stopped,
     #[error("could not write the journal: {0}")]
     Write(String),
 }
 
-struct Entry {
-    record: Record,
-    ack: Option<oneshot::Sender<Result<u64, JournalError>>>,
+struct Inner {
+    sink: Box<dyn Write + Send>,
+    last_id: u64,
+    subscriber: Option<Subscriber>,
+    line: Vec<u8>,
 }
 
-/// The writer thread. Dropping the last [`JournalHandle`] and calling [`Journal::finish`]
-/// writes what is queued and joins the thread.
-pub struct Journal {
-    tx: Option<mpsc::Sender<Entry>>,
-    thread: Option<JoinHandle<()>>,
-}
-
-/// Queues records for the journal; cheap to clone, one per request handler.
+/// The journal. Cheap to clone; every clone appends to the same sink.
 #[derive(Clone)]
-pub struct JournalHandle {
-    tx: mpsc::Sender<Entry>,
+pub struct Journal {
+    inner: Arc<Mutex<Inner>>,
 }
 
-impl JournalHandle {
-    /// Journals `record` and resolves with its id once it is written and flushed.
-    pub async fn commit(&self, record: Record) -> Result<u64, JournalError> {
-        let (ack, done) = oneshot::channel();
-        self.tx
-            .send(Entry {
-                record,
-                ack: Some(ack),
-            })
-            .map_err(|_| JournalError::Stopped)?;
-        done.await.map_err(|_| JournalError::Stopped)?
-    }
+/// The handle request handlers hold (the same journal).
+pub type JournalHandle = Journal;
 
-    /// Journals `record` without waiting (records made outside a request: replays, imports).
-    pub fn push(&self, record: Record) -> Result<(), JournalError> {
-        self.tx
-            .send(Entry { record, ack: None })
-            .map_err(|_| JournalError::Stopped)
-    }
-}
+/// The serialised form of a record with id 0 starts with these bytes; the real
+/// id is put in their place when the line is written.
+const ID_PLACEHOLDER: &[u8] = b"{\"id\":0,";
 
 impl Journal {
-    /// Starts the writer on `sink`; ids continue after `last_id`.
+    /// A journal on `sink`; ids continue after `last_id`.
     pub fn spawn(
         sink: Box<dyn Write + Send>,
         last_id: u64,
         subscriber: Option<Subscriber>,
     ) -> io::Result<Journal> {
-        let (tx, rx) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("hookscope-journal".to_owned())
-            .spawn(move || write_loop(sink, rx, last_id, subscriber))?;
         Ok(Journal {
-            tx: Some(tx),
-            thread: Some(thread),
+            inner: Arc::new(Mutex::new(Inner {
+                sink,
+                last_id,
+                subscriber,
+                line: Vec::with_capacity(4096),
+            })),
         })
     }
 
-    /// Opens (or creates) `path` for appending and starts the writer after its last id.
+    /// Opens (or creates) `path` for appending and continues after its last id.
     pub fn open(path: &Path, subscriber: Option<Subscriber>) -> io::Result<Journal> {
         let (file, last_id) = open_append(path)?;
         Journal::spawn(Box::new(file), last_id, subscriber)
     }
 
-    /// A handle that queues records.
+    /// Another handle on the same journal.
     pub fn handle(&self) -> JournalHandle {
-        JournalHandle {
-            tx: self.tx.clone().expect("journal handle taken after finish"),
-        }
+        self.clone()
     }
 
-    /// Writes everything queued and stops the writer; waits for every handle to drop.
-    pub fn finish(mut self) {
-        self.stop();
-    }
-
-    fn stop(&mut self) {
-        self.tx = None;
-        if let Some(thread) = self.thread.take()
-            && thread.join().is_err()
-        {
-            log::error!("the journal writer panicked");
-        }
-    }
-}
-
-impl Drop for Journal {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-fn write_loop(
-    mut sink: Box<dyn Write + Send>,
-    rx: mpsc::Receiver<Entry>,
-    mut last_id: u64,
-    mut subscriber: Option<Subscriber>,
-) {
-    let mut group = Vec::with_capacity(GROUP);
-    let mut buf = Vec::with_capacity(64 * 1024);
-    while let Ok(first) = rx.recv() {
-        group.push(first);
-        while group.len() < GROUP {
-            match rx.try_recv() {
-                Ok(entry) => group.push(entry),
-                Err(_) => break,
-            }
-        }
-        buf.clear();
-        for entry in &mut group {
-            last_id += 1;
-            entry.record.id = last_id;
-            // Serialising plain data into a Vec cannot fail.
-            let _ = serde_json::to_writer(&mut buf, &entry.record);
-            buf.push(b'\n');
-        }
-        let written = sink.write_all(&buf).and_then(|()| sink.flush());
-        if let Err(err) = &written {
+    /// Numbers `record`, writes it as one line and flushes; returns its id.
+    pub fn commit(&self, mut record: Record) -> Result<u64, JournalError> {
+        record.id = 0;
+        let mut body = Vec::with_capacity(2048 + record.body_len() * 2);
+        serde_json::to_writer(&mut body, &record)
+            .map_err(|err| JournalError::Write(err.to_string()))?;
+        debug_assert!(body.starts_with(ID_PLACEHOLDER));
+        let rest = body.get(ID_PLACEHOLDER.len()..).unwrap_or_default();
+        let mut inner = self
+            .inner
+            .lock()
+            .map_err(|_| JournalError::Write("a writer panicked".to_owned()))?;
+        let inner = &mut *inner;
+        let id = inner.last_id + 1;
+        inner.line.clear();
+        inner.line.extend_from_slice(b"{\"id\":");
+        inner.line.extend_from_slice(id.to_string().as_bytes());
+        inner.line.push(b',');
+        inner.line.extend_from_slice(rest);
+        inner.line.push(b'\n');
+        let written = inner
+            .sink
+            .write_all(&inner.line)
+            .and_then(|()| inner.sink.flush());
+        if let Err(err) = written {
             log::error!("could not write the journal: {err}");
+            return Err(JournalError::Write(err.to_string()));
         }
-        for entry in group.drain(..) {
-            let id = entry.record.id;
-            if let Some(ack) = entry.ack {
-                let _ = ack.send(match &written {
-                    Ok(()) => Ok(id),
-                    Err(err) => Err(JournalError::Write(err.to_string())),
-                });
-            }
-            if written.is_ok()
-                && let Some(subscriber) = subscriber.as_mut()
-            {
-                subscriber(entry.record);
-            }
+        inner.last_id = id;
+        if let Some(subscriber) = inner.subscriber.as_mut() {
+            record.id = id;
+            subscriber(record);
+        }
+        Ok(id)
+    }
+
+    /// Flushes the sink (every line is already flushed; this is for a clean stop).
+    pub fn finish(self) {
+        if let Ok(mut inner) = self.inner.lock() {
+            let _ = inner.sink.flush();
         }
     }
-    let _ = sink.flush();
 }
 
 /// Opens a journal for appending: finds its last id, and ends a torn last line so

@@ -89,7 +89,7 @@ mod tests {
         assert_eq!(human_size(2048), "2.0 KiB");
         assert_eq!(
             middle_ellipsis("IDP9f8e7d6c5b4a39281706f5e4d3c2b1a0", 12),
-            "IDP9f8…c2b1a0"
+            "IDP9f8…2b1a0"
         );
         assert_eq!(middle_ellipsis("short", 12), "short");
     }
