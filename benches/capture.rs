@@ -62,7 +62,7 @@ fn main() {
             for which in order {
                 let run = run_one(results[which].0, conns, seconds, &token);
                 println!(
-                    "  {conns:>3} conns round {round} {:<9}: {:>8.0} req/s, p50 {:>6.2} ms, p99 {:>6.2} ms, errors {}, 2xx {}, journal lines {}",
+                    "  {conns:>3} conns round {round} {:<9}: {:>8.0} req/s, p50 {:>6.2} ms, p99 {:>6.2} ms, errors {}, 2xx {} (incl. warm-up), journal lines {}",
                     results[which].0,
                     run.rps,
                     run.p50_ms,

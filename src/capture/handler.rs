@@ -103,7 +103,14 @@ pub(super) async fn handle(
             forwarded: None,
         },
     };
-    let committed = shared.journal.commit(record);
+    // Its own task: a sender that hangs up mid-request must not cancel the write.
+    let journal = shared.journal.clone();
+    let committed = match tokio::spawn(async move { journal.commit(record).await }).await {
+        Ok(committed) => committed,
+        Err(err) => Err(crate::capture::journal::JournalError::Write(
+            err.to_string(),
+        )),
+    };
     if !config.reply.delay.is_zero() {
         tokio::time::sleep(config.reply.delay).await;
     }
