@@ -2,10 +2,14 @@
 //! receiver, under the same keep-alive load, in the same run.
 //!
 //! Run: `cargo bench --bench capture` (options after `--`: `--connections 50,200`,
-//! `--seconds 5`, `--rounds 3`). The reference is this same file started with
+//! `--seconds 5`, `--rounds 3`). The references are this same file started with
 //! `HOOKSCOPE_BENCH_ROLE=reference`: hyper's HTTP/1 server that reads the body,
 //! verifies it with `jsonwebtoken::decode`, appends one line to a file and answers
-//! 200. The load generator keeps N connections busy on one thread and counts
+//! 200. Two lines are measured: `ref-token` appends the verdict and the token it
+//! received (the least a journal holds), `ref-small` only the verdict and length.
+//! The bar is set against `ref-token`; `ref-small` is shown for scale.
+//!
+//! The load generator keeps N connections busy on one thread and counts
 //! replies, errors and latencies; the journal is then checked against the 2xx count.
 
 #![allow(clippy::unwrap_used)]
@@ -55,10 +59,14 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     for &conns in &connections {
-        let mut results: Vec<(&str, Vec<Run>)> = vec![("reference", vec![]), ("hookscope", vec![])];
+        let mut results: Vec<(&str, Vec<Run>)> = vec![
+            ("ref-token", vec![]),
+            ("hookscope", vec![]),
+            ("ref-small", vec![]),
+        ];
         for round in 0..rounds {
             // Alternate the order so neither side always runs on a warmer machine.
-            let order: [usize; 2] = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+            let order: [usize; 3] = if round % 2 == 0 { [0, 1, 2] } else { [2, 1, 0] };
             for which in order {
                 let run = run_one(results[which].0, conns, seconds, &token);
                 println!(
@@ -68,7 +76,7 @@ fn main() {
                     run.p50_ms,
                     run.p99_ms,
                     run.errors,
-                    run.ok,
+                    run.ok_all,
                     run.journal_lines
                 );
                 results[which].1.push(run);
@@ -81,17 +89,20 @@ fn main() {
         };
         let reference = median(&results[0].1);
         let ours = median(&results[1].1);
+        let small = median(&results[2].1);
         let all_ok = results
             .iter()
             .flat_map(|(_, runs)| runs)
             .all(|r| r.errors == 0 && r.ok_all == r.journal_lines);
         println!(
-            "{conns} connections: hookscope {:.0} req/s (p99 {:.2} ms) vs reference {:.0} req/s (p99 {:.2} ms): ratio {:.2}x; zero errors and journal lines == 2xx in every run: {all_ok}",
+            "{conns} connections (medians): hookscope {:.0} req/s (p99 {:.2} ms); ref-token {:.0} req/s (p99 {:.2} ms): ratio {:.2}x; ref-small {:.0} req/s: ratio {:.2}x; zero errors and journal lines == 2xx in every run: {all_ok}",
             ours.rps,
             ours.p99_ms,
             reference.rps,
             reference.p99_ms,
-            ours.rps / reference.rps
+            ours.rps / reference.rps,
+            small.rps,
+            ours.rps / small.rps
         );
     }
 }
@@ -111,8 +122,9 @@ fn run_one(which: &str, conns: usize, seconds: u64, token: &str) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("journal.ndjson");
     let mut child = match which {
-        "reference" => Command::new(std::env::current_exe().unwrap())
+        "ref-token" | "ref-small" => Command::new(std::env::current_exe().unwrap())
             .env("HOOKSCOPE_BENCH_ROLE", "reference")
+            .env("REFERENCE_LINE", which)
             .env("REFERENCE_OUT", &journal)
             .stderr(Stdio::piped())
             .spawn()
@@ -296,6 +308,7 @@ fn reference_server() {
         .open(out)
         .unwrap();
     let file = Arc::new(Mutex::new(file));
+    let with_token = std::env::var("REFERENCE_LINE").as_deref() != Ok("ref-small");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -330,7 +343,11 @@ fn reference_server() {
                             let valid =
                                 jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation)
                                     .is_ok();
-                            let line = format!("{{\"valid\":{valid},\"len\":{}}}\n", body.len());
+                            let line = if with_token {
+                                format!("{{\"valid\":{valid},\"token\":{:?}}}\n", token)
+                            } else {
+                                format!("{{\"valid\":{valid},\"len\":{}}}\n", body.len())
+                            };
                             file.lock().unwrap().write_all(line.as_bytes()).unwrap();
                             Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(
                                 b"{\"ok\":true}",

@@ -206,14 +206,21 @@ async fn read_body(
     } else {
         timeout
     };
-    let deadline = tokio::time::Instant::now() + timeout;
+    // One timer for the whole body, however many frames it comes in.
+    let deadline = tokio::time::sleep(timeout);
+    tokio::pin!(deadline);
     loop {
-        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
-            Err(_) if too_large => return (kept, BodyEnd::TooLarge),
-            Err(_) => return (kept, BodyEnd::TimedOut),
-            Ok(None) => return (kept, BodyEnd::Complete),
-            Ok(Some(Err(_))) => return (kept, BodyEnd::Broken),
-            Ok(Some(Ok(frame))) => frame,
+        let next = tokio::select! {
+            biased;
+            frame = body.frame() => Some(frame),
+            () = &mut deadline => None,
+        };
+        let frame = match next {
+            None if too_large => return (kept, BodyEnd::TooLarge),
+            None => return (kept, BodyEnd::TimedOut),
+            Some(None) => return (kept, BodyEnd::Complete),
+            Some(Some(Err(_))) => return (kept, BodyEnd::Broken),
+            Some(Some(Ok(frame))) => frame,
         };
         if let Ok(data) = frame.into_data() {
             let room = max - kept.len();

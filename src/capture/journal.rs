@@ -49,6 +49,25 @@ struct Sink {
     subscriber: Option<Subscriber>,
 }
 
+/// A request waiting for its group. Dropped before it learnt its turn (the
+/// sender hung up), it still takes the lead if the lead was passed to it, so the
+/// group behind it is never left unwritten.
+struct Wait<'a> {
+    rx: oneshot::Receiver<Turn>,
+    journal: &'a Journal,
+}
+
+impl Drop for Wait<'_> {
+    fn drop(&mut self) {
+        // After `close` no new turn can arrive: either one is already here, or the
+        // leader's send fails and it picks another waiter.
+        self.rx.close();
+        if let Ok(Turn::Lead) = self.rx.try_recv() {
+            let _ = self.journal.lead();
+        }
+    }
+}
+
 /// The journal. Cheap to clone; every clone appends to the same sink.
 #[derive(Clone)]
 pub struct Journal {
@@ -101,8 +120,8 @@ impl Journal {
 
     /// Numbers `record` and resolves with its id once its line is written and flushed.
     ///
-    /// Run it to completion (the listener spawns it as its own task): a commit
-    /// dropped after it was handed the lead would leave its group unwritten.
+    /// Cancel-safe: a commit dropped while it waits still writes its group if it
+    /// had just been handed the lead (see [`Wait`]).
     pub async fn commit(&self, mut record: Record) -> Result<u64, JournalError> {
         record.id = 0;
         let mut body = Vec::with_capacity(2048 + record.body_len() * 2);
@@ -133,7 +152,10 @@ impl Journal {
             }
         };
         let turn = match wait {
-            Some(rx) => rx.await.map_err(poisoned)?,
+            Some(rx) => {
+                let mut wait = Wait { rx, journal: self };
+                (&mut wait.rx).await.map_err(poisoned)?
+            }
             None => Turn::Lead,
         };
         match turn {
