@@ -113,7 +113,6 @@ struct Run {
     p50_ms: f64,
     p99_ms: f64,
     errors: u64,
-    ok: u64,
     ok_all: u64,
     journal_lines: u64,
 }
@@ -166,7 +165,6 @@ fn run_one(which: &str, conns: usize, seconds: u64, token: &str) -> Run {
         p50_ms: pick(0.50),
         p99_ms: pick(0.99),
         errors,
-        ok,
         journal_lines,
     }
 }
@@ -344,7 +342,7 @@ fn reference_server() {
                                 jsonwebtoken::decode::<serde_json::Value>(token, &key, &validation)
                                     .is_ok();
                             let line = if with_token {
-                                format!("{{\"valid\":{valid},\"token\":{:?}}}\n", token)
+                                format!("{{\"valid\":{valid},\"token\":{token:?}}}\n")
                             } else {
                                 format!("{{\"valid\":{valid},\"len\":{}}}\n", body.len())
                             };
