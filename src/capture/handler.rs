@@ -103,14 +103,8 @@ pub(super) async fn handle(
             forwarded: None,
         },
     };
-    // Its own task: a sender that hangs up mid-request must not cancel the write.
-    let journal = shared.journal.clone();
-    let committed = match tokio::spawn(async move { journal.commit(record).await }).await {
-        Ok(committed) => committed,
-        Err(err) => Err(crate::capture::journal::JournalError::Write(
-            err.to_string(),
-        )),
-    };
+    // Cancel-safe: a sender that hangs up mid-request does not lose the record.
+    let committed = shared.journal.commit(record).await;
     if !config.reply.delay.is_zero() {
         tokio::time::sleep(config.reply.delay).await;
     }
