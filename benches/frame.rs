@@ -1,0 +1,196 @@
+//! GUI frame CPU time and memory per event with 100,000 events held, a filter
+//! and a selection active: the UI pass of the real app (logic + ui + tessellation)
+//! on `egui::Context::run_ui`, no window and no GPU.
+//!
+//! Run: `cargo bench --bench frame` (`-- --events N --frames N`).
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use hookscope::gui::state::Command;
+use hookscope::gui::{HookscopeApp, Startup};
+use hookscope::record::{Record, Response, Signature, TimeState, Verification};
+
+const SECRET: &str = "truora-hook-secret-0123456789abcdef";
+
+fn resident_bytes() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map_or(0, |pages| pages * 4096)
+}
+
+fn record(token: &str, n: usize) -> Record {
+    Record {
+        id: n as u64,
+        received_at: "2026-11-26T13:45:11.123Z".to_owned(),
+        method: "POST".to_owned(),
+        path: format!("/hooks/truora?n={n}"),
+        remote_addr: "127.0.0.1:51234".to_owned(),
+        headers: vec![
+            ("Host".to_owned(), "127.0.0.1:8787".to_owned()),
+            ("User-Agent".to_owned(), "Truora-Hooks/1.0".to_owned()),
+            ("Content-Type".to_owned(), "application/jwt".to_owned()),
+            ("Content-Length".to_owned(), token.len().to_string()),
+        ],
+        body: Some(token.to_owned()),
+        body_base64: None,
+        body_truncated: false,
+        token: None,
+        verification: Verification {
+            signature: Signature::NotJwt,
+            alg: None,
+            secret: None,
+            time: TimeState::Absent,
+            detail: String::new(),
+            hints: vec![],
+        },
+        events: vec![],
+        response: Response {
+            status: 200,
+            forwarded: None,
+        },
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if !args.iter().any(|a| a == "--bench") {
+        return;
+    }
+    let option = |name: &str, default: usize| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    let events = option("--events", 100_000);
+    let frames = option("--frames", 300);
+    let ctx = egui::Context::default();
+    let mut app = HookscopeApp::with_context(
+        &ctx,
+        Startup {
+            max_events: events,
+            ..Default::default()
+        },
+    );
+    app.state.secrets[0].value = SECRET.to_owned();
+    app.state.apply(Command::SecretsChanged);
+    // Tokens for every product, signed right and wrong, plus plain bodies.
+    let mut bodies = Vec::new();
+    for product in hookscope::samples::PRODUCTS {
+        for (i, key) in [SECRET, "wrong-secret-wrong-secret-wrong-000"]
+            .iter()
+            .enumerate()
+        {
+            let claims =
+                hookscope::samples::claims(product, None, 1_800_000_000, i as u64).unwrap();
+            bodies.push(
+                hookscope::send::sign(&claims, key.as_bytes(), jsonwebtoken::Algorithm::HS256)
+                    .unwrap(),
+            );
+        }
+    }
+    bodies.push("not a token".to_owned());
+    let before = resident_bytes();
+    let sender = app.state.record_sender();
+    let started = Instant::now();
+    for n in 0..events {
+        sender.send(record(&bodies[n % bodies.len()], n)).unwrap();
+    }
+    drop(sender);
+    while app.state.store.len() < events {
+        let _ = app.state.tick();
+    }
+    let ingest = started.elapsed();
+    let after = resident_bytes();
+    println!(
+        "frame bench: {events} events held; ingest {:.2} s ({:.1} µs/event); resident +{:.1} MiB = {:.0} bytes/event (total {:.1} MiB)",
+        ingest.as_secs_f64(),
+        ingest.as_secs_f64() * 1e6 / events as f64,
+        (after - before) as f64 / 1_048_576.0,
+        (after - before) as f64 / events as f64,
+        after as f64 / 1_048_576.0
+    );
+    // Re-verify everything after a secret change, as the window does, in frame slices.
+    app.state.secrets[0].value = "another-secret-another-secret-00000".to_owned();
+    app.state.apply(Command::SecretsChanged);
+    let started = Instant::now();
+    let mut slices = 0;
+    while app.state.store.reverifying().is_some() {
+        let _ = app.state.tick();
+        slices += 1;
+    }
+    println!(
+        "re-verify {events} events after a secret change: {:.2} s in {slices} frame slices of <= 4 ms",
+        started.elapsed().as_secs_f64()
+    );
+    app.state.secrets[0].value = SECRET.to_owned();
+    app.state.apply(Command::SecretsChanged);
+    while app.state.store.reverifying().is_some() {
+        let _ = app.state.tick();
+    }
+    app.state.filter_text = "chk".to_owned();
+    app.state.filter_signature = Some(Signature::Valid);
+    app.state.apply(Command::FilterChanged);
+    let visible = app.state.store.visible().len();
+    app.state.apply(Command::MoveSelection(5));
+
+    let input = |t: f64| egui::RawInput {
+        screen_rect: Some(egui::Rect::from_min_size(
+            egui::Pos2::ZERO,
+            egui::vec2(1400.0, 900.0),
+        )),
+        time: Some(t),
+        ..Default::default()
+    };
+    let mut times = Vec::with_capacity(frames);
+    for frame in 0..frames + 20 {
+        let t0 = Instant::now();
+        let output = ctx.run_ui(input(frame as f64 / 60.0), |ui| {
+            app.logic_pass(ui.ctx());
+            app.draw(ui);
+        });
+        let primitives = ctx.tessellate(output.shapes, output.pixels_per_point);
+        std::hint::black_box(primitives);
+        if frame >= 20 {
+            times.push(t0.elapsed());
+        }
+        // Scroll a little every frame, as a user reading the list would.
+        if frame % 2 == 0 {
+            app.state.apply(Command::MoveSelection(1));
+        }
+    }
+    times.sort_unstable();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "frames with {events} events, filter (\"chk\" + valid: {visible} shown) and a moving selection: median {:.2} ms, p95 {:.2} ms, worst {:.2} ms over {frames} frames",
+        ms(times[times.len() / 2]),
+        ms(times[times.len() * 95 / 100]),
+        ms(times[times.len() - 1])
+    );
+    app.state.filter_text.clear();
+    app.state.filter_signature = None;
+    app.state.apply(Command::FilterChanged);
+    let mut times = Vec::with_capacity(frames);
+    for frame in 0..frames {
+        let t0 = Instant::now();
+        let output = ctx.run_ui(input(10.0 + frame as f64 / 60.0), |ui| {
+            app.logic_pass(ui.ctx());
+            app.draw(ui);
+        });
+        std::hint::black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
+        times.push(t0.elapsed());
+        app.state.apply(Command::MoveSelection(3));
+    }
+    times.sort_unstable();
+    println!(
+        "frames with {events} events, no filter, selection moving 3 rows a frame: median {:.2} ms, p95 {:.2} ms, worst {:.2} ms",
+        ms(times[times.len() / 2]),
+        ms(times[times.len() * 95 / 100]),
+        ms(times[times.len() - 1])
+    );
+}
