@@ -75,6 +75,7 @@ impl HookscopeApp {
             .resizable(true)
             .default_size(440.0)
             .min_size(280.0)
+            .max_size(900.0)
             .show(ui, |ui| {
                 commands.extend(super::detail::show(ui, state));
             });

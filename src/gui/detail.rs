@@ -18,7 +18,8 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
     };
     let record = &detail.record;
     let now = crate::token::unix_now();
-    egui::ScrollArea::vertical()
+    // Both ways: a long token or header scrolls inside the panel instead of widening it.
+    egui::ScrollArea::both()
         .id_salt("detail")
         .auto_shrink([false, false])
         .show(ui, |ui| {
@@ -111,22 +112,28 @@ fn events(ui: &mut egui::Ui, record: &Record) {
     egui::CollapsingHeader::new(format!("Truora events ({})", record.events.len()))
         .default_open(true)
         .show(ui, |ui| {
-            egui::Grid::new("events").striped(true).show(ui, |ui| {
-                for title in ["Product · action", "Type", "Subject", "Event id"] {
-                    ui.strong(title);
-                }
-                ui.end_row();
-                for event in &record.events {
-                    ui.label(crate::truora::describe(
+            for event in &record.events {
+                ui.label(
+                    RichText::new(crate::truora::describe(
                         &event.product,
                         event.action.as_deref(),
-                    ));
-                    ui.label(event.event_type.as_deref().unwrap_or("—"));
-                    ui.label(RichText::new(event.subject.as_deref().unwrap_or("—")).monospace());
-                    ui.label(RichText::new(event.id.as_deref().unwrap_or("—")).monospace());
-                    ui.end_row();
-                }
-            });
+                    ))
+                    .strong(),
+                );
+                egui::Grid::new(("event", event.id.as_deref().unwrap_or_default()))
+                    .num_columns(2)
+                    .show(ui, |ui| {
+                        for (name, value) in [
+                            ("type", &event.event_type),
+                            ("subject", &event.subject),
+                            ("event id", &event.id),
+                        ] {
+                            ui.weak(name);
+                            ui.label(RichText::new(value.as_deref().unwrap_or("—")).monospace());
+                            ui.end_row();
+                        }
+                    });
+            }
         });
 }
 

@@ -37,8 +37,10 @@ fn filter_bar(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
         }
         let mut changed = field.changed();
         let before = (state.filter_signature, state.filter_product);
-        egui::ComboBox::from_label("Signature")
+        let label = ui.label("Signature");
+        egui::ComboBox::from_id_salt("signature_filter")
             .selected_text(state.filter_signature.map_or("Any", |s| s.label()))
+            .width(120.0)
             .show_ui(ui, |ui| {
                 ui.selectable_value(&mut state.filter_signature, None, "Any");
                 for signature in Signature::ALL {
@@ -48,8 +50,12 @@ fn filter_bar(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
                         signature.label(),
                     );
                 }
-            });
-        egui::ComboBox::from_label("Product")
+            })
+            .response
+            .labelled_by(label.id);
+        let label = ui.label("Product");
+        egui::ComboBox::from_id_salt("product_filter")
+            .width(130.0)
             .selected_text(
                 state
                     .filter_product
@@ -64,7 +70,9 @@ fn filter_bar(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
                         truora::describe(product, None),
                     );
                 }
-            });
+            })
+            .response
+            .labelled_by(label.id);
         changed |= before != (state.filter_signature, state.filter_product);
         if changed {
             commands.push(Command::FilterChanged);
@@ -110,7 +118,7 @@ fn table(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
         .resizable(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::exact(92.0))
+        .column(Column::exact(100.0))
         .column(Column::initial(190.0).at_least(100.0).clip(true))
         .column(Column::initial(165.0).at_least(90.0).clip(true))
         .column(Column::initial(125.0).at_least(70.0).clip(true))
@@ -139,7 +147,7 @@ fn table(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
                 "Product · action",
                 "Subject",
                 "Signature",
-                "Size",
+                "Body",
             ] {
                 header.col(|ui| {
                     ui.strong(title);
