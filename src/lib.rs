@@ -6,6 +6,7 @@
 pub mod capture;
 pub mod cli;
 pub mod export;
+pub mod forward;
 pub mod gui;
 pub mod health;
 pub mod record;

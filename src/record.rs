@@ -136,6 +136,9 @@ pub struct Forwarded {
     pub status: Option<u16>,
     pub error: Option<String>,
     pub elapsed_ms: u64,
+    /// The app's reply body, cut at 64 KiB (an addition to the SPEC's fields).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
 }
 
 impl Record {

@@ -16,7 +16,7 @@ use super::tap::HeadTap;
 use crate::record::{self, Record};
 
 /// How reading a body ended.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum BodyEnd {
     Complete,
     /// Over `--max-body`: cut and answered 413.
@@ -66,11 +66,27 @@ pub(super) async fn handle(
     )
     .await;
     let truncated = end != BodyEnd::Complete;
-    let status = match end {
-        BodyEnd::Complete => config.reply.status,
-        BodyEnd::TooLarge => 413,
-        BodyEnd::TimedOut => 408,
-        BodyEnd::Broken => 400,
+    let live = shared.live();
+    // Forward first: the sender's reply is the app's, and it goes into the record.
+    let forwarded = match (&live.forward, end == BodyEnd::Complete) {
+        (Some(target), true) => Some(
+            crate::forward::deliver(
+                target,
+                &method,
+                &path,
+                &headers,
+                Bytes::copy_from_slice(&body),
+            )
+            .await,
+        ),
+        _ => None,
+    };
+    let status = match (end, &forwarded) {
+        (BodyEnd::Complete, Some(outcome)) => outcome.status,
+        (BodyEnd::Complete, None) => live.reply.status,
+        (BodyEnd::TooLarge, _) => 413,
+        (BodyEnd::TimedOut, _) => 408,
+        (BodyEnd::Broken, _) => 400,
     };
     let verifier = shared
         .verifier
@@ -100,16 +116,22 @@ pub(super) async fn handle(
         events: analysis.events,
         response: record::Response {
             status,
-            forwarded: None,
+            forwarded: forwarded.as_ref().map(|outcome| outcome.forwarded.clone()),
         },
     };
     // Cancel-safe: a sender that hangs up mid-request does not lose the record.
     let committed = shared.journal.commit(record).await;
-    if !config.reply.delay.is_zero() {
-        tokio::time::sleep(config.reply.delay).await;
+    if !live.reply.delay.is_zero() {
+        tokio::time::sleep(live.reply.delay).await;
     }
     Ok(match committed {
-        Ok(id) => reply(status, end, id, config),
+        Ok(id) => {
+            shared.count_delivery(status);
+            match forwarded {
+                Some(outcome) => relay(outcome, id),
+                None => reply(status, end, id, config, &live.reply),
+            }
+        }
         Err(err) => {
             // Never acknowledge what is not on disk: the sender should retry.
             log::error!("{err}");
@@ -122,20 +144,38 @@ pub(super) async fn handle(
     })
 }
 
+/// The app's reply, passed on to the sender.
+fn relay(outcome: crate::forward::Outcome, id: u64) -> Response<Full<Bytes>> {
+    let code = StatusCode::from_u16(outcome.status).unwrap_or(StatusCode::BAD_GATEWAY);
+    let mut response = Response::new(Full::new(outcome.body));
+    *response.status_mut() = code;
+    if let Some(value) = outcome
+        .content_type
+        .and_then(|c| HeaderValue::from_str(&c).ok())
+    {
+        response.headers_mut().insert(CONTENT_TYPE, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
+        response.headers_mut().insert("x-hookscope-id", value);
+    }
+    response
+}
+
 fn reply(
     status: u16,
     end: BodyEnd,
     id: u64,
     config: &super::ListenerConfig,
+    policy: &super::ReplyPolicy,
 ) -> Response<Full<Bytes>> {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
     let mut response = match end {
         BodyEnd::Complete => {
-            let body = match &config.reply.body {
+            let body = match &policy.body {
                 Some(body) => body.clone(),
                 None => format!(r#"{{"received":true,"id":{id}}}"#),
             };
-            plain(code, &config.reply.content_type, body)
+            plain(code, &policy.content_type, body)
         }
         BodyEnd::TooLarge => plain(
             code,

@@ -7,7 +7,7 @@ pub mod journal;
 pub mod tap;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -53,6 +53,8 @@ pub struct ListenerConfig {
     pub bind: SocketAddr,
     pub max_body: usize,
     pub reply: ReplyPolicy,
+    /// Deliver every request to the user's app too; its reply goes to the sender.
+    pub forward: Option<crate::forward::Target>,
     /// How long a client may take to send a request head.
     pub header_timeout: Duration,
     /// How long a client may take to send a body.
@@ -67,6 +69,7 @@ impl Default for ListenerConfig {
             bind: SocketAddr::from(([127, 0, 0, 1], 8787)),
             max_body: DEFAULT_MAX_BODY,
             reply: ReplyPolicy::default(),
+            forward: None,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             workers: std::thread::available_parallelism().map_or(2, |n| n.get().min(8)),
@@ -106,13 +109,56 @@ pub struct Capture {
     shutdown: watch::Sender<bool>,
     thread: Option<JoinHandle<()>>,
     verifier: SharedVerifier,
+    shared: Arc<Shared>,
 }
 
 /// Everything a request handler needs, shared by all connections.
 struct Shared {
     config: ListenerConfig,
+    /// The reply policy and forward target, changeable while running (the GUI).
+    live: RwLock<Arc<Live>>,
     verifier: SharedVerifier,
     journal: JournalHandle,
+    health: Mutex<HealthWatch>,
+}
+
+/// What each request's reply follows; swapped whole by [`Capture::set_live`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Live {
+    pub reply: ReplyPolicy,
+    pub forward: Option<crate::forward::Target>,
+}
+
+/// The delivery-health window of what senders got, and whether the 80% warning is out.
+struct HealthWatch {
+    started: std::time::Instant,
+    health: crate::health::Health,
+    warned: bool,
+}
+
+impl Shared {
+    fn live(&self) -> Arc<Live> {
+        self.live
+            .read()
+            .map(|live| live.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// Counts one reply in the health window; warns once each time it crosses 80%.
+    fn count_delivery(&self, status: u16) {
+        let Ok(mut watch) = self.health.lock() else {
+            return;
+        };
+        let now = watch.started.elapsed().as_secs_f64();
+        watch.health.record(now, crate::health::is_success(status));
+        let snapshot = watch.health.snapshot(now);
+        if snapshot.would_disable() && !watch.warned {
+            watch.warned = true;
+            log::warn!("{}", crate::health::describe(&snapshot));
+        } else if !snapshot.would_disable() {
+            watch.warned = false;
+        }
+    }
 }
 
 impl Capture {
@@ -142,11 +188,22 @@ impl Capture {
             tokio::net::TcpListener::from_std(std_listener)?
         };
         let (shutdown, stop) = watch::channel(false);
+        let live = Live {
+            reply: config.reply.clone(),
+            forward: config.forward.clone(),
+        };
         let shared = Arc::new(Shared {
             config,
+            live: RwLock::new(Arc::new(live)),
             verifier: verifier.clone(),
             journal,
+            health: Mutex::new(HealthWatch {
+                started: std::time::Instant::now(),
+                health: crate::health::Health::default(),
+                warned: false,
+            }),
         });
+        let shared_for_handle = shared.clone();
         let thread = std::thread::Builder::new()
             .name("hookscope-listener".to_owned())
             .spawn(move || {
@@ -159,6 +216,7 @@ impl Capture {
             shutdown,
             thread: Some(thread),
             verifier,
+            shared: shared_for_handle,
         })
     }
 
@@ -176,6 +234,13 @@ impl Capture {
     pub fn set_verifier(&self, verifier: Arc<Verifier>) {
         if let Ok(mut slot) = self.verifier.write() {
             *slot = verifier;
+        }
+    }
+
+    /// Changes the reply policy and forward target for requests from now on.
+    pub fn set_live(&self, live: Live) {
+        if let Ok(mut slot) = self.shared.live.write() {
+            *slot = Arc::new(live);
         }
     }
 

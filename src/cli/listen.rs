@@ -27,7 +27,7 @@ pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
         None => Journal::spawn(Box::new(std::io::stdout()), 0, None)?,
     };
     let no_secret = verifier.secrets().is_empty();
-    let config = args.listener.config();
+    let config = args.listener.config()?;
     let capture = Capture::start(config, shared_verifier(verifier), journal.handle())?;
     let addr = capture.local_addr();
     if !addr.ip().is_loopback() {
@@ -36,6 +36,9 @@ pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
         );
     }
     eprintln!("listening on {}", capture.url());
+    if let Some(target) = &args.listener.forward_to {
+        eprintln!("forwarding every request to {target}; senders get its replies");
+    }
     if no_secret {
         eprintln!(
             "warning: no secret given: tokens are decoded but reported as no_secret (use --secret, --secret-file or HOOKSCOPE_SECRET)"

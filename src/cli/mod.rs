@@ -62,12 +62,30 @@ pub struct ListenerArgs {
     /// How many records the GUI keeps in memory (the journal keeps all).
     #[arg(long, value_name = "N", default_value_t = 100_000)]
     pub max_events: usize,
+    /// Also deliver each request, unchanged, to your app at URL (http://); the sender gets its reply.
+    #[arg(long, value_name = "URL")]
+    pub forward_to: Option<String>,
+    /// Give up on the app after this long: the sender then gets 504.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub forward_timeout_ms: u64,
 }
 
 impl ListenerArgs {
     /// The listener configuration these options describe.
-    pub fn config(&self) -> crate::capture::ListenerConfig {
-        crate::capture::ListenerConfig {
+    pub fn config(&self) -> Result<crate::capture::ListenerConfig, UsageError> {
+        let forward = self
+            .forward_to
+            .as_deref()
+            .map(|url| {
+                crate::forward::Target::parse(
+                    url,
+                    std::time::Duration::from_millis(self.forward_timeout_ms),
+                )
+            })
+            .transpose()
+            .map_err(UsageError)?;
+        Ok(crate::capture::ListenerConfig {
+            forward,
             bind: self.bind,
             max_body: self.max_body,
             reply: crate::capture::ReplyPolicy {
@@ -77,7 +95,7 @@ impl ListenerArgs {
                 ..Default::default()
             },
             ..Default::default()
-        }
+        })
     }
 }
 
@@ -158,7 +176,7 @@ fn gui_main(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
         },
         journal,
         max_events: cli.listener.max_events,
-        listener: cli.listener.config(),
+        listener: cli.listener.config()?,
         listen: true,
         open: cli.open.clone(),
         secrets,

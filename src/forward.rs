@@ -1,0 +1,195 @@
+//! Forwarding a captured request to the user's own app, unchanged, and recording
+//! its reply; the sender then gets the app's reply (or 502/504 when there is none).
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::Request;
+use hyper_util::rt::TokioIo;
+
+use crate::record::Forwarded;
+
+/// Most of the app's reply body kept in the record (and relayed to the sender).
+pub const MAX_REPLY_BODY: usize = 64 * 1024;
+
+/// Headers that belong to one connection, never forwarded (RFC 9110 §7.6.1).
+const HOP_BY_HOP: [&str; 9] = [
+    "connection",
+    "keep-alive",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+    "proxy-connection",
+];
+
+/// The app's reply as the sender gets it.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub forwarded: Forwarded,
+    /// What to answer the sender: the app's status, or 502 (no reply) / 504 (timeout).
+    pub status: u16,
+    pub body: Bytes,
+    pub content_type: Option<String>,
+}
+
+/// Where requests go: an `http://` base URL; the request's path is appended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    base: String,
+    pub timeout: Duration,
+}
+
+impl Target {
+    /// Checks `url` (http only: put a tunnel in front for https).
+    pub fn parse(url: &str, timeout: Duration) -> Result<Target, String> {
+        let uri: hyper::Uri = url
+            .parse()
+            .map_err(|err| format!("{url:?} is not a URL: {err}"))?;
+        if uri.scheme_str() != Some("http") || uri.host().is_none() {
+            return Err(format!(
+                "{url:?}: forwarding needs an http://HOST[:PORT][/PATH] URL"
+            ));
+        }
+        Ok(Target {
+            base: url.trim_end_matches('/').to_owned(),
+            timeout,
+        })
+    }
+
+    /// The URL a request for `path` goes to.
+    pub fn url_for(&self, path: &str) -> String {
+        if path.starts_with('/') {
+            format!("{}{path}", self.base)
+        } else {
+            format!("{}/{path}", self.base)
+        }
+    }
+
+    /// The base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+}
+
+/// Delivers one request to the target and waits for its reply (within the timeout).
+pub async fn deliver(
+    target: &Target,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: Bytes,
+) -> Outcome {
+    let url = target.url_for(path);
+    let started = Instant::now();
+    let result = tokio::time::timeout(target.timeout, attempt(&url, method, headers, body)).await;
+    let elapsed_ms = started.elapsed().as_millis() as u64;
+    let failed = |status: u16, error: String| Outcome {
+        forwarded: Forwarded {
+            url: url.clone(),
+            status: None,
+            error: Some(error.clone()),
+            elapsed_ms,
+            body: None,
+        },
+        status,
+        body: Bytes::from(format!(
+            "{{\"error\":{}}}",
+            serde_json::Value::from(format!("forwarding failed: {error}"))
+        )),
+        content_type: Some("application/json".to_owned()),
+    };
+    match result {
+        Err(_) => failed(
+            504,
+            format!("no reply within {} ms", target.timeout.as_millis()),
+        ),
+        Ok(Err(error)) => failed(502, error),
+        Ok(Ok((status, content_type, body))) => Outcome {
+            forwarded: Forwarded {
+                url,
+                status: Some(status),
+                error: None,
+                elapsed_ms,
+                body: Some(String::from_utf8_lossy(&body).into_owned()),
+            },
+            status,
+            body,
+            content_type,
+        },
+    }
+}
+
+async fn attempt(
+    url: &str,
+    method: &str,
+    headers: &[(String, String)],
+    body: Bytes,
+) -> Result<(u16, Option<String>, Bytes), String> {
+    let uri: hyper::Uri = url.parse().map_err(|err| format!("bad URL: {err}"))?;
+    let host = uri.host().unwrap_or("127.0.0.1").to_owned();
+    let port = uri.port_u16().unwrap_or(80);
+    let authority = uri
+        .authority()
+        .map_or_else(|| host.clone(), |a| a.to_string());
+    let stream = tokio::net::TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(|err| match err.kind() {
+            std::io::ErrorKind::ConnectionRefused => format!("connection refused by {authority}"),
+            _ => format!("could not connect to {authority}: {err}"),
+        })?;
+    let _ = stream.set_nodelay(true);
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|err| err.to_string())?;
+    tokio::spawn(connection);
+    let mut request = Request::builder()
+        .method(method)
+        .uri(uri.path_and_query().map_or("/", |p| p.as_str()))
+        .header(hyper::header::HOST, authority.as_str());
+    for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        if HOP_BY_HOP.contains(&lower.as_str()) || lower == "host" || lower == "content-length" {
+            continue;
+        }
+        request = request.header(name.as_str(), value.as_str());
+    }
+    let request = request
+        .body(Full::new(body))
+        .map_err(|err| err.to_string())?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|err| err.to_string())?;
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(hyper::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = Limited::new(response.into_body(), MAX_REPLY_BODY)
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_else(|_| Bytes::from_static(b"(reply body larger than 64 KiB, not kept)"));
+    Ok((status, content_type, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_join_and_only_http_is_accepted() {
+        let t = Target::parse("http://127.0.0.1:3000/app/", Duration::from_secs(1)).unwrap();
+        assert_eq!(
+            t.url_for("/hooks?x=1"),
+            "http://127.0.0.1:3000/app/hooks?x=1"
+        );
+        assert!(Target::parse("https://example.com", Duration::from_secs(1)).is_err());
+        assert!(Target::parse("not a url", Duration::from_secs(1)).is_err());
+    }
+}

@@ -1,0 +1,209 @@
+//! Forwarding to the user's app, with a test app on a real socket that answers
+//! 2xx, 5xx, slowly or not at all; and the delivery-health warning of `listen`.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod support;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use jsonwebtoken::Algorithm;
+use support::{Listener, SECRET, request, sign, truora_claims};
+
+/// What the test app saw of one request.
+#[derive(Debug)]
+struct Seen {
+    head: String,
+    body: Vec<u8>,
+}
+
+/// A test app: answers each request by its path (`/ok`, `/fail`, `/slow`), reporting
+/// what it received.
+fn test_app() -> (SocketAddr, mpsc::Receiver<Seen>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut head = String::new();
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    if line == "\r\n" {
+                        break;
+                    }
+                    head.push_str(&line);
+                }
+                let len = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap())
+                    })
+                    .unwrap_or(0);
+                let mut body = vec![0; len];
+                reader.read_exact(&mut body).unwrap();
+                let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
+                let _ = tx.send(Seen { head, body });
+                let mut stream = stream;
+                let (status, reply) = if path.ends_with("/fail") {
+                    ("500 Internal Server Error", "{\"app\":\"broken\"}")
+                } else if path.ends_with("/slow") {
+                    std::thread::sleep(Duration::from_secs(5));
+                    ("200 OK", "{\"app\":\"late\"}")
+                } else {
+                    ("201 Created", "{\"app\":\"ok\"}")
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                    reply.len()
+                );
+            });
+        }
+    });
+    (addr, rx)
+}
+
+#[test]
+fn forwarded_requests_get_the_apps_reply_and_are_recorded() {
+    let (app, seen) = test_app();
+    let target = format!("http://{app}/app");
+    let listener = Listener::start(&[
+        "--secret",
+        SECRET,
+        "--forward-to",
+        &target,
+        "--forward-timeout-ms",
+        "1000",
+    ]);
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+
+    let reply = listener.post(
+        "/hooks/ok?x=1",
+        &[
+            ("Content-Type", "application/jwt"),
+            ("X-Trace", "abc"),
+            ("Connection", "keep-alive"),
+        ],
+        token.as_bytes(),
+    );
+    assert_eq!(reply.status, 201);
+    assert_eq!(reply.body, b"{\"app\":\"ok\"}");
+    let got = seen.recv_timeout(Duration::from_secs(5)).unwrap();
+    assert!(
+        got.head.starts_with("POST /app/hooks/ok?x=1 HTTP/1.1"),
+        "{}",
+        got.head
+    );
+    assert!(
+        got.head.to_ascii_lowercase().contains("x-trace: abc"),
+        "{}",
+        got.head
+    );
+    assert!(
+        !got.head.to_ascii_lowercase().contains("keep-alive"),
+        "hop-by-hop forwarded: {}",
+        got.head
+    );
+    assert_eq!(got.body, token.as_bytes(), "the body goes unchanged");
+    let record = listener.last();
+    assert_eq!(record["response"]["status"], 201);
+    let forwarded = &record["response"]["forwarded"];
+    assert_eq!(forwarded["url"], format!("{target}/hooks/ok?x=1"));
+    assert_eq!(forwarded["status"], 201);
+    assert_eq!(forwarded["error"], serde_json::Value::Null);
+    assert_eq!(forwarded["body"], "{\"app\":\"ok\"}");
+    assert!(forwarded["elapsed_ms"].as_u64().is_some());
+    assert_eq!(record["verification"]["signature"], "valid");
+
+    let reply = listener.post("/hooks/fail", &[], token.as_bytes());
+    assert_eq!(reply.status, 500);
+    assert_eq!(listener.last()["response"]["forwarded"]["status"], 500);
+
+    // A slow app times out (504) without holding up other requests.
+    let addr = listener.addr;
+    let slow = std::thread::spawn(move || request(addr, "POST", "/hooks/slow", &[], b"x"));
+    std::thread::sleep(Duration::from_millis(100));
+    let started = Instant::now();
+    assert_eq!(listener.post("/hooks/ok", &[], b"y").status, 201);
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "a slow app blocked capture"
+    );
+    let slow = slow.join().unwrap();
+    assert_eq!(slow.status, 504);
+    let records = listener.records();
+    let late = records.iter().find(|r| r["path"] == "/hooks/slow").unwrap();
+    assert_eq!(late["response"]["status"], 504);
+    assert!(
+        late["response"]["forwarded"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("no reply within 1000 ms")
+    );
+}
+
+#[test]
+fn a_dead_app_is_a_502_with_the_error_recorded() {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listener = Listener::start(&["--forward-to", &format!("http://127.0.0.1:{port}")]);
+    let reply = listener.post("/hooks", &[], b"body");
+    assert_eq!(reply.status, 502);
+    let forwarded = &listener.last()["response"]["forwarded"];
+    assert_eq!(forwarded["status"], serde_json::Value::Null);
+    assert!(
+        forwarded["error"]
+            .as_str()
+            .unwrap()
+            .contains("connection refused"),
+        "{forwarded}"
+    );
+}
+
+#[test]
+fn listen_warns_once_when_truora_would_disable_the_subscription() {
+    let listener = Listener::start(&["--respond-status", "500"]);
+    for _ in 0..6 {
+        assert_eq!(listener.post("/", &[], b"x").status, 500);
+    }
+    let (_, records, stderr) = listener.terminate();
+    assert_eq!(records.len(), 6);
+    assert_eq!(
+        stderr
+            .matches("Truora would disable this subscription")
+            .count(),
+        1,
+        "{stderr}"
+    );
+}
+
+#[test]
+fn bad_forward_url_is_a_usage_error() {
+    let output = std::process::Command::new(support::bin())
+        .args([
+            "listen",
+            "--bind",
+            "127.0.0.1:0",
+            "--forward-to",
+            "https://example.com",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("http://"));
+}
