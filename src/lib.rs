@@ -5,6 +5,7 @@
 
 pub mod capture;
 pub mod cli;
+pub mod curl;
 pub mod export;
 pub mod forward;
 pub mod gui;

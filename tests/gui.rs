@@ -302,3 +302,54 @@ fn secrets_are_not_saved_unless_asked() {
         Some(SECRET)
     );
 }
+
+#[test]
+fn failing_on_purpose_shows_the_health_warning_and_copy_as_curl() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    set_secret(&mut harness, SECRET);
+    let state = &mut harness.state_mut().state;
+    state.reply_status = 503;
+    state.apply(Command::ApplyReply);
+    harness.run_steps(2);
+    harness.get_by_label("Send test hook").click();
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    step_until(&mut harness, |app| {
+        app.state
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("answered 503"))
+    });
+    harness.get_by_label_contains("Truora would disable this subscription");
+    assert_eq!(
+        support::read_journal(&dir.path().join("events.ndjson"))[0]["response"]["status"],
+        503
+    );
+
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run_steps(2);
+    // Below the fold of the detail panel: clicked the way a screen reader would.
+    harness.get_by_label("📋 Copy as curl").click_accesskit();
+    // The click is seen in one frame; the copy goes out with the next.
+    let mut copied: Vec<String> = Vec::new();
+    for _ in 0..3 {
+        harness.step();
+        copied.extend(
+            harness
+                .output()
+                .platform_output
+                .commands
+                .iter()
+                .filter_map(|c| match c {
+                    egui::OutputCommand::CopyText(text) => Some(text.clone()),
+                    _ => None,
+                }),
+        );
+    }
+    assert!(
+        copied
+            .iter()
+            .any(|t| t.contains("curl -sS -X $'POST'") && t.contains("/hooks/test")),
+        "{copied:?}"
+    );
+}

@@ -65,7 +65,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
                         ui.label(coloured_token(&token.raw, ui.visuals().dark_mode));
                     });
             }
-            request(ui, record, &mut commands);
+            request(ui, record, &state.curl_base(), &mut commands);
             response(ui, record);
         });
     commands
@@ -137,10 +137,19 @@ fn events(ui: &mut egui::Ui, record: &Record) {
         });
 }
 
-fn request(ui: &mut egui::Ui, record: &Record, commands: &mut Vec<Command>) {
+fn request(ui: &mut egui::Ui, record: &Record, base: &str, commands: &mut Vec<Command>) {
     egui::CollapsingHeader::new("Request")
         .default_open(true)
         .show(ui, |ui| {
+            if ui
+                .small_button("📋 Copy as curl")
+                .on_hover_text(
+                    "A curl command that sends this request again, byte for byte, to the listener",
+                )
+                .clicked()
+            {
+                commands.push(Command::Copy(crate::curl::command(record, base)));
+            }
             ui.label(
                 RichText::new(format!("{} {}", record.method, record.path))
                     .monospace()
@@ -198,12 +207,23 @@ fn response(ui: &mut egui::Ui, record: &Record) {
             ui.label(format!("The sender got {}", record.response.status));
             if let Some(f) = &record.response.forwarded {
                 ui.label(format!(
-                    "forwarded to {}: {} in {} ms",
-                    f.url,
-                    f.status
-                        .map_or_else(|| f.error.clone().unwrap_or_default(), |s| s.to_string()),
-                    f.elapsed_ms
+                    "Your app at {} answered in {} ms:",
+                    f.url, f.elapsed_ms
                 ));
+                match (f.status, &f.error) {
+                    (Some(status), _) => {
+                        ui.label(RichText::new(format!("status {status}")).strong());
+                    }
+                    (None, Some(error)) => {
+                        ui.label(RichText::new(error).color(Color32::from_rgb(210, 50, 50)));
+                    }
+                    _ => {}
+                }
+                if let Some(body) = &f.body {
+                    ui.label(
+                        RichText::new(body.chars().take(4096).collect::<String>()).monospace(),
+                    );
+                }
             }
         });
 }

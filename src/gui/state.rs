@@ -41,6 +41,8 @@ pub enum Command {
     SetNewestFirst(bool),
     FocusFilter,
     DismissNotice,
+    /// Use the reply and forward fields for requests from now on.
+    ApplyReply,
 }
 
 /// One secret as the user typed it.
@@ -224,6 +226,14 @@ pub struct AppState {
     pub copied: Option<String>,
     /// The file a capture was opened from, while it is shown.
     pub opened_from: Option<PathBuf>,
+    pub reply_status: u16,
+    pub reply_delay_ms: u64,
+    pub reply_body: String,
+    pub reply_content_type: String,
+    pub forward_on: bool,
+    pub forward_url: String,
+    health: crate::health::Health,
+    started: Instant,
     verifier: Arc<Verifier>,
     generation: u64,
     shared_verifier: SharedVerifier,
@@ -295,6 +305,17 @@ impl AppState {
             journal_path: startup.journal.clone(),
             copied: None,
             opened_from: None,
+            reply_status: startup.listener.reply.status,
+            reply_delay_ms: startup.listener.reply.delay.as_millis() as u64,
+            reply_body: startup.listener.reply.body.clone().unwrap_or_default(),
+            reply_content_type: startup.listener.reply.content_type.clone(),
+            forward_on: startup.listener.forward.is_some(),
+            forward_url: startup.listener.forward.as_ref().map_or_else(
+                || "http://127.0.0.1:3000".to_owned(),
+                |t| t.base().to_owned(),
+            ),
+            health: crate::health::Health::default(),
+            started: Instant::now(),
             verifier: Arc::new(Verifier::default()),
             generation: 0,
             shared_verifier: shared_verifier(Verifier::default()),
@@ -540,7 +561,52 @@ impl AppState {
             }
             Command::FocusFilter => self.focus_filter = true,
             Command::DismissNotice => self.notice = None,
+            Command::ApplyReply => self.apply_reply(),
         }
+    }
+
+    fn apply_reply(&mut self) {
+        let forward = if self.forward_on {
+            match crate::forward::Target::parse(self.forward_url.trim(), Duration::from_secs(10)) {
+                Ok(target) => Some(target),
+                Err(text) => {
+                    self.notice = Some(Notice { text, error: true });
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        let reply = crate::capture::ReplyPolicy {
+            status: self.reply_status,
+            delay: Duration::from_millis(self.reply_delay_ms),
+            body: Some(self.reply_body.clone()).filter(|b| !b.is_empty()),
+            content_type: self.reply_content_type.clone(),
+        };
+        self.config.reply = reply.clone();
+        self.config.forward = forward.clone();
+        let text = match &forward {
+            Some(target) => format!("forwarding to {}; senders get its replies", target.base()),
+            None => format!("replying {} to every request", reply.status),
+        };
+        if let Some(capture) = &self.capture {
+            capture.set_live(crate::capture::Live { reply, forward });
+        }
+        self.notice = Some(Notice { text, error: false });
+    }
+
+    /// The delivery-health window of what senders got from this window's listener.
+    pub fn health(&mut self) -> crate::health::Snapshot {
+        let now = self.started.elapsed().as_secs_f64();
+        self.health.snapshot(now)
+    }
+
+    /// The base URL a "Copy as curl" command sends to.
+    pub fn curl_base(&self) -> String {
+        self.url().map_or_else(
+            || format!("http://{}", crate::capture::DEFAULT_BIND),
+            |u| u.trim_end_matches('/').to_owned(),
+        )
     }
 
     fn select(&mut self, seq: Option<u64>) {
@@ -753,6 +819,9 @@ impl AppState {
             }
             match self.records.try_recv() {
                 Ok(record) => {
+                    let at = self.started.elapsed().as_secs_f64();
+                    self.health
+                        .record(at, crate::health::is_success(record.response.status));
                     self.store.push(record, &self.verifier, now);
                     self.arrived += 1;
                 }

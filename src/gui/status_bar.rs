@@ -25,6 +25,25 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
         ));
         ui.label(format!("{} other", total - valid - invalid));
         ui.label(format!("{rate:.1}/s"));
+        let health = state.health();
+        if health.attempts > 0 {
+            let text = format!(
+                "{:.0}% of {} deliveries failed (60 min)",
+                health.ratio * 100.0,
+                health.attempts
+            );
+            if health.would_disable() {
+                ui.label(
+                    RichText::new(format!("⚠ {text}: Truora would disable this subscription"))
+                        .color(Color32::from_rgb(210, 50, 50))
+                        .strong(),
+                );
+            } else if health.is_warning() {
+                ui.label(RichText::new(text).color(Color32::from_rgb(230, 150, 20)));
+            } else {
+                ui.label(text);
+            }
+        }
         if state.store.filter().is_active() {
             ui.label(format!("{} shown", state.store.visible().len()));
         }

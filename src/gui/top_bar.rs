@@ -60,7 +60,35 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
     });
     ui.add_space(2.0);
     secrets(ui, state, &mut commands);
+    reply_and_forward(ui, state, &mut commands);
     commands
+}
+
+/// What senders get back: a chosen reply, or the reply of the user's own app.
+fn reply_and_forward(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
+    egui::CollapsingHeader::new("Reply & forward")
+        .default_open(false)
+        .show(ui, |ui| {
+            ui.horizontal_wrapped(|ui| {
+                let label = ui.label("Status");
+                ui.add(egui::DragValue::new(&mut state.reply_status).range(100..=599))
+                    .labelled_by(label.id);
+                let label = ui.label("Delay (ms)");
+                ui.add(egui::DragValue::new(&mut state.reply_delay_ms).range(0..=120_000))
+                    .labelled_by(label.id);
+                labelled_field(ui, "Content type", &mut state.reply_content_type, 140.0, false);
+                labelled_field(ui, "Body", &mut state.reply_body, 220.0, false)
+                    .on_hover_text("Empty: a small JSON acknowledgement with the record id");
+            });
+            ui.horizontal_wrapped(|ui| {
+                ui.checkbox(&mut state.forward_on, "Forward to my app")
+                    .on_hover_text("Deliver each request unchanged to your app; senders get its reply (502/504 when it fails)");
+                labelled_field(ui, "App URL", &mut state.forward_url, 260.0, false);
+                if ui.button("Apply").clicked() {
+                    commands.push(Command::ApplyReply);
+                }
+            });
+        });
 }
 
 fn address_editor(

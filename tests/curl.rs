@@ -1,0 +1,53 @@
+//! "Copy as curl": the generated command, run against a second listener, sends
+//! the same method, path, headers and body bytes.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod support;
+
+use support::Listener;
+
+#[test]
+fn curl_command_reproduces_the_request_byte_for_byte() {
+    let first = Listener::start(&[]);
+    let mut body: Vec<u8> = b"it's \"quoted\"\\ and\nbinary: ".to_vec();
+    body.extend(0u8..=255);
+    first.post(
+        "/hooks/truora?x=1&y=%20z",
+        &[
+            ("Content-Type", "application/jwt"),
+            ("X-Odd", "a'b\"c$d"),
+            ("User-Agent", "Truora/1.0"),
+            ("X-Empty", ""),
+        ],
+        &body,
+    );
+    let record: hookscope::record::Record = serde_json::from_value(first.last()).unwrap();
+
+    let second = Listener::start(&[]);
+    let command = hookscope::curl::command(&record, &format!("http://{}", second.addr));
+    let output = std::process::Command::new("bash")
+        .args(["-c", &command])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{command}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let replayed: hookscope::record::Record = serde_json::from_value(second.last()).unwrap();
+
+    assert_eq!(replayed.method, record.method);
+    assert_eq!(replayed.path, record.path);
+    assert_eq!(replayed.body_bytes(), body);
+    let without = |r: &hookscope::record::Record| -> Vec<(String, String)> {
+        r.headers
+            .iter()
+            .filter(|(n, _)| {
+                !["host", "content-length", "expect"].contains(&n.to_ascii_lowercase().as_str())
+            })
+            .cloned()
+            .collect()
+    };
+    assert_eq!(without(&replayed), without(&record));
+}
