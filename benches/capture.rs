@@ -27,7 +27,9 @@ use http_body_util::{BodyExt, Full};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 
-const SECRET: &str = "truora-hook-secret-0123456789abcdef";
+mod common;
+
+use common::{SECRET, token};
 
 fn main() {
     if std::env::var("HOOKSCOPE_BENCH_ROLE").as_deref() == Ok("reference") {
@@ -358,23 +360,4 @@ fn reference_server() {
             });
         }
     });
-}
-
-/// The same ~650-byte Truora-shaped token the verify bench uses.
-fn token() -> String {
-    let claims = serde_json::json!({
-        "iss": "Truora", "iat": 1714000000,
-        "events": [{
-            "id": "HKE6a1f0e3c9b2d4f5a8e7c6b5a4d3c2b1a", "event_type": "digital_identity.identity_process",
-            "event_action": "succeeded", "version": "1.0", "timestamp": "2026-04-24T10:00:00Z",
-            "object": {"process_id": "IDP9f8e7d6c5b4a39281706f5e4d3c2b1a0", "flow_id": "IPF1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d",
-                       "account_id": "ACC0123456789abcdef0123456789abcdef", "status": "success", "country": "CO"}
-        }]
-    });
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::default(),
-        &claims,
-        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
-    )
-    .unwrap()
 }

@@ -11,9 +11,11 @@ use std::time::{Duration, Instant};
 use eframe::egui;
 use hookscope::gui::state::Command;
 use hookscope::gui::{HookscopeApp, Startup};
-use hookscope::record::{Record, Response, Signature, TimeState, Verification};
+use hookscope::record::{Record, Signature};
 
-const SECRET: &str = "truora-hook-secret-0123456789abcdef";
+mod common;
+
+use common::SECRET;
 
 fn resident_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
@@ -23,36 +25,25 @@ fn resident_bytes() -> u64 {
 }
 
 fn record(token: &str, n: usize) -> Record {
-    Record {
-        id: n as u64,
-        received_at: "2026-11-26T13:45:11.123Z".to_owned(),
-        method: "POST".to_owned(),
-        path: format!("/hooks/truora?n={n}"),
-        remote_addr: "127.0.0.1:51234".to_owned(),
-        headers: vec![
-            ("Host".to_owned(), "127.0.0.1:8787".to_owned()),
-            ("User-Agent".to_owned(), "Truora-Hooks/1.0".to_owned()),
-            ("Content-Type".to_owned(), "application/jwt".to_owned()),
-            ("Content-Length".to_owned(), token.len().to_string()),
-        ],
-        body: Some(token.to_owned()),
-        body_base64: None,
-        body_truncated: false,
-        token: None,
-        verification: Verification {
-            signature: Signature::NotJwt,
-            alg: None,
-            secret: None,
-            time: TimeState::Absent,
-            detail: String::new(),
-            hints: vec![],
-        },
-        events: vec![],
-        response: Response {
-            status: 200,
-            forwarded: None,
-        },
-    }
+    let headers = [
+        ("Host", "127.0.0.1:8787"),
+        ("User-Agent", "Truora-Hooks/1.0"),
+        ("Content-Type", "application/jwt"),
+    ];
+    let mut headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .collect();
+    headers.push(("Content-Length".to_owned(), token.len().to_string()));
+    let path = format!("/hooks/truora?n={n}");
+    Record::request(
+        "2026-11-26T13:45:11.123Z",
+        "POST",
+        &path,
+        "127.0.0.1:51234",
+        headers,
+        token.as_bytes(),
+    )
 }
 
 fn main() {

@@ -258,34 +258,18 @@ fn load_array<R: Read>(reader: R) -> io::Result<Loaded> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Response, Signature, TimeState, Verification};
 
     pub(crate) fn sample(id: u64) -> Record {
-        Record {
-            id,
-            received_at: "2026-11-26T13:45:11.123Z".to_owned(),
-            method: "POST".to_owned(),
-            path: "/hooks?x=1".to_owned(),
-            remote_addr: "127.0.0.1:5000".to_owned(),
-            headers: vec![("Host".to_owned(), "example.test".to_owned())],
-            body: Some("hello".to_owned()),
-            body_base64: None,
-            body_truncated: false,
-            token: None,
-            verification: Verification {
-                signature: Signature::NotJwt,
-                alg: None,
-                secret: None,
-                time: TimeState::Absent,
-                detail: String::new(),
-                hints: vec![],
-            },
-            events: vec![],
-            response: Response {
-                status: 200,
-                forwarded: None,
-            },
-        }
+        let mut record = Record::request(
+            "2026-11-26T13:45:11.123Z",
+            "POST",
+            "/hooks?x=1",
+            "127.0.0.1:5000",
+            vec![("Host".to_owned(), "example.test".to_owned())],
+            b"hello",
+        );
+        record.id = id;
+        record
     }
 
     #[test]

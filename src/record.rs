@@ -141,7 +141,52 @@ pub struct Forwarded {
     pub body: Option<String>,
 }
 
+impl Verification {
+    /// The verdict of a request with no token: `not_jwt`, with `detail`.
+    pub fn not_jwt(detail: &str) -> Verification {
+        Verification {
+            signature: Signature::NotJwt,
+            alg: None,
+            secret: None,
+            time: TimeState::Absent,
+            detail: detail.to_owned(),
+            hints: Vec::new(),
+        }
+    }
+}
+
 impl Record {
+    /// A request before its token is looked at: id 0, no token, `not_jwt`, a 200 reply.
+    /// The listener fills in the rest; tests and benches start from it.
+    pub fn request(
+        received_at: &str,
+        method: &str,
+        path: &str,
+        remote_addr: &str,
+        headers: Vec<(String, String)>,
+        body: &[u8],
+    ) -> Record {
+        let (body, body_base64) = Record::encode_body(body);
+        Record {
+            id: 0,
+            received_at: received_at.to_owned(),
+            method: method.to_owned(),
+            path: path.to_owned(),
+            remote_addr: remote_addr.to_owned(),
+            headers,
+            body,
+            body_base64,
+            body_truncated: false,
+            token: None,
+            verification: Verification::not_jwt(""),
+            events: Vec::new(),
+            response: Response {
+                status: 200,
+                forwarded: None,
+            },
+        }
+    }
+
     /// The body bytes as received (or as far as they were kept).
     pub fn body_bytes(&self) -> Vec<u8> {
         use base64::Engine as _;

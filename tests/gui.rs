@@ -59,31 +59,15 @@ fn listening_startup(dir: &tempfile::TempDir) -> Startup {
 
 /// A record as the listener would make it, for a token body.
 fn record(body: &str, path: &str) -> Record {
-    let analysis = hookscope::token::analyze(
+    let headers = vec![("Content-Type".to_owned(), "application/jwt".to_owned())];
+    Record::request(
+        "2026-11-26T13:45:11.123Z",
+        "POST",
+        path,
+        "127.0.0.1:5555",
+        headers,
         body.as_bytes(),
-        false,
-        &[],
-        &hookscope::token::Verifier::default(),
-        0,
-    );
-    Record {
-        id: 0,
-        received_at: "2026-11-26T13:45:11.123Z".to_owned(),
-        method: "POST".to_owned(),
-        path: path.to_owned(),
-        remote_addr: "127.0.0.1:5555".to_owned(),
-        headers: vec![("Content-Type".to_owned(), "application/jwt".to_owned())],
-        body: Some(body.to_owned()),
-        body_base64: None,
-        body_truncated: false,
-        token: analysis.token,
-        verification: analysis.verification,
-        events: analysis.events,
-        response: hookscope::record::Response {
-            status: 200,
-            forwarded: None,
-        },
-    }
+    )
 }
 
 fn set_secret(harness: &mut Harness<'static, HookscopeApp>, secret: &str) {

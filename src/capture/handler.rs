@@ -100,24 +100,21 @@ pub(super) async fn handle(
         &verifier,
         received_at.unix_timestamp(),
     );
-    let (body_text, body_base64) = Record::encode_body(&body);
-    let record = Record {
-        id: 0,
-        received_at: record::timestamp(received_at),
-        method,
-        path,
-        remote_addr: remote.to_string(),
+    let mut record = Record::request(
+        &record::timestamp(received_at),
+        &method,
+        &path,
+        &remote.to_string(),
         headers,
-        body: body_text,
-        body_base64,
-        body_truncated: truncated,
-        token: analysis.token,
-        verification: analysis.verification,
-        events: analysis.events,
-        response: record::Response {
-            status,
-            forwarded: forwarded.as_ref().map(|outcome| outcome.forwarded.clone()),
-        },
+        &body,
+    );
+    record.body_truncated = truncated;
+    record.token = analysis.token;
+    record.verification = analysis.verification;
+    record.events = analysis.events;
+    record.response = record::Response {
+        status,
+        forwarded: forwarded.as_ref().map(|outcome| outcome.forwarded.clone()),
     };
     // Cancel-safe: a sender that hangs up mid-request does not lose the record.
     let committed = shared.journal.commit(record).await;

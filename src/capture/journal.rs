@@ -256,34 +256,16 @@ pub fn open_append(path: &Path) -> io::Result<(File, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Response, Signature, TimeState, Verification};
 
     fn record(n: usize) -> Record {
-        Record {
-            id: 99,
-            received_at: "2026-11-26T13:45:11.123Z".to_owned(),
-            method: "POST".to_owned(),
-            path: format!("/{n}"),
-            remote_addr: "127.0.0.1:1".to_owned(),
-            headers: vec![],
-            body: Some("x".to_owned()),
-            body_base64: None,
-            body_truncated: false,
-            token: None,
-            verification: Verification {
-                signature: Signature::NotJwt,
-                alg: None,
-                secret: None,
-                time: TimeState::Absent,
-                detail: String::new(),
-                hints: vec![],
-            },
-            events: vec![],
-            response: Response {
-                status: 200,
-                forwarded: None,
-            },
-        }
+        Record::request(
+            "2026-11-26T13:45:11.123Z",
+            "POST",
+            &format!("/{n}"),
+            "127.0.0.1:1",
+            vec![],
+            b"x",
+        )
     }
 
     #[test]

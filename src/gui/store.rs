@@ -310,35 +310,17 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::{Response, TimeState, Verification};
     use crate::token::{Secret, SecretEncoding};
 
     fn record(body: &str, path: &str) -> Record {
-        Record {
-            id: 0,
-            received_at: "2026-11-26T13:45:11.123Z".to_owned(),
-            method: "POST".to_owned(),
-            path: path.to_owned(),
-            remote_addr: "127.0.0.1:1".to_owned(),
-            headers: vec![],
-            body: Some(body.to_owned()),
-            body_base64: None,
-            body_truncated: false,
-            token: None,
-            verification: Verification {
-                signature: Signature::NotJwt,
-                alg: None,
-                secret: None,
-                time: TimeState::Absent,
-                detail: String::new(),
-                hints: vec![],
-            },
-            events: vec![],
-            response: Response {
-                status: 200,
-                forwarded: None,
-            },
-        }
+        Record::request(
+            "2026-11-26T13:45:11.123Z",
+            "POST",
+            path,
+            "127.0.0.1:1",
+            vec![],
+            body.as_bytes(),
+        )
     }
 
     #[test]

@@ -8,7 +8,7 @@ pub mod verify;
 pub use secret::{Secret, SecretEncoding, SecretError};
 pub use verify::Verifier;
 
-use crate::record::{Event, Signature, TimeState, TokenInfo, Verification};
+use crate::record::{Event, TokenInfo, Verification};
 
 /// What the token of one request says: the record's `token`, `verification` and `events`.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,16 +71,11 @@ fn not_jwt(body_truncated: bool) -> Analysis {
             Vec::new(),
         )
     };
+    let mut verification = Verification::not_jwt(detail);
+    verification.hints = hints;
     Analysis {
         token: None,
-        verification: Verification {
-            signature: Signature::NotJwt,
-            alg: None,
-            secret: None,
-            time: TimeState::Absent,
-            detail: detail.to_owned(),
-            hints,
-        },
+        verification,
         events: Vec::new(),
     }
 }

@@ -1,0 +1,27 @@
+//! What the benches share: the secret and a Truora-shaped token of about 650 bytes.
+
+#![allow(clippy::unwrap_used, dead_code)]
+
+use serde_json::json;
+
+/// The secret every bench signs and verifies with.
+pub const SECRET: &str = "truora-hook-secret-0123456789abcdef";
+
+/// A Truora-shaped HS256 token of about 650 bytes.
+pub fn token() -> String {
+    let claims = json!({
+        "iss": "Truora", "iat": 1714000000,
+        "events": [{
+            "id": "HKE6a1f0e3c9b2d4f5a8e7c6b5a4d3c2b1a", "event_type": "digital_identity.identity_process",
+            "event_action": "succeeded", "version": "1.0", "timestamp": "2026-04-24T10:00:00Z",
+            "object": {"process_id": "IDP9f8e7d6c5b4a39281706f5e4d3c2b1a0", "flow_id": "IPF1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d",
+                       "account_id": "ACC0123456789abcdef0123456789abcdef", "status": "success", "country": "CO"}
+        }]
+    });
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::default(),
+        &claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}
