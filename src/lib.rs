@@ -11,6 +11,7 @@ pub mod forward;
 pub mod gui;
 pub mod health;
 pub mod record;
+pub mod replay;
 pub mod samples;
 pub mod send;
 pub mod token;

@@ -26,6 +26,9 @@ pub struct Record {
     pub verification: Verification,
     pub events: Vec<Event>,
     pub response: Response,
+    /// For a replay: the id of the record it sends again (an addition to the SPEC's fields).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replay_of: Option<u64>,
 }
 
 /// The token found in a request, decoded whether or not its signature holds.
@@ -184,6 +187,7 @@ impl Record {
                 status: 200,
                 forwarded: None,
             },
+            replay_of: None,
         }
     }
 

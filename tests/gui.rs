@@ -337,3 +337,38 @@ fn failing_on_purpose_shows_the_health_warning_and_copy_as_curl() {
         "{copied:?}"
     );
 }
+
+#[test]
+fn replay_sends_the_request_again_and_records_a_linked_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    set_secret(&mut harness, SECRET);
+    harness.get_by_label("Send test hook").click();
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    let original_id = support::read_journal(&dir.path().join("events.ndjson"))[0]["id"]
+        .as_u64()
+        .unwrap();
+
+    // The "app" the replay goes to: another hookscope listener.
+    let app = support::Listener::start(&[]);
+    harness.state_mut().state.replay_url = format!("http://{}", app.addr);
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run_steps(2);
+    harness.get_by_label("Replay").click();
+    step_until(&mut harness, |app| app.state.store.len() == 2);
+    harness.get_by_label_contains("replayed 1 event(s)");
+
+    let journal = support::read_journal(&dir.path().join("events.ndjson"));
+    let replay = &journal[1];
+    assert_eq!(replay["replay_of"], original_id);
+    assert_eq!(replay["remote_addr"], "replay");
+    assert_eq!(replay["response"]["status"], 200);
+    assert_eq!(replay["response"]["forwarded"]["status"], 200);
+    let received = app.last();
+    assert_eq!(received["body"], journal[0]["body"], "sent unchanged");
+    assert_eq!(received["path"], "/hooks/test");
+
+    harness.get_by_label("Replay all 2 shown").click();
+    step_until(&mut harness, |app| app.state.store.len() == 4);
+    assert_eq!(app.records().len(), 3);
+}

@@ -24,6 +24,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         .auto_shrink([false, false])
         .show(ui, |ui| {
             verdict(ui, record, state);
+            replay(ui, record, state, &mut commands);
             ui.separator();
             events(ui, record);
             if let Some(token) = &record.token {
@@ -103,6 +104,36 @@ fn verdict(ui: &mut egui::Ui, record: &Record, state: &AppState) {
             ui.label(hint);
         });
     }
+}
+
+fn replay(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut Vec<Command>) {
+    if let Some(original) = record.replay_of {
+        ui.label(format!("A replay of event #{original}."));
+    }
+    ui.horizontal_wrapped(|ui| {
+        let to = match state.replay_url.trim() {
+            "" => state.default_replay_url(),
+            url => url.to_owned(),
+        };
+        if ui
+            .button("Replay")
+            .on_hover_text(format!(
+                "Send this request again, unchanged, to {to}; the result is a new event"
+            ))
+            .clicked()
+        {
+            commands.push(Command::Replay { shown: false });
+        }
+        let shown = state.store.visible().len();
+        if ui
+            .button(format!("Replay all {shown} shown"))
+            .on_hover_text(format!("Send every event the filter shows again to {to}"))
+            .clicked()
+        {
+            commands.push(Command::Replay { shown: true });
+        }
+        ui.weak(format!("to {to} (set in Reply & forward)"));
+    });
 }
 
 fn events(ui: &mut egui::Ui, record: &Record) {

@@ -43,6 +43,10 @@ pub enum Command {
     DismissNotice,
     /// Use the reply and forward fields for requests from now on.
     ApplyReply,
+    /// Send the selected event (false) or every shown event (true) again to `replay_url`.
+    Replay {
+        shown: bool,
+    },
 }
 
 /// One secret as the user typed it.
@@ -131,6 +135,11 @@ enum Job {
     Exported(Result<(PathBuf, usize), String>),
     Opened(PathBuf, Result<Loaded, String>),
     Browsed(Option<PathBuf>),
+    Replayed {
+        sent: usize,
+        failed: Vec<String>,
+        url: String,
+    },
 }
 
 /// Arrivals over the last seconds, for the events-per-second figure.
@@ -232,6 +241,8 @@ pub struct AppState {
     pub reply_content_type: String,
     pub forward_on: bool,
     pub forward_url: String,
+    /// Where replays go; empty: the forward target if on, else this listener.
+    pub replay_url: String,
     health: crate::health::Health,
     started: Instant,
     verifier: Arc<Verifier>,
@@ -314,6 +325,7 @@ impl AppState {
                 || "http://127.0.0.1:3000".to_owned(),
                 |t| t.base().to_owned(),
             ),
+            replay_url: String::new(),
             health: crate::health::Health::default(),
             started: Instant::now(),
             verifier: Arc::new(Verifier::default()),
@@ -562,6 +574,7 @@ impl AppState {
             Command::FocusFilter => self.focus_filter = true,
             Command::DismissNotice => self.notice = None,
             Command::ApplyReply => self.apply_reply(),
+            Command::Replay { shown } => self.replay(shown),
         }
     }
 
@@ -593,6 +606,67 @@ impl AppState {
             capture.set_live(crate::capture::Live { reply, forward });
         }
         self.notice = Some(Notice { text, error: false });
+    }
+
+    /// Where a replay goes when the field is empty.
+    pub fn default_replay_url(&self) -> String {
+        if self.forward_on && !self.forward_url.trim().is_empty() {
+            self.forward_url.trim().to_owned()
+        } else {
+            self.curl_base()
+        }
+    }
+
+    fn replay(&mut self, shown: bool) {
+        let records: Vec<Arc<Record>> = if shown {
+            self.store
+                .visible()
+                .iter()
+                .filter_map(|seq| self.store.get(*seq))
+                .map(|e| e.record.clone())
+                .collect()
+        } else {
+            self.selected
+                .and_then(|seq| self.store.get(seq))
+                .map(|e| vec![e.record.clone()])
+                .unwrap_or_default()
+        };
+        let Some(journal) = self.journal.as_ref().map(|j| j.handle()) else {
+            return;
+        };
+        if records.is_empty() {
+            self.notice_if_none("nothing to replay: select an event first");
+            return;
+        }
+        let url = match self.replay_url.trim() {
+            "" => self.default_replay_url(),
+            url => url.to_owned(),
+        };
+        let jobs = self.jobs_tx.clone();
+        let waker = self.waker.clone();
+        self.notice_if_none(&format!("replaying {} event(s) to {url}…", records.len()));
+        spawn_named("hookscope-replay", move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            let mut failed = Vec::new();
+            let mut sent = 0;
+            if let Ok(runtime) = runtime {
+                for original in records {
+                    let result = runtime.block_on(async {
+                        let record =
+                            crate::replay::replay(&original, &url, Duration::from_secs(10)).await?;
+                        journal.commit(record).await.map_err(|e| e.to_string())
+                    });
+                    match result {
+                        Ok(_) => sent += 1,
+                        Err(err) => failed.push(err),
+                    }
+                }
+            }
+            let _ = jobs.send(Job::Replayed { sent, failed, url });
+            waker();
+        });
     }
 
     /// The delivery-health window of what senders got from this window's listener.
@@ -881,6 +955,16 @@ impl AppState {
             Job::Opened(path, Err(err)) => Notice {
                 text: format!("could not open {}: {err}", path.display()),
                 error: true,
+            },
+            Job::Replayed { sent, failed, url } => Notice {
+                error: !failed.is_empty(),
+                text: match failed.first() {
+                    None => format!("replayed {sent} event(s) to {url}; each is a new event"),
+                    Some(first) => format!(
+                        "replayed {sent} event(s) to {url}; {} failed: {first}",
+                        failed.len()
+                    ),
+                },
             },
             Job::Browsed(picked) => {
                 if let Some(dialog) = self.dialog.as_mut() {

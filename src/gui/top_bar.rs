@@ -88,6 +88,10 @@ fn reply_and_forward(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec
                     commands.push(Command::ApplyReply);
                 }
             });
+            ui.horizontal_wrapped(|ui| {
+                labelled_field(ui, "Replay to", &mut state.replay_url, 260.0, false)
+                    .on_hover_text("Empty: the app when forwarding, else this listener");
+            });
         });
 }
 

@@ -1,0 +1,33 @@
+//! Sending a captured request again, unchanged, and keeping what came back as a
+//! new record linked to the original.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::forward::{Target, deliver};
+use crate::record::{Record, Response, timestamp};
+
+/// Replays `original` to `base` (its path appended) and returns the new record:
+/// the same request, received now from `replay`, with the target's reply.
+pub async fn replay(original: &Record, base: &str, timeout: Duration) -> Result<Record, String> {
+    let target = Target::parse(base, timeout)?;
+    let outcome = deliver(
+        &target,
+        &original.method,
+        &original.path,
+        &original.headers,
+        Bytes::from(original.body_bytes()),
+    )
+    .await;
+    let mut record = original.clone();
+    record.id = 0;
+    record.received_at = timestamp(time::OffsetDateTime::now_utc());
+    record.remote_addr = "replay".to_owned();
+    record.replay_of = Some(original.id);
+    record.response = Response {
+        status: outcome.status,
+        forwarded: Some(outcome.forwarded),
+    };
+    Ok(record)
+}
