@@ -61,29 +61,28 @@ fn bench(c: &mut Criterion) {
     group.finish();
 
     let analysis = analyze(token.as_bytes(), false, &[], &verifier, 1_800_000_000);
-    let record = hookscope::record::Record {
-        id: 17,
-        received_at: "2026-11-26T13:45:11.123Z".to_owned(),
-        method: "POST".to_owned(),
-        path: "/hooks/truora".to_owned(),
-        remote_addr: "127.0.0.1:51234".to_owned(),
-        headers: vec![
-            ("Host".to_owned(), "127.0.0.1:8787".to_owned()),
-            ("Content-Type".to_owned(), "application/jwt".to_owned()),
-            ("User-Agent".to_owned(), "Truora-Hooks/1.0".to_owned()),
-            ("Content-Length".to_owned(), token.len().to_string()),
-        ],
-        body: Some(token.clone()),
-        body_base64: None,
-        body_truncated: false,
-        token: analysis.token,
-        verification: analysis.verification,
-        events: analysis.events,
-        response: hookscope::record::Response {
-            status: 200,
-            forwarded: None,
-        },
-    };
+    let headers = [
+        ("Host", "127.0.0.1:8787"),
+        ("Content-Type", "application/jwt"),
+        ("User-Agent", "Truora-Hooks/1.0"),
+    ];
+    let headers = headers
+        .iter()
+        .map(|(n, v)| (n.to_string(), v.to_string()))
+        .chain([("Content-Length".to_owned(), token.len().to_string())])
+        .collect();
+    let mut record = hookscope::record::Record::request(
+        "2026-11-26T13:45:11.123Z",
+        "POST",
+        "/hooks/truora",
+        "127.0.0.1:51234",
+        headers,
+        token.as_bytes(),
+    );
+    record.id = 17;
+    record.token = analysis.token;
+    record.verification = analysis.verification;
+    record.events = analysis.events;
     let mut group = c.benchmark_group("record");
     group.bench_function("serialise to an NDJSON line", |b| {
         let mut buf = Vec::with_capacity(4096);
