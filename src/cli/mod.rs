@@ -68,6 +68,12 @@ pub struct ListenerArgs {
     /// Give up on the app after this long: the sender then gets 504.
     #[arg(long, value_name = "MS", default_value_t = 10_000)]
     pub forward_timeout_ms: u64,
+    /// How long a client may take to send a request head.
+    #[arg(long, value_name = "MS", default_value_t = 10_000)]
+    pub header_timeout_ms: u64,
+    /// How long a client may take to send a body (then 408, still recorded).
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    pub body_timeout_ms: u64,
 }
 
 impl ListenerArgs {
@@ -86,6 +92,8 @@ impl ListenerArgs {
             .map_err(UsageError)?;
         Ok(crate::capture::ListenerConfig {
             forward,
+            header_timeout: std::time::Duration::from_millis(self.header_timeout_ms),
+            body_timeout: std::time::Duration::from_millis(self.body_timeout_ms),
             bind: self.bind,
             max_body: self.max_body,
             reply: crate::capture::ReplyPolicy {
