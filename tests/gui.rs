@@ -115,8 +115,15 @@ fn empty_state_test_hook_and_live_arrival_with_the_real_listener() {
     let lines = support::read_journal(&dir.path().join("events.ndjson"));
     assert_eq!(lines.len(), 2);
     drop(harness);
-    let restored = harness_without_listener(&dir);
-    assert_eq!(restored.state().state.store.len(), 2);
+    let mut restored = harness_without_listener(&dir);
+    step_until(&mut restored, |app| app.state.store.len() == 2);
+    // Clear empties the list and the journal.
+    restored.get_by_label("Clear").click();
+    restored.run_steps(2);
+    assert_eq!(restored.state().state.store.len(), 0);
+    assert!(support::read_journal(&dir.path().join("events.ndjson")).is_empty());
+    drop(restored);
+    assert_eq!(harness_without_listener(&dir).state().state.store.len(), 0);
 }
 
 fn harness_without_listener(dir: &tempfile::TempDir) -> Harness<'static, HookscopeApp> {
@@ -371,4 +378,27 @@ fn replay_sends_the_request_again_and_records_a_linked_event() {
     harness.get_by_label("Replay all 2 shown").click();
     step_until(&mut harness, |app| app.state.store.len() == 4);
     assert_eq!(app.records().len(), 3);
+}
+
+#[test]
+fn open_at_start_loads_a_capture() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("capture.ndjson");
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let mut text = String::new();
+    for i in 0..4 {
+        let mut r = record(&token, &format!("/opened/{i}"));
+        r.id = i + 1;
+        text.push_str(&serde_json::to_string(&r).unwrap());
+        text.push('\n');
+    }
+    text.push_str("{\"id\":5,\"torn");
+    std::fs::write(&path, text).unwrap();
+    let mut harness = harness(Startup {
+        open: Some(path.clone()),
+        ..Default::default()
+    });
+    step_until(&mut harness, |app| app.state.store.len() == 4);
+    harness.get_by_label("POST /opened/3");
+    harness.get_by_label_contains("line 5 is cut short");
 }

@@ -140,6 +140,7 @@ enum Job {
         failed: Vec<String>,
         url: String,
     },
+    Restored(PathBuf, Result<Loaded, String>),
 }
 
 /// Arrivals over the last seconds, for the events-per-second figure.
@@ -243,6 +244,11 @@ pub struct AppState {
     pub forward_url: String,
     /// Where replays go; empty: the forward target if on, else this listener.
     pub replay_url: String,
+    /// The journal is being read back; live events wait so the order stays true.
+    restore_pending: bool,
+    /// Restored records not yet in the list (taken in per-frame slices).
+    restoring: std::collections::VecDeque<Record>,
+    restore_cancelled: bool,
     health: crate::health::Health,
     started: Instant,
     verifier: Arc<Verifier>,
@@ -326,6 +332,9 @@ impl AppState {
                 |t| t.base().to_owned(),
             ),
             replay_url: String::new(),
+            restore_pending: false,
+            restoring: std::collections::VecDeque::new(),
+            restore_cancelled: false,
             health: crate::health::Health::default(),
             started: Instant::now(),
             verifier: Arc::new(Verifier::default()),
@@ -378,36 +387,20 @@ impl AppState {
         }
     }
 
-    /// Loads the newest events of the journal into the list.
+    /// Reads the journal back on a worker thread; the list fills in per-frame slices.
     fn restore(&mut self, path: &Path) {
         if !path.exists() {
             return;
         }
-        match crate::export::load(path) {
-            Ok(loaded) => {
-                let now = crate::token::unix_now();
-                let skip = loaded.records.len().saturating_sub(self.store.max());
-                for record in loaded.records.into_iter().skip(skip) {
-                    self.store.push(record, &self.verifier, now);
-                }
-                self.store.evicted += skip as u64;
-                if let Some(problem) = loaded.problems.first() {
-                    self.notice = Some(Notice {
-                        text: format!(
-                            "restored the journal, skipping {} bad line(s): {problem}",
-                            loaded.problems.len()
-                        ),
-                        error: true,
-                    });
-                }
-            }
-            Err(err) => {
-                self.notice = Some(Notice {
-                    text: format!("could not restore {}: {err}", path.display()),
-                    error: true,
-                })
-            }
-        }
+        self.restore_pending = true;
+        let path = path.to_owned();
+        let jobs = self.jobs_tx.clone();
+        let waker = self.waker.clone();
+        spawn_named("hookscope-restore", move || {
+            let loaded = crate::export::load(&path).map_err(|err| err.to_string());
+            let _ = jobs.send(Job::Restored(path, loaded));
+            waker();
+        });
     }
 }
 
@@ -737,6 +730,9 @@ impl AppState {
     }
 
     fn clear(&mut self) {
+        // A restore still under way would bring back what is being cleared.
+        self.restore_cancelled = self.restore_pending;
+        self.restoring.clear();
         self.store.clear();
         self.selected = None;
         self.detail = None;
@@ -886,7 +882,22 @@ impl AppState {
         let now = crate::token::unix_now();
         self.arrived = 0;
         let mut more = false;
+        while let Ok(job) = self.jobs.try_recv() {
+            self.finish_job(job, now);
+        }
+        while let Some(record) = self.restoring.pop_front() {
+            self.store.push(record, &self.verifier, now);
+            if started.elapsed() >= FRAME_BUDGET {
+                more = true;
+                break;
+            }
+        }
+        // Live events wait until the journal's older ones are in, so the order holds.
+        let waiting_for_restore = self.restore_pending || !self.restoring.is_empty();
         loop {
+            if waiting_for_restore {
+                break;
+            }
             if started.elapsed() >= FRAME_BUDGET {
                 more = true;
                 break;
@@ -904,9 +915,6 @@ impl AppState {
         }
         if self.arrived > 0 {
             self.rate.add(Instant::now(), self.arrived);
-        }
-        while let Ok(job) = self.jobs.try_recv() {
-            self.finish_job(job, now);
         }
         if self.store.reverifying().is_some() {
             let left = FRAME_BUDGET.saturating_sub(started.elapsed());
@@ -966,6 +974,33 @@ impl AppState {
                     ),
                 },
             },
+            Job::Restored(path, result) => {
+                self.restore_pending = false;
+                if std::mem::take(&mut self.restore_cancelled) {
+                    return;
+                }
+                match result {
+                    Ok(loaded) => {
+                        let skip = loaded.records.len().saturating_sub(self.store.max());
+                        self.store.evicted += skip as u64;
+                        self.restoring.extend(loaded.records.into_iter().skip(skip));
+                        match loaded.problems.first() {
+                            Some(problem) => Notice {
+                                text: format!(
+                                    "restored the journal, skipping {} bad line(s): {problem}",
+                                    loaded.problems.len()
+                                ),
+                                error: true,
+                            },
+                            None => return,
+                        }
+                    }
+                    Err(err) => Notice {
+                        text: format!("could not restore {}: {err}", path.display()),
+                        error: true,
+                    },
+                }
+            }
             Job::Browsed(picked) => {
                 if let Some(dialog) = self.dialog.as_mut() {
                     dialog.browsing = false;
