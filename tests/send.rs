@@ -139,3 +139,46 @@ fn custom_claims_and_usage_errors() {
     let (code, _, _) = send(&listener, &["--secret", SECRET, "--alg", "RS256"]);
     assert_eq!(code, 2);
 }
+
+#[test]
+fn replay_sends_journaled_requests_again() {
+    let first = Listener::start(&["--secret", SECRET]);
+    send(&first, &["--secret", SECRET, "--count", "3"]);
+    let (_, records, _) = first.terminate();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.ndjson");
+    let text: String = records.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(&journal, text).unwrap();
+
+    let target = Listener::start(&["--secret", SECRET]);
+    let output = Command::new(support::bin())
+        .arg("replay")
+        .arg(&journal)
+        .args(["--to", &format!("http://{}", target.addr), "--id", "2"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = String::from_utf8(output.stdout).unwrap();
+    assert!(out.contains("#2 POST /hooks/truora -> 200"), "{out}");
+    let received = target.records();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0]["body"], records[1]["body"]);
+    assert_eq!(received[0]["verification"]["signature"], "valid");
+    let journal = support::read_journal(&journal);
+    assert_eq!(journal.len(), 4);
+    assert_eq!(journal[3]["replay_of"], 2);
+    assert_eq!(journal[3]["id"], 4);
+
+    let output = Command::new(support::bin())
+        .arg("replay")
+        .arg(dir.path().join("j.ndjson"))
+        .args(["--to", "http://127.0.0.1:1", "--id", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+}

@@ -2,6 +2,7 @@
 
 pub mod export;
 pub mod listen;
+pub mod replay;
 pub mod secrets;
 pub mod send;
 pub mod verify;
@@ -36,6 +37,8 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Sign and POST Truora-shaped hooks, and report what came back.
     Send(send::SendArgs),
+    /// Send captured requests again, unchanged, and journal the results (linked by replay_of).
+    Replay(replay::ReplayArgs),
 }
 
 /// Options of the listener (GUI and `listen`).
@@ -160,6 +163,7 @@ fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
             verify::run(args, sub)
         }
         Some(Command::Export(args)) => export::run(args),
+        Some(Command::Replay(args)) => replay::run(args),
         Some(Command::Send(args)) => {
             let sub = matches.subcommand_matches("send").unwrap_or(matches);
             send::run(args, sub)
