@@ -22,6 +22,8 @@ pub struct Candidate {
     pub raw: String,
     /// Whether whitespace had to be removed.
     pub had_whitespace: bool,
+    /// The JOSE header, decoded once while finding.
+    pub header: serde_json::Map<String, Value>,
 }
 
 /// The first place in the request that holds something shaped like a JWT.
@@ -63,13 +65,12 @@ pub fn find_in_body(body: &[u8]) -> Option<Candidate> {
 
 fn candidate(source: &str, text: &str) -> Option<Candidate> {
     let raw = text.trim();
-    if !looks_like_jwt(raw) {
-        return None;
-    }
+    let header = decode_header_segment(raw)?;
     Some(Candidate {
         source: source.to_owned(),
         raw: raw.to_owned(),
         had_whitespace: raw.len() != text.len(),
+        header,
     })
 }
 

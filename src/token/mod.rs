@@ -41,7 +41,12 @@ pub fn analyze_text(text: &[u8], verifier: &Verifier, now: i64) -> Analysis {
 }
 
 fn analyze_candidate(candidate: find::Candidate, verifier: &Verifier, now: i64) -> Analysis {
-    let checked = verifier.check(&candidate.raw, candidate.had_whitespace, now);
+    let checked = verifier.check_decoded(
+        &candidate.raw,
+        Some(candidate.header),
+        candidate.had_whitespace,
+        now,
+    );
     let events = checked
         .claims
         .as_ref()

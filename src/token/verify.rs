@@ -41,7 +41,19 @@ impl Verifier {
     /// Checks a trimmed candidate token. `now` is unix seconds; `had_whitespace`
     /// says whether the token arrived with whitespace around it.
     pub fn check(&self, raw: &str, had_whitespace: bool, now: i64) -> Checked {
-        let mut checked = self.check_inner(raw, now);
+        let header = super::find::decode_header_segment(raw);
+        self.check_decoded(raw, header, had_whitespace, now)
+    }
+
+    /// Like [`Verifier::check`], with the header already decoded by finding.
+    pub fn check_decoded(
+        &self,
+        raw: &str,
+        header: Option<serde_json::Map<String, Value>>,
+        had_whitespace: bool,
+        now: i64,
+    ) -> Checked {
+        let mut checked = self.check_inner(raw, header, now);
         if had_whitespace {
             checked
                 .verification
@@ -51,10 +63,13 @@ impl Verifier {
         checked
     }
 
-    fn check_inner(&self, raw: &str, now: i64) -> Checked {
-        let header = super::find::decode_header_segment(raw)
-            .map(Value::Object)
-            .unwrap_or(Value::Null);
+    fn check_inner(
+        &self,
+        raw: &str,
+        header: Option<serde_json::Map<String, Value>>,
+        now: i64,
+    ) -> Checked {
+        let header = header.map(Value::Object).unwrap_or(Value::Null);
         let alg_text = header.get("alg").map(|alg| match alg {
             Value::String(s) => s.clone(),
             other => other.to_string(),
