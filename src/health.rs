@@ -11,11 +11,14 @@ pub const DISABLE_ABOVE: f64 = 0.8;
 /// Above this ratio the GUI turns amber.
 pub const WARN_ABOVE: f64 = 0.5;
 
-/// Attempts within the rolling window. Times are caller-supplied (seconds on any
-/// monotonic scale), so tests can drive the clock.
+/// Attempts within the rolling window, counted per second so the window stays
+/// small (at most 3,600 buckets) however many deliveries there are. Times are
+/// caller-supplied seconds on any monotonic scale, so tests can drive the clock.
 #[derive(Debug, Clone, Default)]
 pub struct Health {
-    attempts: VecDeque<(f64, bool)>,
+    /// (whole second, attempts, failures), oldest first.
+    buckets: VecDeque<(u64, usize, usize)>,
+    attempts: usize,
     failures: usize,
 }
 
@@ -47,36 +50,43 @@ pub fn is_success(status: u16) -> bool {
 impl Health {
     /// Records one attempt at time `at` (seconds).
     pub fn record(&mut self, at: f64, ok: bool) {
-        self.attempts.push_back((at, ok));
-        if !ok {
-            self.failures += 1;
+        let second = at.max(0.0) as u64;
+        let failed = usize::from(!ok);
+        match self.buckets.back_mut() {
+            Some((s, attempts, failures)) if *s >= second => {
+                *attempts += 1;
+                *failures += failed;
+            }
+            _ => self.buckets.push_back((second, 1, failed)),
         }
+        self.attempts += 1;
+        self.failures += failed;
         self.expire(at);
     }
 
     fn expire(&mut self, now: f64) {
-        while let Some(&(at, ok)) = self.attempts.front() {
-            if now - at < WINDOW.as_secs_f64() {
+        let window = WINDOW.as_secs();
+        let now = now.max(0.0) as u64;
+        while let Some(&(second, attempts, failures)) = self.buckets.front() {
+            if now < second + window {
                 break;
             }
-            self.attempts.pop_front();
-            if !ok {
-                self.failures -= 1;
-            }
+            self.buckets.pop_front();
+            self.attempts -= attempts;
+            self.failures -= failures;
         }
     }
 
     /// The window as of `now` (seconds).
     pub fn snapshot(&mut self, now: f64) -> Snapshot {
         self.expire(now);
-        let attempts = self.attempts.len();
         Snapshot {
-            attempts,
+            attempts: self.attempts,
             failures: self.failures,
-            ratio: if attempts == 0 {
+            ratio: if self.attempts == 0 {
                 0.0
             } else {
-                self.failures as f64 / attempts as f64
+                self.failures as f64 / self.attempts as f64
             },
         }
     }
@@ -133,6 +143,18 @@ mod tests {
         assert!(!at.would_disable());
         assert_eq!(health.snapshot(10_000.0).attempts, 0);
         assert!(!health.snapshot(10_000.0).would_disable());
+    }
+
+    #[test]
+    fn a_busy_hour_stays_small() {
+        let mut health = Health::default();
+        for i in 0..1_000_000u64 {
+            health.record(i as f64 / 1_000.0, i % 10 != 0);
+        }
+        assert!(health.buckets.len() <= 1_000);
+        let at = health.snapshot(1_000.0);
+        assert_eq!(at.attempts, 1_000_000);
+        assert!((at.ratio - 0.1).abs() < 1e-9);
     }
 
     #[test]

@@ -215,6 +215,18 @@ impl Record {
         }
     }
 
+    /// Like [`Record::encode_body`], taking the bytes (no copy when they are UTF-8).
+    pub fn encode_body_vec(bytes: Vec<u8>) -> (Option<String>, Option<String>) {
+        use base64::Engine as _;
+        match String::from_utf8(bytes) {
+            Ok(text) => (Some(text), None),
+            Err(err) => (
+                None,
+                Some(base64::engine::general_purpose::STANDARD.encode(err.as_bytes())),
+            ),
+        }
+    }
+
     /// The size of the body as kept, in bytes.
     pub fn body_len(&self) -> usize {
         match (&self.body, &self.body_base64) {

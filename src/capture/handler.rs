@@ -1,7 +1,6 @@
 //! One request: read it within its limits, verify it, journal it, then reply.
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -30,12 +29,16 @@ enum BodyEnd {
 pub(super) async fn handle(
     request: Request<Incoming>,
     shared: Arc<Shared>,
-    remote: SocketAddr,
+    remote: Arc<str>,
     tap: Arc<Mutex<HeadTap>>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let received_at = time::OffsetDateTime::now_utc();
     let method = request.method().as_str().to_owned();
-    let path = request.uri().to_string();
+    // Origin-form (the usual "/path?query") is borrowed as sent; other forms are printed.
+    let path = match (request.uri().scheme(), request.uri().path_and_query()) {
+        (None, Some(path)) => path.as_str().to_owned(),
+        _ => request.uri().to_string(),
+    };
     let headers = tap
         .lock()
         .ok()
@@ -104,10 +107,12 @@ pub(super) async fn handle(
         &record::timestamp(received_at),
         &method,
         &path,
-        &remote.to_string(),
+        &remote,
         headers,
-        &body,
+        &[],
     );
+    // The body moves into the record rather than being copied.
+    (record.body, record.body_base64) = Record::encode_body_vec(body);
     record.body_truncated = truncated;
     record.token = analysis.token;
     record.verification = analysis.verification;

@@ -307,8 +307,10 @@ async fn serve(
         let _ = stream.set_nodelay(true);
         let (io, tap) = tap::TapIo::new(stream);
         let shared = shared.clone();
+        // Printed once per connection, not once per request.
+        let remote_text: Arc<str> = Arc::from(remote.to_string());
         let service = hyper::service::service_fn(move |request| {
-            handler::handle(request, shared.clone(), remote, tap.clone())
+            handler::handle(request, shared.clone(), remote_text.clone(), tap.clone())
         });
         let connection = graceful.watch(builder.serve_connection(TokioIo::new(io), service));
         tokio::spawn(async move {
