@@ -235,24 +235,76 @@ fn load_lines<R: BufRead>(reader: R) -> io::Result<Loaded> {
     Ok(loaded)
 }
 
-fn load_array<R: Read>(reader: R) -> io::Result<Loaded> {
+fn load_array<R: Read>(mut reader: R) -> io::Result<Loaded> {
+    // Entry by entry, so a file cut short (or one bad entry) still gives up what is good.
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes)?;
     let mut loaded = Loaded::default();
-    let entries: Vec<Value> = serde_json::from_reader(reader).map_err(|err| {
-        io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!("not a JSON array of records: {err}"),
-        )
-    })?;
-    for (index, entry) in entries.into_iter().enumerate() {
-        match serde_json::from_value::<Record>(entry) {
+    let line_of = |offset: usize| {
+        bytes[..offset.min(bytes.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    };
+    let skip_ws = |mut at: usize| {
+        while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {
+            at += 1;
+        }
+        at
+    };
+    // `load_from` has consumed everything before the '['.
+    let mut at = skip_ws(1);
+    if bytes.get(at) == Some(&b']') {
+        return Ok(loaded);
+    }
+    let mut index = 0;
+    loop {
+        index += 1;
+        let mut stream = serde_json::Deserializer::from_slice(&bytes[at..]).into_iter::<Value>();
+        let value = match stream.next() {
+            Some(Ok(value)) => value,
+            Some(Err(err)) => {
+                let why = if err.is_eof() {
+                    "cut short"
+                } else {
+                    "not JSON"
+                };
+                loaded.problems.push(format!(
+                    "entry {index} (line {}) is {why} ({err}); the rest of the file is skipped",
+                    line_of(at)
+                ));
+                return Ok(loaded);
+            }
+            None => {
+                loaded.problems.push(format!(
+                    "the array ends without ']' after entry {}",
+                    index - 1
+                ));
+                return Ok(loaded);
+            }
+        };
+        let start = at;
+        at = skip_ws(at + stream.byte_offset());
+        match serde_json::from_value::<Record>(value) {
             Ok(record) => loaded.records.push(record),
             Err(err) => loaded.problems.push(format!(
-                "entry {} is not a hookscope record ({err}); skipped",
-                index + 1
+                "entry {index} (line {}) is not a hookscope record ({err}); skipped",
+                line_of(start)
             )),
         }
+        match bytes.get(at) {
+            Some(b',') => at = skip_ws(at + 1),
+            Some(b']') => return Ok(loaded),
+            _ => {
+                loaded.problems.push(format!(
+                    "the array is cut short after entry {index} (line {})",
+                    line_of(at)
+                ));
+                return Ok(loaded);
+            }
+        }
     }
-    Ok(loaded)
 }
 
 #[cfg(test)]
@@ -307,6 +359,34 @@ mod tests {
             "{:?}",
             loaded.problems
         );
+    }
+
+    #[test]
+    fn a_cut_or_mixed_json_array_gives_up_what_is_good() {
+        let mut out = Vec::new();
+        write(&mut out, Format::Json, &[sample(1), sample(2), sample(3)]).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        let cut = &text[..text.len() - 40];
+        let loaded = load_from(cut.as_bytes()).unwrap();
+        assert_eq!(
+            loaded.records.iter().map(|r| r.id).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        assert!(
+            loaded.problems[0].starts_with("entry 3 (line 4) is cut short"),
+            "{:?}",
+            loaded.problems
+        );
+
+        let mixed = text.replacen("\n{", "\n{\"version\":9},\n{", 1);
+        let loaded = load_from(mixed.as_bytes()).unwrap();
+        assert_eq!(loaded.records.len(), 3);
+        assert!(
+            loaded.problems[0].starts_with("entry 1 (line 2) is not a hookscope record"),
+            "{:?}",
+            loaded.problems
+        );
+        assert!(load_from(&b"  [ ]"[..]).unwrap().records.is_empty());
     }
 
     #[test]

@@ -316,6 +316,11 @@ fn failing_on_purpose_shows_the_health_warning_and_copy_as_curl() {
         support::read_journal(&dir.path().join("events.ndjson"))[0]["response"]["status"],
         503
     );
+    let journal = std::fs::read_to_string(dir.path().join("events.ndjson")).unwrap();
+    assert!(
+        !journal.contains(SECRET),
+        "the window's journal holds no secret"
+    );
 
     harness.key_press(egui::Key::ArrowDown);
     harness.run_steps(2);

@@ -1,0 +1,84 @@
+//! Properties of verification: nothing false gets through, whatever the input.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hookscope::record::Signature;
+use hookscope::token::{Secret, SecretEncoding, Verifier, analyze_text};
+use proptest::prelude::*;
+
+const SECRET: &str = "property-secret-property-secret-0123";
+
+fn verifier() -> Verifier {
+    Verifier::new(vec![Secret::new(SECRET, SecretEncoding::Utf8, 0).unwrap()])
+}
+
+fn sign(claims: &serde_json::Value, alg: jsonwebtoken::Algorithm) -> String {
+    jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(alg),
+        claims,
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap()
+}
+
+fn claims_strategy() -> impl Strategy<Value = serde_json::Value> {
+    (any::<i64>(), "[a-zA-Z0-9 _.-]{0,40}", proptest::collection::vec("[a-z]{1,8}", 0..4)).prop_map(
+        |(iat, text, events)| {
+            serde_json::json!({"iss": "Truora", "iat": iat, "note": text,
+                "events": events.iter().map(|e| serde_json::json!({"event_type": e})).collect::<Vec<_>>()})
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// A token signed right is valid; change any one byte and it never is.
+    #[test]
+    fn a_changed_byte_is_never_valid(
+        claims in claims_strategy(),
+        alg in prop_oneof![Just(jsonwebtoken::Algorithm::HS256), Just(jsonwebtoken::Algorithm::HS384), Just(jsonwebtoken::Algorithm::HS512)],
+        at in any::<prop::sample::Index>(),
+        replacement in any::<u8>(),
+    ) {
+        let token = sign(&claims, alg);
+        let v = verifier();
+        prop_assert_eq!(analyze_text(token.as_bytes(), &v, 0).verification.signature, Signature::Valid);
+        let mut bytes = token.into_bytes();
+        let i = at.index(bytes.len());
+        prop_assume!(bytes[i] != replacement);
+        bytes[i] = replacement;
+        let analysis = analyze_text(&bytes, &v, 0);
+        prop_assert_ne!(analysis.verification.signature, Signature::Valid);
+    }
+
+    /// Whatever the header says besides HS256/384/512, the verdict is never valid,
+    /// even with a signature that is right for the bytes under HS256.
+    #[test]
+    fn other_algs_are_never_valid(alg in "[A-Za-z0-9]{0,8}", claims in claims_strategy()) {
+        prop_assume!(!["HS256", "HS384", "HS512"].contains(&alg.as_str()));
+        let header = URL_SAFE_NO_PAD.encode(serde_json::json!({"alg": alg, "typ": "JWT"}).to_string());
+        let payload = URL_SAFE_NO_PAD.encode(claims.to_string());
+        let input = format!("{header}.{payload}");
+        let real = jsonwebtoken::crypto::sign(
+            input.as_bytes(),
+            &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+            jsonwebtoken::Algorithm::HS256,
+        )
+        .unwrap();
+        for signature in [real.as_str(), ""] {
+            let token = format!("{input}.{signature}");
+            let analysis = analyze_text(token.as_bytes(), &verifier(), 0);
+            prop_assert_eq!(analysis.verification.signature, Signature::UnsupportedAlg);
+        }
+    }
+
+    /// Any bytes at all: a verdict, never a panic, and `valid` only for a real token.
+    #[test]
+    fn arbitrary_input_never_panics(input in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let analysis = analyze_text(&input, &verifier(), 0);
+        prop_assert_ne!(analysis.verification.signature, Signature::Valid);
+    }
+}
