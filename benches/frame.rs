@@ -124,6 +124,7 @@ fn main() {
     while app.state.store.reverifying().is_some() {
         let _ = app.state.tick();
     }
+    export_timings(&app, events);
     app.state.filter_text = "chk".to_owned();
     app.state.filter_signature = Some(Signature::Valid);
     app.state.apply(Command::FilterChanged);
@@ -184,4 +185,42 @@ fn main() {
         ms(times[times.len() * 95 / 100]),
         ms(times[times.len() - 1])
     );
+}
+
+/// Exporting every held event (decoded again, as the window's Export does) to NDJSON
+/// and HAR files, against serialising the same records into memory.
+fn export_timings(app: &HookscopeApp, events: usize) {
+    let verifier = app.state.verifier().clone();
+    let started = Instant::now();
+    let records: Vec<Record> = app
+        .state
+        .store
+        .entries()
+        .map(|e| hookscope::gui::state::reanalyzed(&e.record, &verifier))
+        .collect();
+    let decode = started.elapsed();
+    let started = Instant::now();
+    let mut reference = Vec::new();
+    for record in &records {
+        serde_json::to_writer(&mut reference, record).unwrap();
+        reference.push(b'\n');
+    }
+    let in_memory = started.elapsed();
+    let dir = tempfile::tempdir().unwrap();
+    for format in [hookscope::export::Format::Ndjson, hookscope::export::Format::Har] {
+        let path = dir.path().join(format!("out.{}", format.extension()));
+        let started = Instant::now();
+        hookscope::export::write_atomic(&path, format, &records).unwrap();
+        let took = started.elapsed();
+        let size = std::fs::metadata(&path).unwrap().len();
+        println!(
+            "export {events} events to .{}: {:.2} s, {:.0} MiB ({:.2}x the time of serialising them in memory, {:.2} s; decoding them again first: {:.2} s)",
+            format.extension(),
+            took.as_secs_f64(),
+            size as f64 / 1_048_576.0,
+            took.as_secs_f64() / in_memory.as_secs_f64(),
+            in_memory.as_secs_f64(),
+            decode.as_secs_f64()
+        );
+    }
 }
