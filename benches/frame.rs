@@ -207,7 +207,10 @@ fn export_timings(app: &HookscopeApp, events: usize) {
     }
     let in_memory = started.elapsed();
     let dir = tempfile::tempdir().unwrap();
-    for format in [hookscope::export::Format::Ndjson, hookscope::export::Format::Har] {
+    for format in [
+        hookscope::export::Format::Ndjson,
+        hookscope::export::Format::Har,
+    ] {
         let path = dir.path().join(format!("out.{}", format.extension()));
         let started = Instant::now();
         hookscope::export::write_atomic(&path, format, &records).unwrap();

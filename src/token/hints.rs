@@ -1,7 +1,9 @@
 //! Plain advice for the mistakes people make with webhook secrets and tokens,
 //! most of all for a developer stuck on `invalid`.
 
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::Algorithm;
+
+use super::mac::Keyed;
 
 use super::secret::{Secret, SecretEncoding};
 use super::verify::hash_len;
@@ -23,11 +25,11 @@ pub fn for_valid(secret: &Secret, index: usize, alg: Algorithm) -> Vec<String> {
 /// of a secret would have verified it, and which secrets are too short.
 pub fn for_invalid(
     secrets: &[Secret],
-    verifies: impl Fn(&DecodingKey) -> bool,
+    verifies: impl Fn(&Keyed) -> bool,
     alg: Algorithm,
 ) -> Vec<String> {
     let mut hints = Vec::new();
-    let try_bytes = |bytes: &[u8]| !bytes.is_empty() && verifies(&DecodingKey::from_secret(bytes));
+    let try_bytes = |bytes: &[u8]| !bytes.is_empty() && verifies(&Keyed::new(bytes));
     for (index, secret) in secrets.iter().enumerate() {
         let number = index + 1;
         let text = secret.text();

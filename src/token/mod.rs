@@ -2,6 +2,7 @@
 
 pub mod find;
 pub mod hints;
+pub mod mac;
 pub mod secret;
 pub mod verify;
 

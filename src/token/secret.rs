@@ -4,7 +4,8 @@
 use std::fmt;
 
 use base64::Engine as _;
-use jsonwebtoken::DecodingKey;
+
+use super::mac::Keyed;
 
 /// How the text of a secret turns into key bytes (`--secret-encoding`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
@@ -79,7 +80,7 @@ pub struct Secret {
     text: String,
     encoding: SecretEncoding,
     bytes: Vec<u8>,
-    key: DecodingKey,
+    key: Keyed,
 }
 
 impl fmt::Debug for Secret {
@@ -105,7 +106,7 @@ impl Secret {
         if bytes.is_empty() {
             return Err(SecretError::Empty { number });
         }
-        let key = DecodingKey::from_secret(&bytes);
+        let key = Keyed::new(&bytes);
         Ok(Secret {
             text: text.to_owned(),
             encoding,
@@ -134,7 +135,7 @@ impl Secret {
         self.bytes.is_empty()
     }
 
-    pub(crate) fn key(&self) -> &DecodingKey {
+    pub(crate) fn key(&self) -> &Keyed {
         &self.key
     }
 }

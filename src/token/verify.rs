@@ -3,10 +3,11 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::Algorithm;
 use serde_json::Value;
 
 use super::hints;
+use super::mac::Keyed;
 use super::secret::Secret;
 use crate::record::{Signature, TimeState, Verification};
 
@@ -189,7 +190,7 @@ pub fn hash_len(alg: Algorithm) -> usize {
 struct Parts<'a> {
     /// `header.payload` exactly as received: what the signature covers.
     signing_input: &'a str,
-    signature: &'a str,
+    signature: Vec<u8>,
     claims: Value,
 }
 
@@ -232,14 +233,13 @@ impl<'a> Parts<'a> {
         let signing_input = &raw[..segments[0].len() + 1 + segments[1].len()];
         Ok(Parts {
             signing_input,
-            signature: segments[2],
+            signature: decoded.pop().unwrap_or_default(),
             claims,
         })
     }
 
-    fn verifies(&self, key: &DecodingKey, alg: Algorithm) -> bool {
-        jsonwebtoken::crypto::verify(self.signature, self.signing_input.as_bytes(), key, alg)
-            .unwrap_or(false)
+    fn verifies(&self, key: &Keyed, alg: Algorithm) -> bool {
+        key.verifies(alg, self.signing_input.as_bytes(), &self.signature)
     }
 }
 
