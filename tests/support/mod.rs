@@ -249,3 +249,14 @@ pub fn read_reply<R: BufRead>(reader: &mut R) -> Reply {
         body,
     }
 }
+
+/// Runs `hookscope export FROM --to TO`.
+pub fn export(from: &std::path::Path, to: &std::path::Path) -> std::process::Output {
+    Command::new(bin())
+        .arg("export")
+        .arg(from)
+        .arg("--to")
+        .arg(to)
+        .output()
+        .expect("run export")
+}
