@@ -29,13 +29,7 @@ fn journal_to_every_format() {
         std::fs::write(&copy, text).unwrap();
         for ext in ["ndjson", "json", "har"] {
             let to = dir.path().join(format!("out.{ext}"));
-            let output = Command::new(support::bin())
-                .arg("export")
-                .arg(&copy)
-                .arg("--to")
-                .arg(&to)
-                .output()
-                .unwrap();
+            let output = support::export(&copy, &to);
             assert!(output.status.success());
             let stderr = String::from_utf8(output.stderr).unwrap();
             assert!(stderr.contains("line 3 is cut short"), "{stderr}");

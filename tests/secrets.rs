@@ -64,13 +64,7 @@ fn no_output_of_any_command_holds_a_secret() {
 
     for ext in ["ndjson", "json", "har"] {
         let to = dir.path().join(format!("out.{ext}"));
-        let out = Command::new(support::bin())
-            .arg("export")
-            .arg(&copy)
-            .arg("--to")
-            .arg(&to)
-            .output()
-            .unwrap();
+        let out = support::export(&copy, &to);
         assert!(out.status.success());
         assert_clean(ext, &std::fs::read_to_string(&to).unwrap());
         assert_clean("export stderr", &String::from_utf8_lossy(&out.stderr));
