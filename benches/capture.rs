@@ -53,12 +53,28 @@ fn main() {
         .map(|n| n.parse().unwrap())
         .collect();
     let seconds: u64 = option("--seconds", "5").parse().unwrap();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let pin = args.iter().any(|a| a == "--pin") && cores > 1;
+    if pin {
+        // This process (the load generator) gets every core but the server's.
+        let load_cores = format!("0-{}", cores - 2);
+        let _ = Command::new("taskset")
+            .args([
+                "-a",
+                "-p",
+                "-c",
+                &load_cores,
+                &std::process::id().to_string(),
+            ])
+            .stdout(Stdio::null())
+            .status();
+    }
+    let _ = PIN.set(pin.then_some(cores - 1));
     let rounds: usize = option("--rounds", "3").parse().unwrap();
     let token = token();
     println!(
-        "capture bench: token {} bytes, {seconds} s per run, {rounds} rounds, cores {}",
-        token.len(),
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        "capture bench: token {} bytes, {seconds} s per run, {rounds} rounds, cores {cores}, servers pinned to one core: {pin}",
+        token.len()
     );
     for &conns in &connections {
         let mut results: Vec<(&str, Vec<Run>)> = vec![
@@ -123,14 +139,14 @@ fn run_one(which: &str, conns: usize, seconds: u64, token: &str) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("journal.ndjson");
     let mut child = match which {
-        "ref-token" | "ref-small" => Command::new(std::env::current_exe().unwrap())
+        "ref-token" | "ref-small" => server_command(std::env::current_exe().unwrap())
             .env("HOOKSCOPE_BENCH_ROLE", "reference")
             .env("REFERENCE_LINE", which)
             .env("REFERENCE_OUT", &journal)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap(),
-        _ => Command::new(env!("CARGO_BIN_EXE_hookscope"))
+        _ => server_command(env!("CARGO_BIN_EXE_hookscope").into())
             .args([
                 "listen",
                 "--bind",
@@ -168,6 +184,21 @@ fn run_one(which: &str, conns: usize, seconds: u64, token: &str) -> Run {
         p99_ms: pick(0.99),
         errors,
         journal_lines,
+    }
+}
+
+/// With `--pin`, servers run on the last core and the load on the others, so the
+/// load generator does not take CPU from the server under test.
+static PIN: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
+
+fn server_command(exe: std::path::PathBuf) -> Command {
+    match PIN.get().copied().flatten() {
+        Some(core) => {
+            let mut command = Command::new("taskset");
+            command.args(["-c", &core.to_string()]).arg(exe);
+            command
+        }
+        None => Command::new(exe),
     }
 }
 
