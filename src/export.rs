@@ -133,6 +133,18 @@ pub fn har_entry(record: &Record) -> Value {
         .forwarded
         .as_ref()
         .map_or(0, |f| f.elapsed_ms);
+    // The reply body is kept only when it came from the user's app (forwarding).
+    let reply_text = record
+        .response
+        .forwarded
+        .as_ref()
+        .and_then(|f| f.body.clone())
+        .unwrap_or_default();
+    let response_content = json!({
+        "size": reply_text.len(),
+        "mimeType": "application/json",
+        "text": reply_text,
+    });
     let mut comment = format!("signature: {}", record.verification.signature.as_str());
     if record.body_truncated {
         comment.push_str("; body truncated");
@@ -157,7 +169,7 @@ pub fn har_entry(record: &Record) -> Value {
             "httpVersion": "HTTP/1.1",
             "cookies": [],
             "headers": [],
-            "content": {"size": 0, "mimeType": "application/json"},
+            "content": response_content,
             "redirectURL": "",
             "headersSize": -1,
             "bodySize": -1,
