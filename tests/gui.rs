@@ -407,3 +407,16 @@ fn open_at_start_loads_a_capture() {
     harness.get_by_label("POST /opened/3");
     harness.get_by_label_contains("line 5 is cut short");
 }
+
+#[test]
+fn a_non_loopback_address_is_marked_in_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut startup = listening_startup(&dir);
+    startup.settings.bind = "0.0.0.0:0".to_owned();
+    let harness = harness(startup);
+    assert!(matches!(
+        harness.state().state.listener,
+        ListenerStatus::Running { exposed: true, .. }
+    ));
+    harness.get_by_label_contains("EXPOSED");
+}

@@ -387,3 +387,22 @@ fn secret_never_reaches_journal_or_stderr() {
     assert!(!journal.contains(SECRET));
     assert!(!stderr.contains(SECRET));
 }
+
+#[test]
+fn non_loopback_bind_is_said_loudly() {
+    let mut child = std::process::Command::new(support::bin())
+        .args(["listen", "--bind", "0.0.0.0:0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut lines = String::new();
+    for _ in 0..2 {
+        std::io::BufRead::read_line(&mut stderr, &mut lines).unwrap();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(lines.contains("warning: listening on 0.0.0.0:"), "{lines}");
+    assert!(lines.contains("not loopback"), "{lines}");
+}
