@@ -191,28 +191,23 @@ impl Record {
         }
     }
 
-    /// The body bytes as received (or as far as they were kept).
-    pub fn body_bytes(&self) -> Vec<u8> {
+    /// The body bytes as received (or as far as they were kept); borrowed when the
+    /// body is text, so verifying a held record again copies nothing.
+    pub fn body_bytes(&self) -> std::borrow::Cow<'_, [u8]> {
         use base64::Engine as _;
         match (&self.body, &self.body_base64) {
-            (Some(text), _) => text.as_bytes().to_vec(),
+            (Some(text), _) => text.as_bytes().into(),
             (None, Some(b64)) => base64::engine::general_purpose::STANDARD
                 .decode(b64)
-                .unwrap_or_default(),
-            (None, None) => Vec::new(),
+                .unwrap_or_default()
+                .into(),
+            (None, None) => (&[][..]).into(),
         }
     }
 
     /// Splits body bytes into the record's `body` / `body_base64` pair.
     pub fn encode_body(bytes: &[u8]) -> (Option<String>, Option<String>) {
-        use base64::Engine as _;
-        match std::str::from_utf8(bytes) {
-            Ok(text) => (Some(text.to_owned()), None),
-            Err(_) => (
-                None,
-                Some(base64::engine::general_purpose::STANDARD.encode(bytes)),
-            ),
-        }
+        Record::encode_body_vec(bytes.to_vec())
     }
 
     /// Like [`Record::encode_body`], taking the bytes (no copy when they are UTF-8).

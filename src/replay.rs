@@ -17,7 +17,7 @@ pub async fn replay(original: &Record, base: &str, timeout: Duration) -> Result<
         &original.method,
         &original.path,
         &original.headers,
-        Bytes::from(original.body_bytes()),
+        Bytes::from(original.body_bytes().into_owned()),
     )
     .await;
     let mut record = original.clone();

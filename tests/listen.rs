@@ -346,13 +346,7 @@ fn journal_ids_continue_and_stdout_mode_works() {
     let last: Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
     assert_eq!(last["id"], 43);
 
-    let mut child = std::process::Command::new(support::bin())
-        .args(["listen", "--bind", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (child, mut stderr) = support::spawn_listen("127.0.0.1:0", std::process::Stdio::piped());
     let mut line = String::new();
     std::io::BufRead::read_line(&mut stderr, &mut line).unwrap();
     let addr = line
@@ -390,13 +384,7 @@ fn secret_never_reaches_journal_or_stderr() {
 
 #[test]
 fn non_loopback_bind_is_said_loudly() {
-    let mut child = std::process::Command::new(support::bin())
-        .args(["listen", "--bind", "0.0.0.0:0"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let (mut child, mut stderr) = support::spawn_listen("0.0.0.0:0", std::process::Stdio::null());
     let mut lines = String::new();
     for _ in 0..2 {
         std::io::BufRead::read_line(&mut stderr, &mut lines).unwrap();

@@ -77,7 +77,8 @@ impl Default for ListenerConfig {
     }
 }
 
-/// The verifier in use; the GUI swaps it when the secrets change.
+/// The verifier in use. Whoever made the slot (the GUI) swaps its content when the
+/// secrets change; the listener reads it for every request.
 pub type SharedVerifier = Arc<RwLock<Arc<Verifier>>>;
 
 /// Why the listener could not start.
@@ -108,7 +109,6 @@ pub struct Capture {
     local_addr: SocketAddr,
     shutdown: watch::Sender<bool>,
     thread: Option<JoinHandle<()>>,
-    verifier: SharedVerifier,
     shared: Arc<Shared>,
 }
 
@@ -195,7 +195,7 @@ impl Capture {
         let shared = Arc::new(Shared {
             config,
             live: RwLock::new(Arc::new(live)),
-            verifier: verifier.clone(),
+            verifier,
             journal,
             health: Mutex::new(HealthWatch {
                 started: std::time::Instant::now(),
@@ -215,7 +215,6 @@ impl Capture {
             local_addr,
             shutdown,
             thread: Some(thread),
-            verifier,
             shared: shared_for_handle,
         })
     }
@@ -228,13 +227,6 @@ impl Capture {
     /// The URL to give a sender.
     pub fn url(&self) -> String {
         format!("http://{}/", self.local_addr)
-    }
-
-    /// Replaces the secrets used for requests from now on.
-    pub fn set_verifier(&self, verifier: Arc<Verifier>) {
-        if let Ok(mut slot) = self.verifier.write() {
-            *slot = verifier;
-        }
     }
 
     /// Changes the reply policy and forward target for requests from now on.

@@ -64,21 +64,34 @@ impl HeadTap {
             match self.state {
                 State::Stopped => return,
                 State::Head => {
-                    let take = data.len().min(MAX_HEAD_BYTES + 1 - self.buf.len());
-                    self.buf.extend_from_slice(&data[..take]);
-                    data = &data[take..];
-                    match self.parse_head() {
+                    // Parse in place when no partial head is buffered: pipelined heads
+                    // in one read are taken one after another without copying the rest.
+                    let held = self.buf.len();
+                    let take = data.len().min(MAX_HEAD_BYTES + 1 - held);
+                    let parsed = if held == 0 {
+                        self.parse_head(&data[..take])
+                    } else {
+                        self.buf.extend_from_slice(&data[..take]);
+                        let buf = std::mem::take(&mut self.buf);
+                        let parsed = self.parse_head(&buf);
+                        self.buf = buf;
+                        parsed
+                    };
+                    match parsed {
                         Some(used) => {
-                            let rest = self.buf.split_off(used);
+                            // `used` counts the buffered bytes too; skip the new ones it took.
+                            data = &data[used - held..];
                             self.buf.clear();
-                            // Bytes after the head are body or the next request.
-                            let mut chained = rest;
-                            chained.extend_from_slice(data);
-                            self.feed_owned(chained);
-                            return;
                         }
-                        None if self.buf.len() > MAX_HEAD_BYTES => self.stop(),
-                        None => {}
+                        None => {
+                            if held == 0 && !matches!(self.state, State::Stopped) {
+                                self.buf.extend_from_slice(&data[..take]);
+                            }
+                            data = &data[take..];
+                            if self.buf.len() > MAX_HEAD_BYTES {
+                                self.stop();
+                            }
+                        }
                     }
                 }
                 State::Body(remaining) => {
@@ -114,10 +127,6 @@ impl HeadTap {
         }
     }
 
-    fn feed_owned(&mut self, data: Vec<u8>) {
-        self.feed(&data);
-    }
-
     fn on_line(&mut self, line: &[u8]) {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         self.state = match self.state {
@@ -139,11 +148,11 @@ impl HeadTap {
         };
     }
 
-    /// Parses a complete head from `buf`; returns the bytes it used.
-    fn parse_head(&mut self) -> Option<usize> {
+    /// Parses a complete head at the start of `bytes`; returns the bytes it used.
+    fn parse_head(&mut self, bytes: &[u8]) -> Option<usize> {
         let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
         let mut request = httparse::Request::new(&mut slots);
-        let used = match request.parse(&self.buf) {
+        let used = match request.parse(bytes) {
             Ok(httparse::Status::Complete(used)) => used,
             Ok(httparse::Status::Partial) => return None,
             Err(_) => {
@@ -306,6 +315,15 @@ mod tests {
             let c = tap.take("PUT", "/c").unwrap();
             assert_eq!(c.headers[0].1, "\u{fffd}");
         }
+    }
+
+    #[test]
+    fn thousands_of_pipelined_heads_in_one_read() {
+        let wire = b"GET / HTTP/1.1\r\n\r\n".repeat(5_000);
+        let mut tap = HeadTap::default();
+        tap.feed(&wire);
+        assert_eq!(tap.heads.len(), 5_000);
+        assert!(tap.buf.is_empty());
     }
 
     #[test]

@@ -175,7 +175,7 @@ fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
 fn gui_main(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let (secrets, secret_encoding) = secrets::texts(&cli.secrets, matches)?;
     // Validate them as `listen` would, so a bad secret is a usage error here too.
-    secrets::verifier(&cli.secrets, matches)?;
+    secrets::verifier_for(&secrets, secret_encoding)?;
     let journal = cli.listener.out.clone().or_else(|| {
         let dir = crate::gui::data_dir()?;
         std::fs::create_dir_all(&dir).ok()?;

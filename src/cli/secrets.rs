@@ -14,6 +14,11 @@ pub const SECRET_ENV: &str = "HOOKSCOPE_SECRET";
 /// command line, then `HOOKSCOPE_SECRET`.
 pub fn verifier(args: &SecretArgs, matches: &clap::ArgMatches) -> anyhow::Result<Verifier> {
     let (texts, encoding) = texts(args, matches)?;
+    verifier_for(&texts, encoding)
+}
+
+/// A verifier for secret texts already read; an empty or undecodable one is a usage error.
+pub fn verifier_for(texts: &[String], encoding: SecretEncoding) -> anyhow::Result<Verifier> {
     let secrets = texts
         .iter()
         .enumerate()

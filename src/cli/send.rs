@@ -48,7 +48,7 @@ pub struct SendArgs {
 pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let (texts, encoding) = super::secrets::texts(&args.secrets, matches)?;
     // Checked like the verifying commands, then the first secret signs.
-    super::secrets::verifier(&args.secrets, matches)?;
+    super::secrets::verifier_for(&texts, encoding)?;
     let key = texts
         .first()
         .and_then(|text| encoding.decode(text))

@@ -66,7 +66,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
                         ui.label(coloured_token(&token.raw, ui.visuals().dark_mode));
                     });
             }
-            request(ui, record, &state.curl_base(), &mut commands);
+            request(ui, record, state, &mut commands);
             response(ui, record);
         });
     commands
@@ -168,7 +168,7 @@ fn events(ui: &mut egui::Ui, record: &Record) {
         });
 }
 
-fn request(ui: &mut egui::Ui, record: &Record, base: &str, commands: &mut Vec<Command>) {
+fn request(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut Vec<Command>) {
     egui::CollapsingHeader::new("Request")
         .default_open(true)
         .show(ui, |ui| {
@@ -179,7 +179,11 @@ fn request(ui: &mut egui::Ui, record: &Record, base: &str, commands: &mut Vec<Co
                 )
                 .clicked()
             {
-                commands.push(Command::Copy(crate::curl::command(record, base)));
+                // Built on click only: the command holds the whole body.
+                commands.push(Command::Copy(crate::curl::command(
+                    record,
+                    &state.curl_base(),
+                )));
             }
             ui.label(
                 RichText::new(format!("{} {}", record.method, record.path))

@@ -3,7 +3,7 @@
 use eframe::egui::{self, RichText};
 
 use super::state::{AppState, Command};
-use super::widgets::copy_button;
+use super::widgets::{copy_button, labelled_choice};
 
 /// Draws the next steps: the URL for Truora, a curl example, a test hook.
 pub fn show(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
@@ -38,20 +38,11 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
     ui.label("4. Or let hookscope sign a Truora-shaped hook with your secret and send it here:");
     ui.horizontal(|ui| {
         ui.add_space(16.0);
-        let label = ui.label("Product");
-        egui::ComboBox::from_id_salt("test_product")
-            .selected_text(crate::truora::describe(&state.test_product, None))
-            .show_ui(ui, |ui| {
-                for product in crate::samples::PRODUCTS {
-                    ui.selectable_value(
-                        &mut state.test_product,
-                        product.to_owned(),
-                        crate::truora::describe(product, None),
-                    );
-                }
-            })
-            .response
-            .labelled_by(label.id);
+        let products: Vec<(String, String)> = crate::samples::PRODUCTS
+            .iter()
+            .map(|p| (p.to_string(), crate::truora::describe(p, None)))
+            .collect();
+        labelled_choice(ui, "Product", 150.0, &mut state.test_product, &products);
         if ui
             .button("Send test hook")
             .on_hover_text("Signs a Truora-shaped event with the first secret and POSTs it here")

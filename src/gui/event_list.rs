@@ -4,7 +4,7 @@ use eframe::egui::{self, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::state::{AppState, Command};
-use super::widgets::{badge, human_size, middle_ellipsis};
+use super::widgets::{badge, human_size, labelled_choice, middle_ellipsis};
 use crate::record::Signature;
 use crate::truora;
 
@@ -36,44 +36,22 @@ fn filter_bar(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
             state.focus_filter = false;
         }
         let mut changed = field.changed();
-        let before = (state.filter_signature, state.filter_product);
-        let label = ui.label("Signature");
-        egui::ComboBox::from_id_salt("signature_filter")
-            .selected_text(state.filter_signature.map_or("Any", |s| s.label()))
-            .width(120.0)
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut state.filter_signature, None, "Any");
-                for signature in Signature::ALL {
-                    ui.selectable_value(
-                        &mut state.filter_signature,
-                        Some(signature),
-                        signature.label(),
-                    );
-                }
-            })
-            .response
-            .labelled_by(label.id);
-        let label = ui.label("Product");
-        egui::ComboBox::from_id_salt("product_filter")
-            .width(130.0)
-            .selected_text(
-                state
-                    .filter_product
-                    .map_or("Any".to_owned(), |p| truora::describe(p, None)),
-            )
-            .show_ui(ui, |ui| {
-                ui.selectable_value(&mut state.filter_product, None, "Any");
-                for product in truora::PRODUCTS {
-                    ui.selectable_value(
-                        &mut state.filter_product,
-                        Some(product),
-                        truora::describe(product, None),
-                    );
-                }
-            })
-            .response
-            .labelled_by(label.id);
-        changed |= before != (state.filter_signature, state.filter_product);
+        let signatures: Vec<(Option<Signature>, String)> =
+            std::iter::once((None, "Any".to_owned()))
+                .chain(Signature::ALL.map(|s| (Some(s), s.label().to_owned())))
+                .collect();
+        changed |= labelled_choice(
+            ui,
+            "Signature",
+            120.0,
+            &mut state.filter_signature,
+            &signatures,
+        );
+        let products: Vec<(Option<&'static str>, String)> =
+            std::iter::once((None, "Any".to_owned()))
+                .chain(truora::PRODUCTS.map(|p| (Some(p), truora::describe(p, None))))
+                .collect();
+        changed |= labelled_choice(ui, "Product", 130.0, &mut state.filter_product, &products);
         if changed {
             commands.push(Command::FilterChanged);
         }

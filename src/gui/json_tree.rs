@@ -29,25 +29,24 @@ fn children(ui: &mut egui::Ui, path: &str, value: &Value, now: i64, depth: usize
     };
     for (key, child) in items {
         let child_path = format!("{path}/{key}");
-        match child {
-            Value::Object(map) => {
-                egui::CollapsingHeader::new(format!("{key}  {{{}}}", map.len()))
+        let title = match child {
+            Value::Object(map) => Some(format!("{key}  {{{}}}", map.len())),
+            Value::Array(items) => Some(format!("{key}  [{}]", items.len())),
+            _ => None,
+        };
+        match title {
+            Some(title) => {
+                egui::CollapsingHeader::new(title)
                     .id_salt(&child_path)
                     .default_open(depth < 3)
                     .show(ui, |ui| children(ui, &child_path, child, now, depth + 1));
             }
-            Value::Array(items) => {
-                egui::CollapsingHeader::new(format!("{key}  [{}]", items.len()))
-                    .id_salt(&child_path)
-                    .default_open(depth < 3)
-                    .show(ui, |ui| children(ui, &child_path, child, now, depth + 1));
-            }
-            leaf => {
+            None => {
                 ui.horizontal_wrapped(|ui| {
                     ui.label(RichText::new(format!("{key}:")).strong());
-                    ui.label(leaf_text(ui, leaf));
+                    ui.label(leaf_text(ui, child));
                     if TIME_CLAIMS.contains(&key.as_str())
-                        && let Some(seconds) = leaf.as_i64()
+                        && let Some(seconds) = child.as_i64()
                     {
                         ui.label(RichText::new(human_time(seconds, now)).weak());
                     }
@@ -58,32 +57,15 @@ fn children(ui: &mut egui::Ui, path: &str, value: &Value, now: i64, depth: usize
 }
 
 fn leaf_text(ui: &egui::Ui, value: &Value) -> RichText {
-    let dark = ui.visuals().dark_mode;
+    // (dark theme, light theme) colour per kind of value.
+    let tone = |dark: [u8; 3], light: [u8; 3]| {
+        let [r, g, b] = if ui.visuals().dark_mode { dark } else { light };
+        Color32::from_rgb(r, g, b)
+    };
     let (text, color) = match value {
-        Value::String(s) => (
-            format!("\"{s}\""),
-            if dark {
-                Color32::from_rgb(150, 200, 120)
-            } else {
-                Color32::from_rgb(30, 110, 30)
-            },
-        ),
-        Value::Number(n) => (
-            n.to_string(),
-            if dark {
-                Color32::from_rgb(120, 170, 240)
-            } else {
-                Color32::from_rgb(20, 80, 180)
-            },
-        ),
-        Value::Bool(b) => (
-            b.to_string(),
-            if dark {
-                Color32::from_rgb(220, 150, 220)
-            } else {
-                Color32::from_rgb(140, 40, 140)
-            },
-        ),
+        Value::String(s) => (format!("\"{s}\""), tone([150, 200, 120], [30, 110, 30])),
+        Value::Number(n) => (n.to_string(), tone([120, 170, 240], [20, 80, 180])),
+        Value::Bool(b) => (b.to_string(), tone([220, 150, 220], [140, 40, 140])),
         Value::Null => ("null".to_owned(), ui.visuals().weak_text_color()),
         other => (other.to_string(), ui.visuals().text_color()),
     };

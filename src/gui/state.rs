@@ -628,7 +628,7 @@ impl AppState {
             return;
         };
         if records.is_empty() {
-            self.notice_if_none("nothing to replay: select an event first");
+            self.inform("nothing to replay: select an event first");
             return;
         }
         let url = match self.replay_url.trim() {
@@ -637,7 +637,7 @@ impl AppState {
         };
         let jobs = self.jobs_tx.clone();
         let waker = self.waker.clone();
-        self.notice_if_none(&format!("replaying {} event(s) to {url}…", records.len()));
+        self.inform(&format!("replaying {} event(s) to {url}…", records.len()));
         spawn_named("hookscope-replay", move || {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -1007,7 +1007,7 @@ impl AppState {
                     match picked {
                         Some(path) => dialog.path = path.display().to_string(),
                         None => {
-                            return self.notice_if_none(
+                            return self.inform(
                                 "no file chosen (no system file dialog here?): type the path in the field",
                             );
                         }
@@ -1018,7 +1018,7 @@ impl AppState {
         });
     }
 
-    fn notice_if_none(&mut self, text: &str) {
+    fn inform(&mut self, text: &str) {
         self.notice = Some(Notice {
             text: text.to_owned(),
             error: false,

@@ -58,6 +58,34 @@ pub fn labelled_field(
     .labelled_by(label.id)
 }
 
+/// A drop-down tied to a visible label: `choices` are (value, words shown). Returns
+/// true when the user picked another value.
+pub fn labelled_choice<T: PartialEq + Clone>(
+    ui: &mut egui::Ui,
+    label: &str,
+    width: f32,
+    current: &mut T,
+    choices: &[(T, String)],
+) -> bool {
+    let before = current.clone();
+    let label = ui.label(label);
+    let shown = choices
+        .iter()
+        .find(|(value, _)| value == current)
+        .map_or("", |(_, words)| words.as_str());
+    egui::ComboBox::from_id_salt(label.id)
+        .selected_text(shown)
+        .width(width)
+        .show_ui(ui, |ui| {
+            for (value, words) in choices {
+                ui.selectable_value(current, value.clone(), words);
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    *current != before
+}
+
 /// A byte count as people read it.
 pub fn human_size(bytes: usize) -> String {
     match bytes {

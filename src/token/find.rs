@@ -74,12 +74,8 @@ fn candidate(source: &str, text: &str) -> Option<Candidate> {
     })
 }
 
-/// True when the first segment decodes (padding tolerated) to a JSON object with `alg`.
-pub fn looks_like_jwt(text: &str) -> bool {
-    decode_header_segment(text).is_some()
-}
-
-/// The JOSE header of a candidate, decoded leniently.
+/// The JOSE header of a candidate: its first segment decoded (padding tolerated) to a
+/// JSON object with `alg`; `None` when the text is not shaped like a JWT.
 pub fn decode_header_segment(text: &str) -> Option<serde_json::Map<String, Value>> {
     let first = text.split('.').next().unwrap_or_default();
     if first.is_empty() || first.len() > 64 * 1024 {
@@ -95,6 +91,10 @@ pub fn decode_header_segment(text: &str) -> Option<serde_json::Map<String, Value
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn looks_like_jwt(text: &str) -> bool {
+        decode_header_segment(text).is_some()
+    }
 
     const TOKEN: &str = "eyJhbGciOiJIUzI1NiJ9.eyJhIjoxfQ.c2ln";
 

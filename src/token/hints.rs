@@ -3,8 +3,6 @@
 
 use jsonwebtoken::Algorithm;
 
-use super::mac::Keyed;
-
 use super::secret::{Secret, SecretEncoding};
 use super::verify::hash_len;
 
@@ -25,11 +23,11 @@ pub fn for_valid(secret: &Secret, index: usize, alg: Algorithm) -> Vec<String> {
 /// of a secret would have verified it, and which secrets are too short.
 pub fn for_invalid(
     secrets: &[Secret],
-    verifies: impl Fn(&Keyed) -> bool,
+    verifies: impl Fn(&[u8]) -> bool,
     alg: Algorithm,
 ) -> Vec<String> {
     let mut hints = Vec::new();
-    let try_bytes = |bytes: &[u8]| !bytes.is_empty() && verifies(&Keyed::new(bytes));
+    let try_bytes = |bytes: &[u8]| !bytes.is_empty() && verifies(bytes);
     for (index, secret) in secrets.iter().enumerate() {
         let number = index + 1;
         let text = secret.text();

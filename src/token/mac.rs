@@ -26,11 +26,6 @@ impl Keyed {
 
     /// True when `signature` is the MAC of `input` under `alg` (HS256/384/512 only).
     pub fn verifies(&self, alg: Algorithm, input: &[u8], signature: &[u8]) -> bool {
-        fn check<M: Mac + Clone>(keyed: &M, input: &[u8], signature: &[u8]) -> bool {
-            let mut mac = keyed.clone();
-            mac.update(input);
-            mac.verify_slice(signature).is_ok()
-        }
         match alg {
             Algorithm::HS256 => check(&self.hs256, input, signature),
             Algorithm::HS384 => check(&self.hs384, input, signature),
@@ -38,6 +33,26 @@ impl Keyed {
             _ => false,
         }
     }
+}
+
+/// Like [`Keyed::verifies`] for a key used once (the hints' other readings of a
+/// secret): only the state for `alg` is keyed.
+pub fn verifies_once(key: &[u8], alg: Algorithm, input: &[u8], signature: &[u8]) -> bool {
+    fn keyed<M: Mac + hmac::digest::KeyInit>(key: &[u8]) -> Option<M> {
+        <M as Mac>::new_from_slice(key).ok()
+    }
+    match alg {
+        Algorithm::HS256 => keyed::<Hmac<Sha256>>(key).is_some_and(|m| check(&m, input, signature)),
+        Algorithm::HS384 => keyed::<Hmac<Sha384>>(key).is_some_and(|m| check(&m, input, signature)),
+        Algorithm::HS512 => keyed::<Hmac<Sha512>>(key).is_some_and(|m| check(&m, input, signature)),
+        _ => false,
+    }
+}
+
+fn check<M: Mac + Clone>(keyed: &M, input: &[u8], signature: &[u8]) -> bool {
+    let mut mac = keyed.clone();
+    mac.update(input);
+    mac.verify_slice(signature).is_ok()
 }
 
 #[cfg(test)]
@@ -63,6 +78,8 @@ mod tests {
             assert!(!Keyed::new(b"other").verifies(alg, input.as_bytes(), &sig));
             assert!(!Keyed::new(key).verifies(alg, input.as_bytes(), &sig[1..]));
             assert!(!Keyed::new(key).verifies(Algorithm::RS256, input.as_bytes(), &sig));
+            assert!(verifies_once(key, alg, input.as_bytes(), &sig));
+            assert!(!verifies_once(b"other", alg, input.as_bytes(), &sig));
         }
     }
 }

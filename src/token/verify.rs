@@ -136,7 +136,7 @@ impl Verifier {
                     1 => "the signature does not match the secret".to_owned(),
                     n => format!("the signature matches none of the {n} secrets"),
                 },
-                hints::for_invalid(&self.secrets, |key| parts.verifies(key, alg), alg),
+                hints::for_invalid(&self.secrets, |key| parts.verifies_once(key, alg), alg),
             ),
         };
         let mut verification = verdict(signature, alg_text, time, detail, hints);
@@ -240,6 +240,10 @@ impl<'a> Parts<'a> {
 
     fn verifies(&self, key: &Keyed, alg: Algorithm) -> bool {
         key.verifies(alg, self.signing_input.as_bytes(), &self.signature)
+    }
+
+    fn verifies_once(&self, key: &[u8], alg: Algorithm) -> bool {
+        super::mac::verifies_once(key, alg, self.signing_input.as_bytes(), &self.signature)
     }
 }
 

@@ -260,3 +260,16 @@ pub fn export(from: &std::path::Path, to: &std::path::Path) -> std::process::Out
         .output()
         .expect("run export")
 }
+
+/// `hookscope listen --bind BIND` with stdout as given and stderr to read line by line.
+pub fn spawn_listen(bind: &str, stdout: Stdio) -> (Child, BufReader<std::process::ChildStderr>) {
+    let mut child = Command::new(bin())
+        .args(["listen", "--bind", bind])
+        .env_remove("HOOKSCOPE_SECRET")
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn hookscope");
+    let stderr = BufReader::new(child.stderr.take().expect("stderr"));
+    (child, stderr)
+}
