@@ -420,3 +420,53 @@ fn a_non_loopback_address_is_marked_in_the_window() {
     ));
     harness.get_by_label_contains("EXPOSED");
 }
+
+/// The real window under Xvfb, killed with SIGKILL during a burst: every request
+/// that got a 200 is in its journal, and a restart restores them all, skipping a
+/// torn last line with a message.
+#[test]
+fn kill_9_of_the_window_loses_nothing_acknowledged_and_restore_skips_a_torn_line() {
+    let Some(display) = support::Display::get() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("events.ndjson");
+    let mut command = std::process::Command::new(support::bin());
+    command
+        .args(["--bind", "127.0.0.1:0", "--secret", SECRET, "--out"])
+        .arg(&journal)
+        // Its own settings folder, so nothing saved elsewhere changes the address.
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env("DISPLAY", &display.name)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("LIBGL_ALWAYS_SOFTWARE", "1");
+    let work = tempfile::tempdir().unwrap();
+    let mut window = support::Listener::spawn(command, work, journal.clone());
+    let acknowledged = window.kill_9_during_burst(Duration::from_millis(600));
+    let expected = hookscope::export::load(&journal).unwrap().records.len();
+
+    // A write cut short by the kill leaves a partial last line; make sure there is one.
+    let mut text = std::fs::read(&journal).unwrap();
+    if text.last().is_some_and(|b| *b != b'\n') {
+        text.push(b'\n');
+    }
+    text.extend_from_slice(b"{\"id\":999999,\"method\":\"PO");
+    std::fs::write(&journal, text).unwrap();
+
+    let mut restored = harness_without_listener(&dir);
+    step_until(&mut restored, |app| app.state.store.len() == expected);
+    let store = &restored.state().state.store;
+    let paths = store.entries().map(|e| e.record.path.as_str());
+    if let Some(problem) = support::missing(&acknowledged, paths) {
+        panic!("restored: {problem}");
+    }
+    eprintln!(
+        "{} acknowledged, {} journaled, {} restored",
+        acknowledged.len(),
+        expected,
+        store.len()
+    );
+    restored.get_by_label_contains("skipping 1 bad line(s)");
+}

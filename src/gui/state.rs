@@ -470,6 +470,8 @@ impl AppState {
         };
         match Capture::start(config, self.shared_verifier.clone(), journal.handle()) {
             Ok(capture) => {
+                // As `listen` does, so scripts driving the window learn the real port.
+                eprintln!("listening on {}", capture.url());
                 let exposed = !capture.local_addr().ip().is_loopback();
                 if exposed {
                     eprintln!(

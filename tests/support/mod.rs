@@ -61,11 +61,19 @@ impl Listener {
 
     /// Like [`Listener::start`] with a given journal path inside `dir`.
     pub fn start_with(args: &[&str], dir: tempfile::TempDir, journal: PathBuf) -> Listener {
-        let mut child = Command::new(bin())
+        let mut command = Command::new(bin());
+        command
             .arg("listen")
             .args(["--bind", "127.0.0.1:0", "--out"])
             .arg(&journal)
-            .args(args)
+            .args(args);
+        Self::spawn(command, dir, journal)
+    }
+
+    /// Runs `command` (any hookscope process that prints `listening on http://...`
+    /// on stderr) and waits for that line.
+    pub fn spawn(mut command: Command, dir: tempfile::TempDir, journal: PathBuf) -> Listener {
+        let mut child = command
             .env_remove("HOOKSCOPE_SECRET")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
@@ -88,7 +96,7 @@ impl Listener {
             }
         });
         let addr = rx
-            .recv_timeout(Duration::from_secs(20))
+            .recv_timeout(Duration::from_secs(30))
             .unwrap_or_else(|_| panic!("no listening line; stderr: {}", stderr.lock().unwrap()))
             .parse()
             .expect("address");
@@ -114,6 +122,29 @@ impl Listener {
     /// The last journal record.
     pub fn last(&self) -> Value {
         self.records().pop().expect("a record")
+    }
+
+    /// Kills the process with SIGKILL `after` a burst from 8 concurrent senders
+    /// started, and checks that every request answered 200 is in the journal.
+    /// Returns the acknowledged paths.
+    pub fn kill_9_during_burst(&mut self, after: Duration) -> Vec<String> {
+        let token = sign(
+            &truora_claims(),
+            SECRET.as_bytes(),
+            jsonwebtoken::Algorithm::HS256,
+        );
+        let burst = Burst::start(self.addr, &token, 8);
+        std::thread::sleep(after);
+        self.child.kill().unwrap(); // SIGKILL
+        self.child.wait().unwrap();
+        let acknowledged = burst.acknowledged();
+        assert!(!acknowledged.is_empty(), "{}", self.stderr.lock().unwrap());
+        let loaded = hookscope::export::load(&self.journal).unwrap();
+        let paths = loaded.records.iter().map(|r| r.path.as_str());
+        if let Some(problem) = missing(&acknowledged, paths) {
+            panic!("journal: {problem}");
+        }
+        acknowledged
     }
 
     /// Sends SIGTERM and waits for the exit.
@@ -272,4 +303,152 @@ pub fn spawn_listen(bind: &str, stdout: Stdio) -> (Child, BufReader<std::process
         .expect("spawn hookscope");
     let stderr = BufReader::new(child.stderr.take().expect("stderr"));
     (child, stderr)
+}
+
+/// Concurrent keep-alive senders POSTing `token` to `/burst/SENDER/N` until stopped.
+pub struct Burst {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    senders: Vec<std::thread::JoinHandle<Vec<String>>>,
+}
+
+impl Burst {
+    pub fn start(addr: SocketAddr, token: &str, senders: usize) -> Burst {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let senders = (0..senders)
+            .map(|sender| {
+                let (token, stop) = (token.to_owned(), stop.clone());
+                std::thread::spawn(move || send_until_stopped(addr, &token, sender, &stop))
+            })
+            .collect();
+        Burst { stop, senders }
+    }
+
+    /// Stops the senders; the paths that were answered 200.
+    pub fn acknowledged(self) -> Vec<String> {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.senders
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect()
+    }
+}
+
+fn send_until_stopped(
+    addr: SocketAddr,
+    token: &str,
+    sender: usize,
+    stop: &std::sync::atomic::AtomicBool,
+) -> Vec<String> {
+    let mut acknowledged = Vec::new();
+    let mut n = 0;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let Ok(stream) = TcpStream::connect(addr) else {
+            break;
+        };
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        let mut writer = stream.try_clone().unwrap();
+        let mut reader = BufReader::new(stream);
+        for _ in 0..20 {
+            n += 1;
+            let path = format!("/burst/{sender}/{n}");
+            let bytes = request_bytes("POST", &path, &[], token.as_bytes());
+            if writer.write_all(&bytes).is_err() {
+                return acknowledged;
+            }
+            // A killed server ends the reply midway: that request was not acknowledged.
+            match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_reply(&mut reader)))
+            {
+                Ok(reply) if reply.status == 200 => acknowledged.push(path),
+                _ => return acknowledged,
+            }
+        }
+    }
+    acknowledged
+}
+
+/// The acknowledged paths that `paths` lacks, as a failure message; `None` when none.
+pub fn missing<'a>(
+    acknowledged: &'a [String],
+    paths: impl IntoIterator<Item = &'a str>,
+) -> Option<String> {
+    let present: std::collections::HashSet<&str> = paths.into_iter().collect();
+    let missing: Vec<&String> = acknowledged
+        .iter()
+        .filter(|p| !present.contains(p.as_str()))
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "{} of {} acknowledged requests are missing, e.g. {:?}",
+            missing.len(),
+            acknowledged.len(),
+            missing[0]
+        )
+    })
+}
+
+/// An X display for running the real window: a private Xvfb when the machine has
+/// one, else the session's `DISPLAY`. `None` (test skipped) only outside CI: in CI
+/// (`CI` set) a missing display fails the test, since `.ci/run` installs Xvfb.
+pub struct Display {
+    pub name: String,
+    xvfb: Option<Child>,
+}
+
+impl Display {
+    pub fn get() -> Option<Display> {
+        if let Some(display) = Self::xvfb() {
+            return Some(display);
+        }
+        if let Ok(name) = std::env::var("DISPLAY") {
+            return Some(Display { name, xvfb: None });
+        }
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no Xvfb and no DISPLAY: install xvfb (see README)"
+        );
+        eprintln!("skipped: no Xvfb and no DISPLAY to run the window on");
+        None
+    }
+
+    fn xvfb() -> Option<Display> {
+        // A display number no other test or session uses.
+        let first = 200 + std::process::id() % 500;
+        let number = (first..first + 100).find(|n| {
+            !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                && !std::path::Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        })?;
+        let name = format!(":{number}");
+        let mut xvfb = Command::new("Xvfb")
+            .args([&name, "-screen", "0", "1400x900x24", "-nolisten", "tcp"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let socket = format!("/tmp/.X11-unix/X{number}");
+        let start = Instant::now();
+        while !std::path::Path::new(&socket).exists() {
+            let exited = !matches!(xvfb.try_wait(), Ok(None));
+            if exited || start.elapsed() > Duration::from_secs(10) {
+                let _ = xvfb.kill();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(Display {
+            name,
+            xvfb: Some(xvfb),
+        })
+    }
+}
+
+impl Drop for Display {
+    fn drop(&mut self) {
+        if let Some(xvfb) = &mut self.xvfb {
+            // SIGTERM, so Xvfb removes its socket and lock file.
+            let _ = Command::new("kill").arg(xvfb.id().to_string()).status();
+            wait_timeout(xvfb, Duration::from_secs(10));
+        }
+    }
 }
