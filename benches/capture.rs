@@ -2,7 +2,7 @@
 //! receiver, under the same keep-alive load, in the same run.
 //!
 //! Run: `cargo bench --bench capture` (options after `--`: `--connections 50,200`,
-//! `--seconds 5`, `--rounds 3`). The references are this same file started with
+//! `--seconds 5`, `--rounds 5`). The references are this same file started with
 //! `HOOKSCOPE_BENCH_ROLE=reference`: hyper's HTTP/1 server that reads the body,
 //! verifies it with `jsonwebtoken::decode`, appends one line to a file and answers
 //! 200. Two lines are measured: `ref-token` appends the verdict and the token it
@@ -70,7 +70,7 @@ fn main() {
             .status();
     }
     let _ = PIN.set(pin.then_some(cores - 1));
-    let rounds: usize = option("--rounds", "3").parse().unwrap();
+    let rounds: usize = option("--rounds", "5").parse().unwrap();
     let token = token();
     println!(
         "capture bench: token {} bytes, {seconds} s per run, {rounds} rounds, cores {cores}, servers pinned to one core: {pin}",
@@ -105,6 +105,12 @@ fn main() {
             v.sort_by(|a, b| a.rps.total_cmp(&b.rps));
             v[v.len() / 2].clone()
         };
+        // Each round runs hookscope right beside both references, so a ratio taken
+        // within a round is not skewed by the machine drifting between rounds.
+        let mut paired: Vec<f64> = (0..rounds)
+            .map(|r| results[1].1[r].rps / results[0].1[r].rps)
+            .collect();
+        paired.sort_by(f64::total_cmp);
         let reference = median(&results[0].1);
         let ours = median(&results[1].1);
         let small = median(&results[2].1);
@@ -112,6 +118,15 @@ fn main() {
             .iter()
             .flat_map(|(_, runs)| runs)
             .all(|r| r.errors == 0 && r.ok_all == r.journal_lines);
+        println!(
+            "{conns} connections: hookscope / ref-token within each round: {}; median {:.2}x",
+            paired
+                .iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            paired[paired.len() / 2]
+        );
         println!(
             "{conns} connections (medians): hookscope {:.0} req/s (p99 {:.2} ms); ref-token {:.0} req/s (p99 {:.2} ms): ratio {:.2}x; ref-small {:.0} req/s: ratio {:.2}x; zero errors and journal lines == 2xx in every run: {all_ok}",
             ours.rps,

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::record::Record;
+use crate::record::{Record, append_json};
 
 /// The export formats, chosen by file extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,18 +44,19 @@ impl Format {
 
 /// Writes `records` in `format`.
 pub fn write<W: Write>(mut out: W, format: Format, records: &[Record]) -> io::Result<()> {
+    let mut buf = Vec::with_capacity(4096);
     match format {
         Format::Ndjson => {
             for record in records {
-                serde_json::to_writer(&mut out, record)?;
+                put(&mut out, &mut buf, b"", record)?;
                 out.write_all(b"\n")?;
             }
         }
         Format::Json => {
             out.write_all(b"[")?;
             for (i, record) in records.iter().enumerate() {
-                out.write_all(if i == 0 { b"\n" } else { b",\n" })?;
-                serde_json::to_writer(&mut out, record)?;
+                let separator: &[u8] = if i == 0 { b"\n" } else { b",\n" };
+                put(&mut out, &mut buf, separator, record)?;
             }
             out.write_all(b"\n]\n")?;
         }
@@ -65,16 +66,26 @@ pub fn write<W: Write>(mut out: W, format: Format, records: &[Record]) -> io::Re
             out.write_all(env!("CARGO_PKG_VERSION").as_bytes())?;
             out.write_all(br#""},"pages":[],"entries":["#)?;
             for (i, record) in records.iter().enumerate() {
-                if i > 0 {
-                    out.write_all(b",")?;
-                }
-                out.write_all(b"\n")?;
-                serde_json::to_writer(&mut out, &har_entry(record))?;
+                let separator: &[u8] = if i == 0 { b"\n" } else { b",\n" };
+                put(&mut out, &mut buf, separator, &har_entry(record))?;
             }
             out.write_all(b"\n]}}\n")?;
         }
     }
     out.flush()
+}
+
+/// Writes `separator` and `value` as JSON, serialised into `buf` (reused) first.
+fn put<W: Write, T: serde::Serialize>(
+    out: &mut W,
+    buf: &mut Vec<u8>,
+    separator: &[u8],
+    value: &T,
+) -> io::Result<()> {
+    buf.clear();
+    buf.extend_from_slice(separator);
+    append_json(buf, value)?;
+    out.write_all(buf)
 }
 
 /// Writes to a temporary file beside `path`, then renames it into place, so a

@@ -68,6 +68,21 @@ impl Drop for Wait<'_> {
     }
 }
 
+/// A new leader while it lets its group form. Dropped before it is done (the
+/// request was cancelled), it writes the group anyway, so no line is left behind.
+struct Gather<'a> {
+    journal: &'a Journal,
+    pending: bool,
+}
+
+impl Drop for Gather<'_> {
+    fn drop(&mut self) {
+        if self.pending {
+            let _ = self.journal.lead();
+        }
+    }
+}
+
 /// The journal. Cheap to clone; every clone appends to the same sink.
 #[derive(Clone)]
 pub struct Journal {
@@ -121,11 +136,11 @@ impl Journal {
     /// Numbers `record` and resolves with its id once its line is written and flushed.
     ///
     /// Cancel-safe: a commit dropped while it waits still writes its group if it
-    /// had just been handed the lead (see [`Wait`]).
+    /// leads it (see [`Gather`]) or had just been handed the lead (see [`Wait`]).
     pub async fn commit(&self, mut record: Record) -> Result<u64, JournalError> {
         record.id = 0;
         let mut body = Vec::with_capacity(2048 + record.body_len() * 2);
-        serde_json::to_writer(&mut body, &record)
+        crate::record::append_json(&mut body, &record)
             .map_err(|err| JournalError::Write(err.to_string()))?;
         debug_assert!(body.starts_with(ID_PLACEHOLDER));
         let rest = body.get(ID_PLACEHOLDER.len()..).unwrap_or_default();
@@ -156,7 +171,18 @@ impl Journal {
                 let mut wait = Wait { rx, journal: self };
                 (&mut wait.rx).await.map_err(poisoned)?
             }
-            None => Turn::Lead,
+            None => {
+                // One scheduling round before writing: the requests that are ready
+                // queue their lines meanwhile and share this write. Without it, on a
+                // busy core every record would be written alone.
+                let mut gather = Gather {
+                    journal: self,
+                    pending: true,
+                };
+                tokio::task::yield_now().await;
+                gather.pending = false;
+                Turn::Lead
+            }
         };
         match turn {
             Turn::Done(result) => result.map(|()| id),
@@ -313,6 +339,45 @@ mod tests {
             sorted,
             "the subscriber sees them in order"
         );
+    }
+
+    #[test]
+    fn a_leader_cancelled_while_its_group_forms_still_writes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.ndjson");
+        let journal = Journal::open(&path, None).unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let follower = runtime.block_on(async {
+            // Boxed, so dropping it drops the future itself.
+            let mut leader = Box::pin(journal.commit(record(1)));
+            // The first commit leads and yields before writing.
+            let first = std::future::poll_fn(|cx| {
+                std::task::Poll::Ready(leader.as_mut().poll(cx).is_pending())
+            })
+            .await;
+            assert!(first, "the leader waits one round");
+            let other = journal.clone();
+            let follower = tokio::spawn(async move { other.commit(record(2)).await });
+            // The follower queues its line behind the leader's and waits.
+            tokio::task::yield_now().await;
+            assert!(!follower.is_finished());
+            // The leader's request goes away: its drop writes the group.
+            drop(leader);
+            tokio::time::timeout(std::time::Duration::from_secs(10), follower)
+                .await
+                .expect("the group was left unwritten")
+                .unwrap()
+        });
+        assert_eq!(follower.unwrap(), 2);
+        let ids: Vec<u64> = std::fs::read_to_string(&path)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str::<Record>(l).unwrap().id)
+            .collect();
+        assert_eq!(ids, [1, 2]);
     }
 
     #[test]
