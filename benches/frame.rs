@@ -217,7 +217,7 @@ fn export_timings(app: &HookscopeApp, events: usize) {
         let took = started.elapsed();
         let size = std::fs::metadata(&path).unwrap().len();
         println!(
-            "export {events} events to .{}: {:.2} s, {:.0} MiB ({:.2}x the time of serialising them in memory, {:.2} s; decoding them again first: {:.2} s)",
+            "export {events} events to .{}: {:.2} s, {:.0} MiB ({:.2}x the time of serde_json serialising them in memory, {:.2} s; decoding them again first: {:.2} s)",
             format.extension(),
             took.as_secs_f64(),
             size as f64 / 1_048_576.0,
