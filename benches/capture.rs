@@ -128,12 +128,13 @@ fn main() {
             paired[paired.len() / 2]
         );
         println!(
-            "{conns} connections (medians): hookscope {:.0} req/s (p99 {:.2} ms); ref-token {:.0} req/s (p99 {:.2} ms): ratio {:.2}x; ref-small {:.0} req/s: ratio {:.2}x; zero errors and journal lines == 2xx in every run: {all_ok}",
+            "{conns} connections (medians): hookscope {:.0} req/s (p99 {:.2} ms); ref-token {:.0} req/s (p99 {:.2} ms): ratio {:.2}x, p99 ratio {:.2}x; ref-small {:.0} req/s: ratio {:.2}x; zero errors and journal lines == 2xx in every run: {all_ok}",
             ours.rps,
             ours.p99_ms,
             reference.rps,
             reference.p99_ms,
             ours.rps / reference.rps,
+            ours.p99_ms / reference.p99_ms,
             small.rps,
             ours.rps / small.rps
         );
