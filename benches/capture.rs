@@ -365,11 +365,7 @@ fn reference_server() {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         eprintln!("listening on http://{}/", listener.local_addr().unwrap());
         let key = Arc::new(jsonwebtoken::DecodingKey::from_secret(SECRET.as_bytes()));
-        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
-        validation.required_spec_claims.clear();
-        validation.validate_exp = false;
-        validation.validate_aud = false;
-        let validation = Arc::new(validation);
+        let validation = Arc::new(common::reference_validation());
         loop {
             let (stream, _) = listener.accept().await.unwrap();
             let _ = stream.set_nodelay(true);

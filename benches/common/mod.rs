@@ -25,3 +25,13 @@ pub fn token() -> String {
     )
     .unwrap()
 }
+
+/// The reference's `jsonwebtoken` settings: HS256, the signature only (no claim is
+/// required or checked), as hookscope's verdict is.
+pub fn reference_validation() -> jsonwebtoken::Validation {
+    let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
+    validation.required_spec_claims.clear();
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation
+}

@@ -157,10 +157,7 @@ fn relay(outcome: crate::forward::Outcome, id: u64) -> Response<Full<Bytes>> {
     {
         response.headers_mut().insert(CONTENT_TYPE, value);
     }
-    if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
-        response.headers_mut().insert("x-hookscope-id", value);
-    }
-    response
+    with_id(response, id)
 }
 
 fn reply(
@@ -204,9 +201,14 @@ fn reply(
             .headers_mut()
             .insert(CONNECTION, HeaderValue::from_static("close"));
     }
-    if let Ok(value) = HeaderValue::from_str(&id.to_string()) {
-        response.headers_mut().insert("x-hookscope-id", value);
-    }
+    with_id(response, id)
+}
+
+/// Tells the sender which record its request became.
+fn with_id(mut response: Response<Full<Bytes>>, id: u64) -> Response<Full<Bytes>> {
+    response
+        .headers_mut()
+        .insert("x-hookscope-id", HeaderValue::from(id));
     response
 }
 

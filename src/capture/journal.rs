@@ -148,9 +148,8 @@ impl Journal {
             let mut queue = self.queue.lock().map_err(poisoned)?;
             let id = queue.last_id + 1;
             queue.last_id = id;
-            queue.lines.extend_from_slice(b"{\"id\":");
-            queue.lines.extend_from_slice(id.to_string().as_bytes());
-            queue.lines.push(b',');
+            // Writing to a Vec cannot fail.
+            let _ = write!(queue.lines, "{{\"id\":{id},");
             queue.lines.extend_from_slice(rest);
             queue.lines.push(b'\n');
             if self.subscribed {

@@ -59,6 +59,18 @@ pub struct SecretEntry {
     pub shown: bool,
 }
 
+impl SecretEntry {
+    /// An entry shown as dots.
+    fn new(label: String, value: String, encoding: SecretEncoding) -> Self {
+        SecretEntry {
+            label,
+            value,
+            encoding,
+            shown: false,
+        }
+    }
+}
+
 /// A secret as saved between runs: its value only when the user opted in.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SavedSecret {
@@ -278,26 +290,27 @@ impl AppState {
             .secrets
             .iter()
             .enumerate()
-            .map(|(i, value)| SecretEntry {
-                label: format!("command line #{}", i + 1),
-                value: value.clone(),
-                encoding: startup.secret_encoding,
-                shown: false,
+            .map(|(i, value)| {
+                SecretEntry::new(
+                    format!("command line #{}", i + 1),
+                    value.clone(),
+                    startup.secret_encoding,
+                )
             })
             .collect();
-        secrets.extend(settings.secrets.iter().map(|saved| SecretEntry {
-            label: saved.label.clone(),
-            value: saved.value.clone().unwrap_or_default(),
-            encoding: saved.encoding,
-            shown: false,
+        secrets.extend(settings.secrets.iter().map(|saved| {
+            SecretEntry::new(
+                saved.label.clone(),
+                saved.value.clone().unwrap_or_default(),
+                saved.encoding,
+            )
         }));
         if secrets.is_empty() {
-            secrets.push(SecretEntry {
-                label: "Truora hook secret".to_owned(),
-                value: String::new(),
-                encoding: SecretEncoding::Utf8,
-                shown: false,
-            });
+            secrets.push(SecretEntry::new(
+                "Truora hook secret".to_owned(),
+                String::new(),
+                SecretEncoding::Utf8,
+            ));
         }
         let mut state = AppState {
             store: Store::new(startup.max_events),
@@ -511,12 +524,11 @@ impl AppState {
             }
             Command::SecretsChanged => self.rebuild_verifier(),
             Command::AddSecret => {
-                self.secrets.push(SecretEntry {
-                    label: format!("secret #{}", self.secrets.len() + 1),
-                    value: String::new(),
-                    encoding: SecretEncoding::Utf8,
-                    shown: false,
-                });
+                self.secrets.push(SecretEntry::new(
+                    format!("secret #{}", self.secrets.len() + 1),
+                    String::new(),
+                    SecretEncoding::Utf8,
+                ));
                 self.rebuild_verifier();
             }
             Command::RemoveSecret(index) => {
