@@ -213,7 +213,8 @@ fn export_timings(app: &HookscopeApp, events: usize) {
     ] {
         let path = dir.path().join(format!("out.{}", format.extension()));
         let started = Instant::now();
-        hookscope::export::write_atomic(&path, format, &records).unwrap();
+        hookscope::export::write_atomic(&path, format, &records, hookscope::export::DEFAULT_ORIGIN)
+            .unwrap();
         let took = started.elapsed();
         let size = std::fs::metadata(&path).unwrap().len();
         println!(

@@ -47,6 +47,8 @@ pub fn command(record: &Record, base: &str) -> String {
     let mut parts = vec![
         "curl".to_owned(),
         "-sS".to_owned(),
+        // A path like /z[1-500] is a URL range to curl: one paste, 500 requests.
+        "--globoff".to_owned(),
         "-X".to_owned(),
         quote(record.method.as_bytes()),
         quote(url.as_bytes()),
@@ -87,7 +89,8 @@ pub fn command(record: &Record, base: &str) -> String {
     }
     parts.push("--data-binary".to_owned());
     parts.push("@-".to_owned());
-    format!("printf {} | {}", printf_format(&body), parts.join(" "))
+    // `--` ends printf's options: a body starting with '-' is data, not a flag.
+    format!("printf -- {} | {}", printf_format(&body), parts.join(" "))
 }
 
 #[cfg(test)]

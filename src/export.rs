@@ -42,8 +42,17 @@ impl Format {
     }
 }
 
-/// Writes `records` in `format`.
-pub fn write<W: Write>(mut out: W, format: Format, records: &[Record]) -> io::Result<()> {
+/// Where HAR entries say requests went when the listener's address is not known.
+pub const DEFAULT_ORIGIN: &str = "http://127.0.0.1:8787";
+
+/// Writes `records` in `format`. `origin` (`http://HOST:PORT`, the listener's own
+/// address) starts HAR URLs; a sender's `Host` header never does.
+pub fn write<W: Write>(
+    mut out: W,
+    format: Format,
+    records: &[Record],
+    origin: &str,
+) -> io::Result<()> {
     let mut buf = Vec::with_capacity(4096);
     match format {
         Format::Ndjson => {
@@ -67,7 +76,7 @@ pub fn write<W: Write>(mut out: W, format: Format, records: &[Record]) -> io::Re
             out.write_all(br#""},"pages":[],"entries":["#)?;
             for (i, record) in records.iter().enumerate() {
                 let separator: &[u8] = if i == 0 { b"\n" } else { b",\n" };
-                put(&mut out, &mut buf, separator, &har_entry(record))?;
+                put(&mut out, &mut buf, separator, &har_entry(record, origin))?;
             }
             out.write_all(b"\n]}}\n")?;
         }
@@ -90,14 +99,24 @@ fn put<W: Write, T: serde::Serialize>(
 
 /// Writes to a temporary file beside `path`, then renames it into place, so a
 /// reader never sees half a file and a failed export leaves the old one intact.
-pub fn write_atomic(path: &Path, format: Format, records: &[Record]) -> io::Result<()> {
+/// The file is the owner's alone (0600) unless it existed: then it keeps its mode.
+pub fn write_atomic(
+    path: &Path,
+    format: Format,
+    records: &[Record],
+    origin: &str,
+) -> io::Result<()> {
     let dir = match path.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
+    // tempfile creates the file 0600.
     let temp = tempfile::NamedTempFile::new_in(dir)?;
+    if let Ok(existing) = std::fs::metadata(path) {
+        temp.as_file().set_permissions(existing.permissions())?;
+    }
     let mut out = BufWriter::new(temp);
-    write(&mut out, format, records)?;
+    write(&mut out, format, records, origin)?;
     let temp = out.into_inner().map_err(|err| err.into_error())?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|err| err.error)?;
@@ -105,16 +124,13 @@ pub fn write_atomic(path: &Path, format: Format, records: &[Record]) -> io::Resu
 }
 
 /// One HAR 1.2 entry for a record.
-pub fn har_entry(record: &Record) -> Value {
-    let host = record
-        .headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("host"))
-        .map_or("localhost", |(_, value)| value.as_str());
-    let url = if record.path.starts_with("http://") || record.path.starts_with("https://") {
-        record.path.clone()
+pub fn har_entry(record: &Record, origin: &str) -> Value {
+    // The listener's own address: the Host header is whatever the sender wrote.
+    let origin = origin.trim_end_matches('/');
+    let url = if record.path.starts_with('/') {
+        format!("{origin}{}", record.path)
     } else {
-        format!("http://{host}{}", record.path)
+        format!("{origin}/{}", record.path)
     };
     let query: Vec<Value> = url
         .split_once('?')
@@ -352,7 +368,7 @@ mod tests {
         let records = vec![sample(1), sample(2)];
         for format in [Format::Ndjson, Format::Json] {
             let mut out = Vec::new();
-            write(&mut out, format, &records).unwrap();
+            write(&mut out, format, &records, DEFAULT_ORIGIN).unwrap();
             let loaded = load_from(&out[..]).unwrap();
             assert_eq!(loaded.records, records, "{format:?}");
             assert!(loaded.problems.is_empty());
@@ -362,9 +378,15 @@ mod tests {
     #[test]
     fn torn_last_line_and_garbage_are_named_and_skipped() {
         let mut out = Vec::new();
-        write(&mut out, Format::Ndjson, &[sample(1), sample(2)]).unwrap();
+        write(
+            &mut out,
+            Format::Ndjson,
+            &[sample(1), sample(2)],
+            DEFAULT_ORIGIN,
+        )
+        .unwrap();
         out.extend_from_slice(b"not json\n");
-        write(&mut out, Format::Ndjson, &[sample(3)]).unwrap();
+        write(&mut out, Format::Ndjson, &[sample(3)], DEFAULT_ORIGIN).unwrap();
         out.extend_from_slice(br#"{"id":4,"received_at":"2026"#);
         let loaded = load_from(&out[..]).unwrap();
         assert_eq!(
@@ -387,7 +409,13 @@ mod tests {
     #[test]
     fn a_cut_or_mixed_json_array_gives_up_what_is_good() {
         let mut out = Vec::new();
-        write(&mut out, Format::Json, &[sample(1), sample(2), sample(3)]).unwrap();
+        write(
+            &mut out,
+            Format::Json,
+            &[sample(1), sample(2), sample(3)],
+            DEFAULT_ORIGIN,
+        )
+        .unwrap();
         let text = String::from_utf8(out).unwrap();
         let cut = &text[..text.len() - 40];
         let loaded = load_from(cut.as_bytes()).unwrap();
@@ -415,11 +443,12 @@ mod tests {
     #[test]
     fn har_has_entries_with_url_and_status() {
         let mut out = Vec::new();
-        write(&mut out, Format::Har, &[sample(7)]).unwrap();
+        write(&mut out, Format::Har, &[sample(7)], DEFAULT_ORIGIN).unwrap();
         let har: Value = serde_json::from_slice(&out).unwrap();
         let entry = &har["log"]["entries"][0];
         assert_eq!(har["log"]["version"], "1.2");
-        assert_eq!(entry["request"]["url"], "http://example.test/hooks?x=1");
+        // The listener's address, never the sender's Host header (example.test).
+        assert_eq!(entry["request"]["url"], "http://127.0.0.1:8787/hooks?x=1");
         assert_eq!(entry["request"]["queryString"][0]["name"], "x");
         assert_eq!(entry["response"]["status"], 200);
         assert_eq!(entry["response"]["statusText"], "OK");

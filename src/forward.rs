@@ -75,12 +75,49 @@ impl Target {
     }
 }
 
+/// Headers as text pairs (a record's), for [`deliver`]; names or values that are
+/// not valid in HTTP are left out.
+pub fn header_map(headers: &[(String, String)]) -> hyper::HeaderMap {
+    let mut map = hyper::HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            hyper::header::HeaderName::from_bytes(name.as_bytes()),
+            hyper::header::HeaderValue::from_bytes(value.as_bytes()),
+        ) {
+            map.append(name, value);
+        }
+    }
+    map
+}
+
+/// The headers that go on to the app: all but the hop-by-hop ones, the ones the
+/// `Connection` header names (RFC 9110 §7.6.1), `Host` and `Content-Length`
+/// (set for the new connection). Values keep their bytes as received.
+fn end_to_end(
+    headers: &hyper::HeaderMap,
+) -> impl Iterator<Item = (&hyper::header::HeaderName, &hyper::header::HeaderValue)> {
+    let named: Vec<String> = headers
+        .get_all(hyper::header::CONNECTION)
+        .iter()
+        .flat_map(|value| value.as_bytes().split(|&b| b == b','))
+        .map(|token| String::from_utf8_lossy(token).trim().to_ascii_lowercase())
+        .filter(|token| !token.is_empty())
+        .collect();
+    headers.iter().filter(move |(name, _)| {
+        let name = name.as_str();
+        !(HOP_BY_HOP.contains(&name)
+            || name == "host"
+            || name == "content-length"
+            || named.iter().any(|n| n == name))
+    })
+}
+
 /// Delivers one request to the target and waits for its reply (within the timeout).
 pub async fn deliver(
     target: &Target,
     method: &str,
     path: &str,
-    headers: &[(String, String)],
+    headers: &hyper::HeaderMap,
     body: Bytes,
 ) -> Outcome {
     let url = target.url_for(path);
@@ -126,7 +163,7 @@ pub async fn deliver(
 async fn attempt(
     url: &str,
     method: &str,
-    headers: &[(String, String)],
+    headers: &hyper::HeaderMap,
     body: Bytes,
 ) -> Result<(u16, Option<String>, Bytes), String> {
     let uri: hyper::Uri = url.parse().map_err(|err| format!("bad URL: {err}"))?;
@@ -150,12 +187,8 @@ async fn attempt(
         .method(method)
         .uri(uri.path_and_query().map_or("/", |p| p.as_str()))
         .header(hyper::header::HOST, authority.as_str());
-    for (name, value) in headers {
-        let lower = name.to_ascii_lowercase();
-        if HOP_BY_HOP.contains(&lower.as_str()) || lower == "host" || lower == "content-length" {
-            continue;
-        }
-        request = request.header(name.as_str(), value.as_str());
+    for (name, value) in end_to_end(headers) {
+        request = request.header(name, value);
     }
     let request = request
         .body(Full::new(body))
@@ -191,5 +224,30 @@ mod tests {
         );
         assert!(Target::parse("https://example.com", Duration::from_secs(1)).is_err());
         assert!(Target::parse("not a url", Duration::from_secs(1)).is_err());
+    }
+
+    #[test]
+    fn headers_named_in_connection_stay_behind() {
+        let mut headers = header_map(&[
+            ("Connection".into(), "keep-alive, X-Secret-Hop".into()),
+            ("X-Secret-Hop".into(), "1".into()),
+            ("Keep-Alive".into(), "timeout=5".into()),
+            ("Host".into(), "example".into()),
+            ("X-Kept".into(), "yes".into()),
+        ]);
+        headers.append(
+            "x-latin1",
+            hyper::header::HeaderValue::from_bytes(b"caf\xe9").unwrap(),
+        );
+        let kept: Vec<(String, Vec<u8>)> = end_to_end(&headers)
+            .map(|(n, v)| (n.to_string(), v.as_bytes().to_vec()))
+            .collect();
+        assert_eq!(
+            kept,
+            vec![
+                ("x-kept".to_owned(), b"yes".to_vec()),
+                ("x-latin1".to_owned(), b"caf\xe9".to_vec())
+            ]
+        );
     }
 }

@@ -120,6 +120,8 @@ pub enum TimeState {
     Expired,
     NotYetValid,
     Absent,
+    /// `exp` or `nbf` is present but not a number.
+    InvalidClaim,
 }
 
 /// One Truora event carried by the token.

@@ -16,7 +16,7 @@ pub async fn replay(original: &Record, base: &str, timeout: Duration) -> Result<
         &target,
         &original.method,
         &original.path,
-        &original.headers,
+        &crate::forward::header_map(&original.headers),
         Bytes::from(original.body_bytes().into_owned()),
     )
     .await;

@@ -33,6 +33,12 @@ fn journal_to_every_format() {
             assert!(output.status.success());
             let stderr = String::from_utf8(output.stderr).unwrap();
             assert!(stderr.contains("line 3 is cut short"), "{stderr}");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(&to).unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{ext} export is readable by others");
+            }
             let text = std::fs::read_to_string(&to).unwrap();
             match ext {
                 "ndjson" => {
@@ -50,9 +56,11 @@ fn journal_to_every_format() {
                     let har: Value = serde_json::from_str(&text).unwrap();
                     let entries = har["log"]["entries"].as_array().unwrap();
                     assert_eq!(entries.len(), 2);
+                    // The listener's address (--origin, default 127.0.0.1:8787),
+                    // never the Host header the sender wrote (hookscope.test).
                     assert_eq!(
                         entries[0]["request"]["url"],
-                        "http://hookscope.test/hooks?a=1"
+                        "http://127.0.0.1:8787/hooks?a=1"
                     );
                     assert_eq!(entries[0]["request"]["postData"]["text"], token.as_str());
                     assert_eq!(entries[0]["response"]["status"], 200);

@@ -345,7 +345,7 @@ fn failing_on_purpose_shows_the_health_warning_and_copy_as_curl() {
     assert!(
         copied
             .iter()
-            .any(|t| t.contains("curl -sS -X $'POST'") && t.contains("/hooks/test")),
+            .any(|t| t.contains("curl -sS --globoff -X $'POST'") && t.contains("/hooks/test")),
         "{copied:?}"
     );
 }
@@ -413,12 +413,59 @@ fn a_non_loopback_address_is_marked_in_the_window() {
     let dir = tempfile::tempdir().unwrap();
     let mut startup = listening_startup(&dir);
     startup.settings.bind = "0.0.0.0:0".to_owned();
+    startup.bind_given = true;
     let harness = harness(startup);
     assert!(matches!(
         harness.state().state.listener,
         ListenerStatus::Running { exposed: true, .. }
     ));
     harness.get_by_label_contains("EXPOSED");
+}
+
+#[test]
+fn a_saved_non_loopback_address_is_not_bound_until_the_user_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut startup = listening_startup(&dir);
+    // Saved from an earlier run, not given on this command line.
+    startup.settings.bind = "0.0.0.0:0".to_owned();
+    let mut harness = harness(startup);
+    assert_eq!(
+        harness.state().state.listener,
+        ListenerStatus::ConfirmExposed {
+            addr: "0.0.0.0:0".to_owned()
+        }
+    );
+    harness.get_by_label_contains("reachable from the network: listen there?");
+    harness.get_by_label("Listen on 127.0.0.1:0 only").click();
+    harness.run_steps(2);
+    assert!(matches!(
+        harness.state().state.listener,
+        ListenerStatus::Running { exposed: false, .. }
+    ));
+}
+
+#[test]
+fn an_address_on_the_command_line_beats_the_saved_one() {
+    use hookscope::gui::app::with_saved;
+    use hookscope::gui::state::Settings;
+    let saved = Settings {
+        bind: "0.0.0.0:8787".to_owned(),
+        ..Default::default()
+    };
+    let mut given = Startup {
+        bind_given: true,
+        ..Default::default()
+    };
+    given.settings.bind = "127.0.0.1:8787".to_owned();
+    assert_eq!(
+        with_saved(given, Some(saved.clone())).settings.bind,
+        "127.0.0.1:8787"
+    );
+    let not_given = Startup::default();
+    assert_eq!(
+        with_saved(not_given, Some(saved)).settings.bind,
+        "0.0.0.0:8787"
+    );
 }
 
 /// The real window under Xvfb, killed with SIGKILL during a burst: every request

@@ -24,6 +24,10 @@ enum BodyEnd {
     TimedOut,
     /// The client broke the framing or went away: answered 400.
     Broken,
+    /// Bodies in flight already hold the listener's whole budget: answered 503.
+    OverBudget,
+    /// A browser made it (`Origin`, `Sec-Fetch-Site`) while forwarding: answered 403.
+    Browser,
 }
 
 pub(super) async fn handle(
@@ -61,15 +65,97 @@ pub(super) async fn handle(
         .headers()
         .get(hyper::header::EXPECT)
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
-    let (body, end) = read_body(
-        request.into_body(),
-        config.max_body,
-        config.body_timeout,
-        expects_continue,
-    )
-    .await;
-    let truncated = end != BodyEnd::Complete;
     let live = shared.live();
+    let from_browser = live.forward.is_some()
+        && !config.allow_browser
+        && (request.headers().contains_key(hyper::header::ORIGIN)
+            || request.headers().contains_key("sec-fetch-site"));
+    let (parts, incoming) = request.into_parts();
+    let mut held = shared.budget.hold();
+    let (body, end) = if from_browser {
+        // Never read: the request is refused, whatever it carries.
+        (Vec::new(), BodyEnd::Browser)
+    } else {
+        read_body(
+            incoming,
+            config.max_body,
+            config.body_timeout,
+            expects_continue,
+            &mut held,
+        )
+        .await
+    };
+    // From here the request is whole: forwarding, verifying and journaling run on a
+    // task of their own, which a sender hanging up cannot cancel.
+    let request = Arrived {
+        received_at,
+        method,
+        path,
+        remote,
+        headers,
+        raw_headers: parts.headers,
+        body,
+        end,
+    };
+    let finished = tokio::spawn(settle(request, shared.clone(), live.clone(), held));
+    let Ok((committed, status, forwarded)) = finished.await else {
+        return Ok(unavailable());
+    };
+    if !live.reply.delay.is_zero() {
+        tokio::time::sleep(live.reply.delay).await;
+    }
+    Ok(match committed {
+        Ok(id) => {
+            shared.count_delivery(status);
+            match forwarded {
+                Some(outcome) => relay(outcome, id),
+                None => reply(status, end, id, config, &live.reply),
+            }
+        }
+        Err(err) => {
+            // Never acknowledge what is not on disk: the sender should retry.
+            log::error!("{err}");
+            unavailable()
+        }
+    })
+}
+
+/// A request read as far as it will be.
+struct Arrived {
+    received_at: time::OffsetDateTime,
+    method: String,
+    path: String,
+    remote: Arc<str>,
+    headers: Vec<(String, String)>,
+    /// hyper's view of the headers: the bytes forwarded to the app.
+    raw_headers: hyper::HeaderMap,
+    body: Vec<u8>,
+    end: BodyEnd,
+}
+
+/// Forwards (when asked), verifies and journals one request; the body's share of
+/// the in-flight budget is given back once the record is written.
+async fn settle(
+    request: Arrived,
+    shared: Arc<Shared>,
+    live: Arc<super::Live>,
+    held: super::Held,
+) -> (
+    Result<u64, super::journal::JournalError>,
+    u16,
+    Option<crate::forward::Outcome>,
+) {
+    let Arrived {
+        received_at,
+        method,
+        path,
+        remote,
+        headers,
+        raw_headers,
+        body,
+        end,
+    } = request;
+    let truncated = !matches!(end, BodyEnd::Complete | BodyEnd::Browser);
     // Forward first: the sender's reply is the app's, and it goes into the record.
     let forwarded = match (&live.forward, end == BodyEnd::Complete) {
         (Some(target), true) => Some(
@@ -77,7 +163,7 @@ pub(super) async fn handle(
                 target,
                 &method,
                 &path,
-                &headers,
+                &raw_headers,
                 Bytes::copy_from_slice(&body),
             )
             .await,
@@ -90,6 +176,8 @@ pub(super) async fn handle(
         (BodyEnd::TooLarge, _) => 413,
         (BodyEnd::TimedOut, _) => 408,
         (BodyEnd::Broken, _) => 400,
+        (BodyEnd::OverBudget, _) => 503,
+        (BodyEnd::Browser, _) => 403,
     };
     let verifier = shared
         .verifier
@@ -121,29 +209,17 @@ pub(super) async fn handle(
         status,
         forwarded: forwarded.as_ref().map(|outcome| outcome.forwarded.clone()),
     };
-    // Cancel-safe: a sender that hangs up mid-request does not lose the record.
     let committed = shared.journal.commit(record).await;
-    if !live.reply.delay.is_zero() {
-        tokio::time::sleep(live.reply.delay).await;
-    }
-    Ok(match committed {
-        Ok(id) => {
-            shared.count_delivery(status);
-            match forwarded {
-                Some(outcome) => relay(outcome, id),
-                None => reply(status, end, id, config, &live.reply),
-            }
-        }
-        Err(err) => {
-            // Never acknowledge what is not on disk: the sender should retry.
-            log::error!("{err}");
-            plain(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "application/json",
-                r#"{"error":"hookscope could not journal this request"}"#.to_owned(),
-            )
-        }
-    })
+    drop(held);
+    (committed, status, forwarded)
+}
+
+fn unavailable() -> Response<Full<Bytes>> {
+    plain(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "application/json",
+        r#"{"error":"hookscope could not journal this request"}"#.to_owned(),
+    )
 }
 
 /// The app's reply, passed on to the sender.
@@ -194,6 +270,17 @@ fn reply(
             "application/json",
             r#"{"error":"bad request body"}"#.to_owned(),
         ),
+        BodyEnd::OverBudget => plain(
+            code,
+            "application/json",
+            r#"{"error":"too many request bodies in flight; retry later"}"#.to_owned(),
+        ),
+        BodyEnd::Browser => plain(
+            code,
+            "application/json",
+            r#"{"error":"requests from a web browser are not forwarded (hookscope --allow-browser lets them through)"}"#
+                .to_owned(),
+        ),
     };
     if end != BodyEnd::Complete {
         // The rest of the body is unread: the connection cannot be reused.
@@ -221,21 +308,20 @@ fn plain(status: StatusCode, content_type: &str, body: String) -> Response<Full<
     response
 }
 
-/// Reads at most `max` bytes of the body within `timeout`.
+/// Reads at most `max` bytes of the body within `timeout`, growing with what
+/// arrives (never with what the head declares) and within the listener's budget.
 async fn read_body(
     mut body: Incoming,
     max: usize,
     timeout: Duration,
     expects_continue: bool,
+    held: &mut super::Held,
 ) -> (Vec<u8>, BodyEnd) {
     let mut kept = Vec::new();
     let declared = hyper::body::Body::size_hint(&body).exact();
     if expects_continue && declared.is_some_and(|d| d > max as u64) {
         // The client waits for our word before sending: refuse without inviting the upload.
         return (kept, BodyEnd::TooLarge);
-    }
-    if let Some(declared) = declared {
-        kept.reserve(declared.min(max as u64) as usize);
     }
     let too_large = declared.is_some_and(|d| d > max as u64);
     // A body announced too large is refused anyway: keep what arrives soon, never wait long.
@@ -262,11 +348,14 @@ async fn read_body(
         };
         if let Ok(data) = frame.into_data() {
             let room = max - kept.len();
+            let taken = data.len().min(room);
+            if !held.grow(taken) {
+                return (kept, BodyEnd::OverBudget);
+            }
+            kept.extend_from_slice(&data[..taken]);
             if data.len() > room {
-                kept.extend_from_slice(&data[..room]);
                 return (kept, BodyEnd::TooLarge);
             }
-            kept.extend_from_slice(&data);
         }
         if kept.len() == max && too_large {
             return (kept, BodyEnd::TooLarge);

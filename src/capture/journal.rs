@@ -23,6 +23,11 @@ pub type Subscriber = Box<dyn FnMut(Record) + Send>;
 pub enum JournalError {
     #[error("could not write the journal: {0}")]
     Write(String),
+    #[error(
+        "the journal's record ids are used up (the last one is {}): start a new journal (another --out file, or Clear in the window)",
+        u64::MAX
+    )]
+    IdsExhausted,
 }
 
 /// What a waiting request is told.
@@ -146,7 +151,10 @@ impl Journal {
         let rest = body.get(ID_PLACEHOLDER.len()..).unwrap_or_default();
         let (id, wait) = {
             let mut queue = self.queue.lock().map_err(poisoned)?;
-            let id = queue.last_id + 1;
+            let id = queue
+                .last_id
+                .checked_add(1)
+                .ok_or(JournalError::IdsExhausted)?;
             queue.last_id = id;
             // Writing to a Vec cannot fail.
             let _ = write!(queue.lines, "{{\"id\":{id},");
@@ -246,11 +254,13 @@ impl Journal {
 /// Opens a journal for appending: finds its last id, and ends a torn last line so
 /// the next record starts on a line of its own.
 pub fn open_append(path: &Path) -> io::Result<(File, u64)> {
-    let mut file = OpenOptions::new()
-        .read(true)
-        .append(true)
-        .create(true)
-        .open(path)?;
+    let mut options = OpenOptions::new();
+    options.read(true).append(true).create(true);
+    // Hook data is personal data: a new journal is the owner's alone; an existing
+    // one keeps the mode it has.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
     let len = file.metadata()?.len();
     if len == 0 {
         return Ok((file, 0));

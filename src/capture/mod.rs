@@ -61,16 +61,19 @@ pub struct ListenerConfig {
     pub body_timeout: Duration,
     /// Worker threads of the runtime.
     pub workers: usize,
+    /// Most body bytes held in memory by all requests in flight together;
+    /// a request that would pass it is answered 503 (and recorded).
+    pub body_budget: usize,
+    /// Forward requests a browser made (`Origin`, `Sec-Fetch-Site`) too.
+    pub allow_browser: bool,
 }
 
-/// Half the cores, at least one, at most eight. The listener shares the machine
-/// with the window, the sender or tunnel, and the app it forwards to; and every
-/// request meets the others at the journal, one ordered writer, so each extra
-/// worker adds hand-offs between threads. Measured on 2 cores: one worker used
-/// 17.6 µs of CPU per request against 19.5 µs for two, and under the capture
-/// benchmark's load it answered more requests per second (README "Performance").
-fn default_workers() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).clamp(1, 8))
+/// Default body budget: 256 MiB of bodies in flight, whatever the number of senders.
+pub const DEFAULT_BODY_BUDGET: usize = 256 * 1024 * 1024;
+
+/// Every core the process may use (`--workers` changes it).
+pub fn default_workers() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
 }
 
 impl Default for ListenerConfig {
@@ -83,6 +86,8 @@ impl Default for ListenerConfig {
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
             workers: default_workers(),
+            body_budget: DEFAULT_BODY_BUDGET,
+            allow_browser: false,
         }
     }
 }
@@ -130,6 +135,55 @@ struct Shared {
     verifier: SharedVerifier,
     journal: JournalHandle,
     health: Mutex<HealthWatch>,
+    budget: Arc<BodyBudget>,
+}
+
+/// The bytes of request bodies held in memory by every request in flight.
+struct BodyBudget {
+    limit: usize,
+    used: std::sync::atomic::AtomicUsize,
+}
+
+impl BodyBudget {
+    /// A share of the budget for one request, growing as its body arrives.
+    fn hold(self: &Arc<Self>) -> Held {
+        Held {
+            budget: self.clone(),
+            bytes: 0,
+        }
+    }
+}
+
+/// One request's share of the [`BodyBudget`], given back on drop.
+pub(crate) struct Held {
+    budget: Arc<BodyBudget>,
+    bytes: usize,
+}
+
+impl Held {
+    /// Takes `more` bytes from the budget; false (taking nothing) when it would pass the limit.
+    fn grow(&mut self, more: usize) -> bool {
+        use std::sync::atomic::Ordering;
+        let taken = self
+            .budget
+            .used
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |used| {
+                used.checked_add(more)
+                    .filter(|&sum| sum <= self.budget.limit)
+            });
+        if taken.is_ok() {
+            self.bytes += more;
+        }
+        taken.is_ok()
+    }
+}
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.budget
+            .used
+            .fetch_sub(self.bytes, std::sync::atomic::Ordering::AcqRel);
+    }
 }
 
 /// What each request's reply follows; swapped whole by [`Capture::set_live`].
@@ -202,7 +256,12 @@ impl Capture {
             reply: config.reply.clone(),
             forward: config.forward.clone(),
         };
+        let budget = Arc::new(BodyBudget {
+            limit: config.body_budget,
+            used: std::sync::atomic::AtomicUsize::new(0),
+        });
         let shared = Arc::new(Shared {
+            budget,
             config,
             live: RwLock::new(Arc::new(live)),
             verifier,
@@ -285,6 +344,9 @@ async fn serve(
         .header_read_timeout(shared.config.header_timeout)
         .max_buf_size(tap::MAX_HEAD_BYTES)
         .max_headers(tap::MAX_HEADERS)
+        // A client that shuts its write side after a complete request still gets
+        // its reply (and the request its record).
+        .half_close(true)
         .keep_alive(true);
     loop {
         let permit = tokio::select! {

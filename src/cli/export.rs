@@ -18,6 +18,9 @@ pub struct ExportArgs {
     /// Where to write: .ndjson, .json or .har.
     #[arg(long, value_name = "FILE")]
     pub to: PathBuf,
+    /// The listener's address, which starts the URLs in a HAR file.
+    #[arg(long, value_name = "URL", default_value = crate::export::DEFAULT_ORIGIN)]
+    pub origin: String,
 }
 
 /// Runs `export`.
@@ -33,7 +36,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     for problem in &loaded.problems {
         eprintln!("warning: {}: {problem}", args.journal.display());
     }
-    write_atomic(&args.to, format, &loaded.records)
+    write_atomic(&args.to, format, &loaded.records, &args.origin)
         .with_context(|| format!("could not write {}", args.to.display()))?;
     eprintln!(
         "exported {} records to {}",

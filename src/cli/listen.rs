@@ -24,6 +24,12 @@ pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
     let journal = match &args.listener.out {
         Some(path) => Journal::open(path, None)
             .with_context(|| format!("could not open the journal {}", path.display()))?,
+        // A terminal gets no control byte from a request (JSON leaves DEL and C1 as is).
+        None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => Journal::spawn(
+            Box::new(crate::terminal::JsonLines::new(std::io::stdout())),
+            0,
+            None,
+        )?,
         None => Journal::spawn(Box::new(std::io::stdout()), 0, None)?,
     };
     let no_secret = verifier.secrets().is_empty();
@@ -37,7 +43,10 @@ pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
     }
     eprintln!("listening on {}", capture.url());
     if let Some(target) = &args.listener.forward_to {
-        eprintln!("forwarding every request to {target}; senders get its replies");
+        eprintln!(
+            "forwarding every request to {}; senders get its replies",
+            crate::terminal::escape(target)
+        );
     }
     if no_secret {
         eprintln!(

@@ -77,6 +77,15 @@ pub struct ListenerArgs {
     /// How long a client may take to send a body (then 408, still recorded).
     #[arg(long, value_name = "MS", default_value_t = 30_000)]
     pub body_timeout_ms: u64,
+    /// Threads serving requests (default: every core the process may use).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub workers: Option<u16>,
+    /// Most body bytes held by all requests in flight together; beyond it, 503 (recorded).
+    #[arg(long, value_name = "BYTES", default_value_t = crate::capture::DEFAULT_BODY_BUDGET)]
+    pub body_budget: usize,
+    /// While forwarding, let requests a web browser made (Origin, Sec-Fetch-Site) through too.
+    #[arg(long)]
+    pub allow_browser: bool,
 }
 
 impl ListenerArgs {
@@ -99,6 +108,11 @@ impl ListenerArgs {
             body_timeout: std::time::Duration::from_millis(self.body_timeout_ms),
             bind: self.bind,
             max_body: self.max_body,
+            workers: self
+                .workers
+                .map_or_else(crate::capture::default_workers, usize::from),
+            body_budget: self.body_budget,
+            allow_browser: self.allow_browser,
             reply: crate::capture::ReplyPolicy {
                 status: self.respond_status,
                 delay: std::time::Duration::from_millis(self.respond_delay_ms),
@@ -178,14 +192,17 @@ fn gui_main(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     secrets::verifier_for(&secrets, secret_encoding)?;
     let journal = cli.listener.out.clone().or_else(|| {
         let dir = crate::gui::data_dir()?;
-        std::fs::create_dir_all(&dir).ok()?;
+        crate::private::dir(&dir).ok()?;
         Some(dir.join("events.ndjson"))
     });
+    // An address typed on the command line always wins over a saved one.
+    let bind_given = matches.value_source("bind") == Some(clap::parser::ValueSource::CommandLine);
     let startup = crate::gui::Startup {
         settings: crate::gui::state::Settings {
             bind: cli.listener.bind.to_string(),
             ..Default::default()
         },
+        bind_given,
         journal,
         max_events: cli.listener.max_events,
         listener: cli.listener.config()?,

@@ -10,6 +10,7 @@ use clap::Args;
 
 use super::UsageError;
 use crate::capture::Journal;
+use crate::terminal::escape;
 
 /// Arguments of `hookscope replay`.
 #[derive(Debug, Args)]
@@ -72,15 +73,21 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
                     .unwrap_or_else(|| status.to_string());
                 let ms = forwarded.map_or(0, |f| f.elapsed_ms);
                 println!(
-                    "#{} {} {} -> {what} in {ms} ms (recorded as #{id})",
-                    original.id, original.method, original.path
+                    "#{} {} {} -> {} in {ms} ms (recorded as #{id})",
+                    original.id,
+                    escape(&original.method),
+                    escape(&original.path),
+                    escape(&what)
                 );
                 failed += usize::from(!crate::health::is_success(status));
             }
             Err(err) => {
                 println!(
-                    "#{} {} {} -> {err}",
-                    original.id, original.method, original.path
+                    "#{} {} {} -> {}",
+                    original.id,
+                    escape(&original.method),
+                    escape(&original.path),
+                    escape(&err)
                 );
                 failed += 1;
             }

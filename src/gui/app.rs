@@ -18,21 +18,10 @@ pub struct HookscopeApp {
 impl HookscopeApp {
     /// Builds the app; restores saved settings from eframe's storage.
     pub fn new(cc: &eframe::CreationContext<'_>, mut startup: Startup) -> Self {
-        if let Some(settings) = cc
+        let saved = cc
             .storage
-            .and_then(|storage| eframe::get_value::<Settings>(storage, SETTINGS_KEY))
-        {
-            let bind = startup.settings.bind.clone();
-            startup.settings = Settings {
-                // An address given on the command line wins over the saved one.
-                bind: if bind == crate::capture::DEFAULT_BIND {
-                    settings.bind.clone()
-                } else {
-                    bind
-                },
-                ..settings
-            };
-        }
+            .and_then(|storage| eframe::get_value::<Settings>(storage, SETTINGS_KEY));
+        startup = with_saved(startup, saved);
         Self::with_context(&cc.egui_ctx, startup)
     }
 
@@ -91,6 +80,20 @@ impl HookscopeApp {
             state.apply(command);
         }
     }
+}
+
+/// The start-up options with the saved settings taken in: an address given on the
+/// command line wins over the saved one, whatever its value.
+pub fn with_saved(mut startup: Startup, saved: Option<Settings>) -> Startup {
+    if let Some(saved) = saved {
+        let bind = if startup.bind_given {
+            startup.settings.bind.clone()
+        } else {
+            saved.bind.clone()
+        };
+        startup.settings = Settings { bind, ..saved };
+    }
+    startup
 }
 
 /// Ctrl+F, Ctrl+E, and the arrows when no text field has the keyboard.

@@ -94,6 +94,7 @@ fn verdict(ui: &mut egui::Ui, record: &Record, state: &AppState) {
             TimeState::Expired => "time: EXPIRED (exp passed)",
             TimeState::NotYetValid => "time: not yet valid (nbf ahead)",
             TimeState::Absent => "time: no exp/nbf (normal for Truora)",
+            TimeState::InvalidClaim => "time: exp/nbf is not a number",
         };
         ui.label(time);
     });

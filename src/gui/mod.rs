@@ -31,9 +31,20 @@ pub fn run(startup: Startup) -> anyhow::Result<()> {
         Ok(icon) => viewport = viewport.with_icon(std::sync::Arc::new(icon)),
         Err(err) => log::warn!("could not load the app icon: {err}"),
     }
+    let settings = data_dir().map(|dir| dir.join("settings.ron"));
+    if let Some(path) = &settings {
+        // eframe writes the settings in place: a file made 0600 here stays so.
+        let made = path
+            .parent()
+            .map_or(Ok(()), crate::private::dir)
+            .and_then(|()| crate::private::file(path, "{}"));
+        if let Err(err) = made {
+            log::warn!("could not make {} private: {err}", path.display());
+        }
+    }
     let options = eframe::NativeOptions {
         viewport,
-        persistence_path: data_dir().map(|dir| dir.join("settings.ron")),
+        persistence_path: settings,
         ..Default::default()
     };
     eframe::run_native(

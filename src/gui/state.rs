@@ -106,8 +106,15 @@ impl Default for Settings {
 #[derive(Debug, Clone, PartialEq)]
 pub enum ListenerStatus {
     Stopped,
-    Running { url: String, exposed: bool },
+    Running {
+        url: String,
+        exposed: bool,
+    },
     Failed(String),
+    /// A saved address that is not loopback: not bound until the user says so.
+    ConfirmExposed {
+        addr: String,
+    },
 }
 
 /// A message in the status line.
@@ -190,6 +197,9 @@ impl Rate {
 #[derive(Debug, Clone)]
 pub struct Startup {
     pub settings: Settings,
+    /// The address was given on the command line (it wins over a saved one, and
+    /// is bound without asking even when it is not loopback).
+    pub bind_given: bool,
     /// The journal (the app's data folder, or `--out`); `None`: nothing written.
     pub journal: Option<PathBuf>,
     pub max_events: usize,
@@ -207,6 +217,7 @@ impl Default for Startup {
     fn default() -> Self {
         Startup {
             settings: Settings::default(),
+            bind_given: false,
             journal: None,
             max_events: 100_000,
             listener: ListenerConfig::default(),
@@ -365,7 +376,18 @@ impl AppState {
         };
         state.rebuild_verifier();
         state.open_journal(startup.journal.as_deref());
-        if startup.listen {
+        let saved_exposed = !startup.bind_given
+            && state
+                .bind_input
+                .trim()
+                .parse::<std::net::SocketAddr>()
+                .is_ok_and(|addr| !addr.ip().is_loopback());
+        if startup.listen && saved_exposed {
+            // A saved address reachable from the network is never bound silently.
+            state.listener = ListenerStatus::ConfirmExposed {
+                addr: state.bind_input.trim().to_owned(),
+            };
+        } else if startup.listen {
             state.start_listener();
         }
         if let Some(path) = startup.open {
@@ -450,7 +472,8 @@ impl AppState {
                 }
             })
             .collect();
-        self.verifier = Arc::new(Verifier::new(secrets));
+        self.verifier =
+            Arc::new(Verifier::new(secrets).for_audience(crate::token::hints::Audience::Window));
         self.generation += 1;
         if let Ok(mut slot) = self.shared_verifier.write() {
             *slot = self.verifier.clone();
@@ -865,10 +888,14 @@ impl AppState {
                 let verifier = self.verifier.clone();
                 let jobs = self.jobs_tx.clone();
                 let waker = self.waker.clone();
+                let origin = self.url().map_or_else(
+                    || format!("http://{}", self.bind_input.trim()),
+                    str::to_owned,
+                );
                 spawn_named("hookscope-export", move || {
                     let full: Vec<Record> =
                         records.iter().map(|r| reanalyzed(r, &verifier)).collect();
-                    let result = crate::export::write_atomic(&path, format, &full)
+                    let result = crate::export::write_atomic(&path, format, &full, &origin)
                         .map(|()| (path.clone(), full.len()))
                         .map_err(|err| format!("could not export to {}: {err}", path.display()));
                     let _ = jobs.send(Job::Exported(result));

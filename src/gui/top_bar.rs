@@ -34,6 +34,24 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
                     commands.push(Command::StopListener);
                 }
             }
+            ListenerStatus::ConfirmExposed { addr } => {
+                ui.label(
+                    RichText::new(format!(
+                        "⚠ The saved address {addr} is reachable from the network: listen there?"
+                    ))
+                    .color(Color32::from_rgb(230, 120, 20))
+                    .strong(),
+                );
+                if ui.button(format!("Listen on {addr}")).clicked() {
+                    commands.push(Command::StartListener);
+                }
+                let port = addr.rsplit(':').next().unwrap_or("8787");
+                let loopback = format!("127.0.0.1:{port}");
+                if ui.button(format!("Listen on {loopback} only")).clicked() {
+                    state.bind_input = loopback;
+                    commands.push(Command::StartListener);
+                }
+            }
             ListenerStatus::Stopped => {
                 ui.label(RichText::new("○ Stopped").strong());
                 address_editor(ui, state, &mut commands, "Start");

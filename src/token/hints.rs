@@ -1,10 +1,19 @@
 //! Plain advice for the mistakes people make with webhook secrets and tokens,
-//! most of all for a developer stuck on `invalid`.
+//! most of all for a developer stuck on `invalid`. Hints name what the user can
+//! change where they are: the window's controls, or the command line's flags.
 
 use jsonwebtoken::Algorithm;
 
+use super::mac::hash_len;
 use super::secret::{Secret, SecretEncoding};
-use super::verify::hash_len;
+
+/// Who reads the hints: they name the window's controls or the command line's flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Audience {
+    #[default]
+    CommandLine,
+    Window,
+}
 
 /// The token arrived with whitespace around it.
 pub const TOKEN_WHITESPACE: &str = "the token came with whitespace around it; hookscope removed it before verifying, but a strict receiver may not";
@@ -13,23 +22,57 @@ pub const PADDED_SEGMENTS: &str =
     "JWT segments are base64url without '=' padding; the sender is padding them";
 /// `alg: none` is an unsigned token.
 pub const ALG_NONE: &str = "alg \"none\" means the token is not signed at all; anyone could have made it, so it is never accepted";
+/// The header names extensions (`crit`) that must be understood to accept the token.
+pub const CRIT: &str = "the header carries \"crit\": RFC 7515 §4.1.11 says a receiver that does not understand every listed extension must refuse the token (\"b64\": false means the payload is not even base64url); Truora's hooks never use it";
+/// `exp` or `nbf` is not a number.
+pub const TIME_NOT_NUMERIC: &str = "\"exp\" or \"nbf\" is present but not a number: RFC 7519 wants a NumericDate (seconds since 1970 as a JSON number), so libraries refuse or ignore such a token";
+/// The body is compressed.
+pub const COMPRESSED: &str = "the body is compressed (Content-Encoding); hookscope does not decompress it, so a token inside is not found; have the sender post the token uncompressed";
+/// A UTF-8 byte-order mark before the token.
+pub const BOM: &str = "the body starts with a UTF-8 byte-order mark (EF BB BF) before the token; most JWT libraries then fail: have the sender write UTF-8 without a BOM";
+/// The token sent as a JSON string literal.
+pub const JSON_STRING: &str = "the body is a JSON string (\"eyJ...\" in quotes) rather than the bare token; the sender JSON-encoded the token: post it as is (application/jwt), or in an object field";
+
+impl Audience {
+    /// How to pick another encoding for a secret.
+    fn choose_encoding(self, encoding: SecretEncoding) -> String {
+        match self {
+            Audience::CommandLine => format!("--secret-encoding {}", encoding.as_str()),
+            Audience::Window => format!(
+                "choose {} in the secret's encoding drop-down",
+                encoding.as_str()
+            ),
+        }
+    }
+
+    /// How to drop whitespace from a secret.
+    fn trim_secret(self) -> &'static str {
+        match self {
+            Audience::CommandLine => {
+                "pass it without it (a --secret-file loses only one trailing newline)"
+            }
+            Audience::Window => "delete it in the secret field",
+        }
+    }
+}
 
 /// Hints for a token that verified: only the weak-key warning applies.
-pub fn for_valid(secret: &Secret, index: usize, alg: Algorithm) -> Vec<String> {
-    short_key(secret, index, alg).into_iter().collect()
+pub fn for_valid(secret: &Secret, alg: Algorithm) -> Vec<String> {
+    short_key(secret, alg).into_iter().collect()
 }
 
 /// Hints for a well-formed HMAC token that no secret verifies: which other reading
-/// of a secret would have verified it, and which secrets are too short.
+/// of a secret would have verified it, which secrets are too short or are public keys.
 pub fn for_invalid(
     secrets: &[Secret],
     verifies: impl Fn(&[u8]) -> bool,
     alg: Algorithm,
+    audience: Audience,
 ) -> Vec<String> {
     let mut hints = Vec::new();
     let try_bytes = |bytes: &[u8]| !bytes.is_empty() && verifies(bytes);
-    for (index, secret) in secrets.iter().enumerate() {
-        let number = index + 1;
+    for secret in secrets {
+        let number = secret.index() + 1;
         let text = secret.text();
         let trimmed = text.trim();
         if trimmed.len() != text.len()
@@ -39,7 +82,8 @@ pub fn for_invalid(
                 .is_some_and(|bytes| try_bytes(&bytes))
         {
             hints.push(format!(
-                "secret #{number} has whitespace around it (a stray space or newline from pasting); it verifies once trimmed"
+                "secret #{number} has whitespace around it (a stray space or newline from pasting); it verifies once trimmed: {}",
+                audience.trim_secret()
             ));
             continue;
         }
@@ -58,12 +102,16 @@ pub fn for_invalid(
                 SecretEncoding::Base64url => "as base64url",
             };
             hints.push(format!(
-                "secret #{number} verifies the token when read {reading} (--secret-encoding {})",
-                encoding.as_str()
+                "secret #{number} verifies the token when read {reading} ({})",
+                audience.choose_encoding(encoding)
             ));
             continue;
         }
-        hints.extend(short_key(secret, index, alg));
+        if let Some(hint) = public_key(secret) {
+            hints.push(hint);
+            continue;
+        }
+        hints.extend(short_key(secret, alg));
     }
     if hints.is_empty() {
         hints.push(
@@ -74,15 +122,63 @@ pub fn for_invalid(
     hints
 }
 
-fn short_key(secret: &Secret, index: usize, alg: Algorithm) -> Option<String> {
+/// A secret that is a public key (PEM, OpenSSH): an RSA or EC key is no HMAC secret.
+pub fn public_key(secret: &Secret) -> Option<String> {
+    secret.looks_like_public_key().then(|| {
+        format!(
+            "secret #{} looks like a public key (PEM or SSH); Truora signs hooks with HMAC and a shared secret, not with RSA or EC keys: use the hook's secret",
+            secret.index() + 1
+        )
+    })
+}
+
+/// The payload is not JSON, yet a secret's MAC matches: the sender signed other bytes.
+pub fn signed_non_json(secret: &Secret) -> String {
+    format!(
+        "the signature matches secret #{}, but the payload is not JSON claims: the sender signed something else than a JSON object (e.g. the text of the claims encoded twice)",
+        secret.index() + 1
+    )
+}
+
+fn short_key(secret: &Secret, alg: Algorithm) -> Option<String> {
     let needed = hash_len(alg);
     (secret.len() < needed).then(|| {
         format!(
             "secret #{} is {} bytes, shorter than the {needed}-byte hash of {alg:?}; RFC 7518 §3.2 asks for a key at least as long",
-            index + 1,
+            secret.index() + 1,
             secret.len()
         )
     })
+}
+
+/// Hints about how the sender packed the request, for a body with no token found
+/// (or a token found elsewhere): compression, a byte-order mark, a JSON string.
+pub fn for_request(body: &[u8], headers: &[(String, String)]) -> Vec<String> {
+    let mut hints = Vec::new();
+    let compressed = headers.iter().any(|(name, value)| {
+        name.eq_ignore_ascii_case("content-encoding")
+            && value.split(',').any(|coding| {
+                let coding = coding.trim();
+                ["gzip", "x-gzip", "deflate", "br", "zstd", "compress"]
+                    .iter()
+                    .any(|known| coding.eq_ignore_ascii_case(known))
+            })
+    });
+    if compressed {
+        hints.push(COMPRESSED.to_owned());
+    }
+    if let Some(rest) = body.strip_prefix(b"\xEF\xBB\xBF")
+        && std::str::from_utf8(rest)
+            .is_ok_and(|text| super::find::decode_header_segment(text.trim()).is_some())
+    {
+        hints.push(BOM.to_owned());
+    }
+    if let Ok(serde_json::Value::String(inner)) = serde_json::from_slice(body)
+        && super::find::decode_header_segment(inner.trim()).is_some()
+    {
+        hints.push(JSON_STRING.to_owned());
+    }
+    hints
 }
 
 #[cfg(test)]

@@ -35,6 +35,15 @@ impl Keyed {
     }
 }
 
+/// The hash length of an HMAC algorithm, which RFC 7518 §3.2 sets as the minimum key size.
+pub fn hash_len(alg: Algorithm) -> usize {
+    match alg {
+        Algorithm::HS384 => 48,
+        Algorithm::HS512 => 64,
+        _ => 32,
+    }
+}
+
 /// Like [`Keyed::verifies`] for a key used once (the hints' other readings of a
 /// secret): only the state for `alg` is keyed.
 pub fn verifies_once(key: &[u8], alg: Algorithm, input: &[u8], signature: &[u8]) -> bool {

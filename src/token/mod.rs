@@ -27,18 +27,28 @@ pub fn analyze(
     verifier: &Verifier,
     now: i64,
 ) -> Analysis {
-    match find::find(body, body_truncated, headers) {
+    let mut analysis = match find::find(body, body_truncated, headers) {
         Some(candidate) => analyze_candidate(candidate, verifier, now),
         None => not_jwt(body_truncated),
-    }
+    };
+    analysis
+        .verification
+        .hints
+        .extend(hints::for_request(body, headers));
+    analysis
 }
 
 /// Like [`analyze`] for text given on its own (`hookscope verify`): searched as a body.
 pub fn analyze_text(text: &[u8], verifier: &Verifier, now: i64) -> Analysis {
-    match find::find_in_body(text) {
+    let mut analysis = match find::find_in_body(text) {
         Some(candidate) => analyze_candidate(candidate, verifier, now),
         None => not_jwt(false),
-    }
+    };
+    analysis
+        .verification
+        .hints
+        .extend(hints::for_request(text, &[]));
+    analysis
 }
 
 fn analyze_candidate(candidate: find::Candidate, verifier: &Verifier, now: i64) -> Analysis {

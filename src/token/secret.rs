@@ -81,6 +81,7 @@ pub struct Secret {
     encoding: SecretEncoding,
     bytes: Vec<u8>,
     key: Keyed,
+    index: usize,
 }
 
 impl fmt::Debug for Secret {
@@ -93,7 +94,8 @@ impl fmt::Debug for Secret {
 }
 
 impl Secret {
-    /// Reads `text` in `encoding`; `index` is 0-based and only names the secret in errors.
+    /// Reads `text` in `encoding`; `index` is 0-based and names the secret in errors,
+    /// verdicts and hints (the window's row number, the command line's order).
     pub fn new(text: &str, encoding: SecretEncoding, index: usize) -> Result<Self, SecretError> {
         let number = index + 1;
         if text.is_empty() {
@@ -112,12 +114,27 @@ impl Secret {
             encoding,
             bytes,
             key,
+            index,
         })
     }
 
     /// The text as given, for the hints that try other readings of it.
     pub(crate) fn text(&self) -> &str {
         &self.text
+    }
+
+    /// The 0-based number the secret was given under (`verification.secret`).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// True when the text is a public key (PEM or OpenSSH), which is no HMAC secret.
+    pub fn looks_like_public_key(&self) -> bool {
+        let text = self.text.trim_start();
+        text.starts_with("-----BEGIN")
+            || ["ssh-rsa ", "ssh-ed25519 ", "ssh-dss ", "ecdsa-sha2-"]
+                .iter()
+                .any(|prefix| text.starts_with(prefix))
     }
 
     /// How the text was read.

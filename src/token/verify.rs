@@ -6,7 +6,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
 use serde_json::Value;
 
-use super::hints;
+use super::hints::{self, Audience};
 use super::mac::Keyed;
 use super::secret::Secret;
 use crate::record::{Signature, TimeState, Verification};
@@ -18,6 +18,7 @@ pub const LEEWAY_SECS: i64 = 60;
 #[derive(Debug, Clone, Default)]
 pub struct Verifier {
     secrets: Vec<Secret>,
+    audience: Audience,
 }
 
 /// A token taken apart: what the record shows and what verification decided.
@@ -31,7 +32,21 @@ pub struct Checked {
 impl Verifier {
     /// A verifier for these secrets, tried in order.
     pub fn new(secrets: Vec<Secret>) -> Self {
-        Verifier { secrets }
+        Verifier {
+            secrets,
+            audience: Audience::CommandLine,
+        }
+    }
+
+    /// The same verifier, its hints worded for `audience`.
+    pub fn for_audience(mut self, audience: Audience) -> Self {
+        self.audience = audience;
+        self
+    }
+
+    /// Who the hints are worded for.
+    pub fn audience(&self) -> Audience {
+        self.audience
     }
 
     /// The secrets, in order.
@@ -55,6 +70,12 @@ impl Verifier {
         now: i64,
     ) -> Checked {
         let mut checked = self.check_inner(raw, header, now);
+        if checked.verification.time == TimeState::InvalidClaim {
+            checked
+                .verification
+                .hints
+                .push(hints::TIME_NOT_NUMERIC.to_owned());
+        }
         if had_whitespace {
             checked
                 .verification
@@ -84,6 +105,9 @@ impl Verifier {
                 if raw.contains('=') {
                     hints.push(hints::PADDED_SEGMENTS.to_owned());
                 }
+                if let Some(secret) = self.signs_raw(raw, alg_text.as_deref()) {
+                    hints.push(hints::signed_non_json(secret));
+                }
                 return Checked {
                     header,
                     claims,
@@ -91,6 +115,29 @@ impl Verifier {
                 };
             }
         };
+        if let Some(crit) = header.get("crit") {
+            let claims = std::mem::take(&mut parts.claims);
+            let time = time_state(Some(&claims), now);
+            let b64 = if header.get("b64") == Some(&Value::Bool(false)) {
+                " (with \"b64\": false, the payload is not base64url-encoded)"
+            } else {
+                ""
+            };
+            let detail = format!(
+                "the header has \"crit\": {crit}{b64}; RFC 7515 §4.1.11: a token with critical extensions that are not understood must be refused, and hookscope supports none"
+            );
+            return Checked {
+                header,
+                claims: Some(claims),
+                verification: verdict(
+                    Signature::Malformed,
+                    alg_text,
+                    time,
+                    detail,
+                    vec![hints::CRIT.to_owned()],
+                ),
+            };
+        }
         let claims = std::mem::take(&mut parts.claims);
         let time = time_state(Some(&claims), now);
         let Some(alg) = allowed_alg(alg_text.as_deref()) else {
@@ -99,6 +146,7 @@ impl Verifier {
             if shown.eq_ignore_ascii_case("none") {
                 hints.push(hints::ALG_NONE.to_owned());
             }
+            hints.extend(self.secrets.iter().filter_map(hints::public_key));
             let detail =
                 format!("alg {shown:?} is not accepted: only HS256, HS384 and HS512 are verified");
             return Checked {
@@ -127,8 +175,11 @@ impl Verifier {
         let (signature, detail, hints) = match matched {
             Some(index) => (
                 Signature::Valid,
-                format!("signature verified with secret #{}", index + 1),
-                hints::for_valid(&self.secrets[index], index, alg),
+                format!(
+                    "signature verified with secret #{}",
+                    self.secrets[index].index() + 1
+                ),
+                hints::for_valid(&self.secrets[index], alg),
             ),
             None => (
                 Signature::Invalid,
@@ -136,16 +187,37 @@ impl Verifier {
                     1 => "the signature does not match the secret".to_owned(),
                     n => format!("the signature matches none of the {n} secrets"),
                 },
-                hints::for_invalid(&self.secrets, |key| parts.verifies_once(key, alg), alg),
+                hints::for_invalid(
+                    &self.secrets,
+                    |key| parts.verifies_once(key, alg),
+                    alg,
+                    self.audience,
+                ),
             ),
         };
         let mut verification = verdict(signature, alg_text, time, detail, hints);
-        verification.secret = matched;
+        verification.secret = matched.map(|index| self.secrets[index].index());
         Checked {
             header,
             claims: Some(claims),
             verification,
         }
+    }
+}
+
+impl Verifier {
+    /// The secret whose MAC matches a three-part token that is malformed in its
+    /// payload (not JSON), so the hint can say the sender signed other bytes.
+    fn signs_raw(&self, raw: &str, alg: Option<&str>) -> Option<&Secret> {
+        let alg = allowed_alg(alg)?;
+        let (input, signature) = raw.rsplit_once('.')?;
+        if input.matches('.').count() != 1 {
+            return None;
+        }
+        let signature = URL_SAFE_NO_PAD.decode(signature).ok()?;
+        self.secrets
+            .iter()
+            .find(|secret| secret.key().verifies(alg, input.as_bytes(), &signature))
     }
 }
 
@@ -174,15 +246,6 @@ fn allowed_alg(alg: Option<&str>) -> Option<Algorithm> {
         "HS384" => Some(Algorithm::HS384),
         "HS512" => Some(Algorithm::HS512),
         _ => None,
-    }
-}
-
-/// The hash length of an HMAC algorithm, which RFC 7518 §3.2 sets as the minimum key size.
-pub fn hash_len(alg: Algorithm) -> usize {
-    match alg {
-        Algorithm::HS384 => 48,
-        Algorithm::HS512 => 64,
-        _ => 32,
     }
 }
 
@@ -254,17 +317,20 @@ fn lenient_claims(raw: &str) -> Option<Value> {
     serde_json::from_slice(&bytes).ok()
 }
 
-/// `exp`/`nbf` against `now`, with [`LEEWAY_SECS`] either side.
+/// `exp`/`nbf` against `now`, with [`LEEWAY_SECS`] either side; `invalid_claim`
+/// when either is present but not a JSON number (RFC 7519 NumericDate).
 pub fn time_state(claims: Option<&Value>, now: i64) -> TimeState {
-    let number = |name: &str| {
-        claims
-            .and_then(|c| c.get(name))
-            .and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)))
-    };
-    let (exp, nbf) = (number("exp"), number("nbf"));
+    let claim = |name: &str| claims.and_then(|c| c.get(name));
+    let (exp, nbf) = (claim("exp"), claim("nbf"));
     if exp.is_none() && nbf.is_none() {
         return TimeState::Absent;
     }
+    if [exp, nbf].into_iter().flatten().any(|v| !v.is_number()) {
+        return TimeState::InvalidClaim;
+    }
+    let seconds =
+        |v: Option<&Value>| v.and_then(|v| v.as_i64().or_else(|| v.as_f64().map(|f| f as i64)));
+    let (exp, nbf) = (seconds(exp), seconds(nbf));
     if exp.is_some_and(|exp| now >= exp.saturating_add(LEEWAY_SECS)) {
         return TimeState::Expired;
     }
