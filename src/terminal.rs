@@ -49,7 +49,7 @@ impl<W: std::io::Write> std::io::Write for JsonLines<W> {
             if self.pending_c2 {
                 self.pending_c2 = false;
                 if (0x80..=0x9f).contains(&b) {
-                    let _ = write!(out, "\\u{:04x}", b);
+                    let _ = write!(out, "\\u{b:04x}");
                     continue;
                 }
                 out.push(0xc2);

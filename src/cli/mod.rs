@@ -119,7 +119,6 @@ impl ListenerArgs {
                 body: self.respond_body.clone(),
                 ..Default::default()
             },
-            ..Default::default()
         })
     }
 }
