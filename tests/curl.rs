@@ -51,3 +51,30 @@ fn curl_command_reproduces_the_request_byte_for_byte() {
     };
     assert_eq!(without(&replayed), without(&record));
 }
+
+#[test]
+fn a_bracketed_path_is_one_request_and_a_dash_body_is_data() {
+    let first = Listener::start(&[]);
+    // curl reads [1-5] in a URL as a range (five requests) unless told --globoff;
+    // printf reads a format starting with '-' as an option unless given `--`.
+    first.post("/z[1-5]", &[("Content-Type", "text/plain")], b"-v --help");
+    let record: hookscope::record::Record = serde_json::from_value(first.last()).unwrap();
+    assert_eq!(record.path, "/z[1-5]");
+
+    let second = Listener::start(&[]);
+    let command = hookscope::curl::command(&record, &format!("http://{}", second.addr));
+    let output = std::process::Command::new("bash")
+        .args(["-c", &command])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{command}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let records = second.records();
+    assert_eq!(records.len(), 1, "{records:?}");
+    let replayed: hookscope::record::Record = serde_json::from_value(records[0].clone()).unwrap();
+    assert_eq!(replayed.path, "/z[1-5]");
+    assert_eq!(replayed.body_bytes(), &b"-v --help"[..]);
+}

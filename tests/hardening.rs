@@ -295,3 +295,25 @@ fn replay_prints_request_text_without_control_characters() {
         "{stdout:?}"
     );
 }
+
+#[test]
+fn a_compressed_body_gets_a_hint() {
+    let listener = Listener::start(&["--secret", SECRET]);
+    let gzip_magic = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03compressed";
+    listener.post(
+        "/hooks",
+        &[
+            ("Content-Type", "application/jwt"),
+            ("Content-Encoding", "gzip"),
+        ],
+        gzip_magic,
+    );
+    let record = listener.last();
+    assert_eq!(record["verification"]["signature"], "not_jwt");
+    assert!(
+        record["verification"]["hints"]
+            .to_string()
+            .contains("compressed"),
+        "{record}"
+    );
+}

@@ -177,3 +177,93 @@ fn alg_none_and_padding() {
     assert_eq!(code, 1);
     assert_eq!(out["verification"]["signature"], "malformed");
 }
+
+/// A compact JWS over any header and payload text, signed HS256 with `secret`.
+fn jws(header: &str, payload: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let input = format!("{}.{}", b64.encode(header), b64.encode(payload));
+    let signature = jsonwebtoken::crypto::sign(
+        input.as_bytes(),
+        &jsonwebtoken::EncodingKey::from_secret(secret.as_bytes()),
+        Algorithm::HS256,
+    )
+    .unwrap();
+    format!("{input}.{signature}")
+}
+
+#[test]
+fn a_crit_header_is_malformed_even_when_signed() {
+    for header in [
+        r#"{"alg":"HS256","crit":["exp"]}"#,
+        r#"{"alg":"HS256","b64":false,"crit":["b64"]}"#,
+    ] {
+        let token = jws(header, r#"{"iss":"Truora"}"#, SECRET);
+        let (code, out, _) = verify(&["--secret", SECRET, &token], None);
+        assert_eq!(code, 1, "{out}");
+        let v = &out["verification"];
+        assert_eq!(v["signature"], "malformed", "{header}");
+        assert!(v["detail"].as_str().unwrap().contains("crit"), "{v}");
+        assert!(v["hints"].to_string().contains("crit"), "{v}");
+        if header.contains("b64") {
+            assert!(v["detail"].as_str().unwrap().contains("b64"), "{v}");
+        }
+    }
+}
+
+#[test]
+fn exp_or_nbf_that_is_not_a_number_is_an_invalid_claim() {
+    for claims in [
+        r#"{"iss":"Truora","exp":"2030-01-01"}"#,
+        r#"{"iss":"Truora","nbf":null}"#,
+    ] {
+        let token = jws(r#"{"alg":"HS256"}"#, claims, SECRET);
+        let (code, out, _) = verify(&["--secret", SECRET, &token], None);
+        assert_eq!(code, 0, "the signature is still valid: {out}");
+        assert_eq!(out["verification"]["time"], "invalid_claim", "{claims}");
+        assert!(
+            out["verification"]["hints"]
+                .to_string()
+                .contains("not a number"),
+            "{out}"
+        );
+    }
+    let token = jws(r#"{"alg":"HS256"}"#, r#"{"exp":1.5e12}"#, SECRET);
+    let (_, out, _) = verify(&["--secret", SECRET, &token], None);
+    assert_eq!(out["verification"]["time"], "ok");
+}
+
+#[test]
+fn hints_for_mangled_requests_and_wrong_secrets() {
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let hints = |args: &[&str], stdin: &str| {
+        let (_, out, _) = verify(args, Some(stdin));
+        out["verification"]["hints"].to_string()
+    };
+    // A byte-order mark before the token.
+    let with_bom = format!("\u{feff}{token}");
+    assert!(hints(&["--secret", SECRET, "-"], &with_bom).contains("byte-order mark"));
+    // The token JSON-encoded as a string.
+    let quoted = format!("\"{token}\"");
+    assert!(hints(&["--secret", SECRET, "-"], &quoted).contains("JSON string"));
+    // A public key given as the secret.
+    let pem = "-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----";
+    let pem_arg = format!("--secret={pem}");
+    assert!(hints(&[&pem_arg, "-"], &token).contains("public key"));
+    // The signature matches, but what was signed is not JSON.
+    let not_json = jws(r#"{"alg":"HS256"}"#, "iss=Truora", SECRET);
+    let (_, out, _) = verify(&["--secret", SECRET, &not_json], None);
+    assert_eq!(out["verification"]["signature"], "malformed");
+    assert!(
+        out["verification"]["hints"]
+            .to_string()
+            .contains("signature matches secret #1"),
+        "{out}"
+    );
+    // On the command line, an encoding hint names the flag.
+    use base64::Engine as _;
+    let key = [9u8; 32];
+    let b64 = base64::engine::general_purpose::STANDARD.encode(key);
+    let signed = sign(&truora_claims(), &key, Algorithm::HS256);
+    assert!(hints(&["--secret", &b64, "-"], &signed).contains("--secret-encoding base64"));
+}

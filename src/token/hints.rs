@@ -244,6 +244,37 @@ mod tests {
     }
 
     #[test]
+    fn the_window_is_told_its_control_and_the_command_line_its_flag() {
+        let key = [7u8; 32];
+        let text = base64::engine::general_purpose::STANDARD.encode(key);
+        let token = sign(&key);
+        let secret = || vec![Secret::new(&text, SecretEncoding::Utf8, 0).unwrap()];
+        let window = Verifier::new(secret())
+            .for_audience(Audience::Window)
+            .check(&token, false, 0)
+            .verification
+            .hints;
+        assert!(window[0].contains("encoding drop-down"), "{window:?}");
+        assert!(!window[0].contains("--"), "{window:?}");
+        let cli = Verifier::new(secret())
+            .check(&token, false, 0)
+            .verification
+            .hints;
+        assert!(cli[0].contains("--secret-encoding base64"), "{cli:?}");
+    }
+
+    #[test]
+    fn a_secret_keeps_the_number_its_row_shows() {
+        // The window's Secret #1 is empty: the secret it verifies with is its #2.
+        let secret = "0123456789abcdef0123456789abcdef";
+        let v = Verifier::new(vec![Secret::new(secret, SecretEncoding::Utf8, 1).unwrap()]);
+        let checked = v.check(&sign(secret.as_bytes()), false, 0).verification;
+        assert_eq!(checked.signature, Signature::Valid);
+        assert_eq!(checked.secret, Some(1));
+        assert_eq!(checked.detail, "signature verified with secret #2");
+    }
+
+    #[test]
     fn plain_mismatch_gets_general_advice() {
         let (sig, hints) = hints_for(
             &sign(b"0123456789abcdef0123456789abcdef"),
