@@ -5,6 +5,7 @@
 
 pub mod capture;
 pub mod cli;
+pub mod credentials;
 pub mod curl;
 pub mod export;
 pub mod forward;

@@ -5,7 +5,7 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eframe::egui;
 use eframe::egui::accesskit::Role;
@@ -15,37 +15,8 @@ use hookscope::gui::state::{Command, ListenerStatus};
 use hookscope::gui::{HookscopeApp, Startup};
 use hookscope::record::{Record, Signature};
 use jsonwebtoken::Algorithm;
+use support::window::{harness, set_secret, step_until};
 use support::{SECRET, sign, truora_claims};
-
-fn harness(startup: Startup) -> Harness<'static, HookscopeApp> {
-    // Tests step the harness themselves, so the waker's context can be a spare one.
-    let app = HookscopeApp::with_context(&egui::Context::default(), startup);
-    let mut harness = Harness::builder()
-        .with_size([1400.0, 900.0])
-        .build_ui_state(
-            |ui, app: &mut HookscopeApp| {
-                app.logic_pass(ui.ctx());
-                app.draw(ui);
-            },
-            app,
-        );
-    harness.run_steps(2);
-    harness
-}
-
-/// Steps until `done` holds, for at most 20 s (the listener runs on other threads).
-fn step_until(harness: &mut Harness<'static, HookscopeApp>, done: impl Fn(&HookscopeApp) -> bool) {
-    let start = Instant::now();
-    while !done(harness.state()) {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "condition not reached"
-        );
-        harness.step();
-        std::thread::sleep(Duration::from_millis(5));
-    }
-    harness.run_steps(2);
-}
 
 fn listening_startup(dir: &tempfile::TempDir) -> Startup {
     let mut startup = Startup {
@@ -68,13 +39,6 @@ fn record(body: &str, path: &str) -> Record {
         headers,
         body.as_bytes(),
     )
-}
-
-fn set_secret(harness: &mut Harness<'static, HookscopeApp>, secret: &str) {
-    let field = harness.get_by_role_and_label(Role::PasswordInput, "Secret #1");
-    field.focus();
-    field.set_text_value_accesskit(secret);
-    harness.run_steps(3);
 }
 
 #[test]
@@ -286,12 +250,8 @@ fn secrets_are_not_saved_unless_asked() {
     let settings = harness.state().state.settings();
     assert_eq!(settings.secrets[0].value, None);
     assert!(!serde_json::to_string(&settings).unwrap().contains(SECRET));
-    harness.get_by_label("Remember secret values").click();
-    harness.run_steps(2);
-    assert_eq!(
-        harness.state().state.settings().secrets[0].value.as_deref(),
-        Some(SECRET)
-    );
+    // Remembering goes to the credential store: tests/keyring.rs, in a private
+    // D-Bus session, so that no test touches the keyring of whoever runs it.
 }
 
 #[test]

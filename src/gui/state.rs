@@ -43,6 +43,8 @@ pub enum Command {
     DismissNotice,
     /// Use the reply and forward fields for requests from now on.
     ApplyReply,
+    /// Keep secret values in the system's credential store (true) or forget them.
+    SetRememberSecrets(bool),
     /// Send the selected event (false) or every shown event (true) again to `replay_url`.
     Replay {
         shown: bool,
@@ -76,6 +78,9 @@ impl SecretEntry {
 pub struct SavedSecret {
     pub label: String,
     pub encoding: SecretEncoding,
+    /// Read from settings an older version wrote in plain text (then moved to the
+    /// credential store); never written.
+    #[serde(default, skip_serializing)]
     pub value: Option<String>,
 }
 
@@ -148,8 +153,22 @@ pub struct Detail {
     generation: u64,
 }
 
+/// Where remembered secret values stand with the credential store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyringStatus {
+    /// Nothing asked of it yet (or not remembering).
+    Idle,
+    /// A load or a store is on its way.
+    Working,
+    /// The values are in the store (or were read back from it).
+    Kept,
+    /// No store: the values stay for this session only.
+    Unavailable(String),
+}
+
 /// Work done off the UI thread, reported back.
 enum Job {
+    Keyring(crate::credentials::Report),
     TestHook(Result<u16, String>),
     Exported(Result<(PathBuf, usize), String>),
     Opened(PathBuf, Result<Loaded, String>),
@@ -236,6 +255,9 @@ pub struct AppState {
     /// A problem per secret (empty, not base64...), by index.
     pub secret_errors: Vec<Option<String>>,
     pub remember_secret_values: bool,
+    /// The credential store, as far as remembered values go.
+    pub keyring: KeyringStatus,
+    keeper: Option<crate::credentials::Keeper>,
     pub filter_text: String,
     pub filter_signature: Option<Signature>,
     pub filter_product: Option<&'static str>,
@@ -328,6 +350,8 @@ impl AppState {
             secrets,
             secret_errors: Vec::new(),
             remember_secret_values: settings.remember_secret_values,
+            keyring: KeyringStatus::Idle,
+            keeper: None,
             filter_text: String::new(),
             filter_signature: None,
             filter_product: None,
@@ -375,6 +399,15 @@ impl AppState {
             waker,
         };
         state.rebuild_verifier();
+        if state.remember_secret_values {
+            let legacy = settings.secrets.iter().any(|saved| saved.value.is_some());
+            if legacy {
+                // An older version wrote them in plain text: move them to the store.
+                state.keep_secret_values();
+            } else {
+                state.load_secret_values(settings.secrets.len());
+            }
+        }
         state.open_journal(startup.journal.as_deref());
         let saved_exposed = !startup.bind_given
             && state
@@ -545,7 +578,20 @@ impl AppState {
                     product: self.filter_product,
                 });
             }
-            Command::SecretsChanged => self.rebuild_verifier(),
+            Command::SecretsChanged => {
+                self.rebuild_verifier();
+                self.keep_secret_values();
+            }
+            Command::SetRememberSecrets(on) => {
+                self.remember_secret_values = on;
+                if on {
+                    self.keep_secret_values();
+                } else {
+                    // Forget what was kept: every row's value is deleted.
+                    let rows = self.saved_rows().count();
+                    self.ask_keeper(|keeper| keeper.store(vec![None; rows]));
+                }
+            }
             Command::AddSecret => {
                 self.secrets.push(SecretEntry::new(
                     format!("secret #{}", self.secrets.len() + 1),
@@ -967,6 +1013,10 @@ impl AppState {
 
     fn finish_job(&mut self, job: Job, now: i64) {
         self.notice = Some(match job {
+            Job::Keyring(report) => {
+                self.keyring_report(report);
+                return;
+            }
             Job::TestHook(Ok(status)) => Notice {
                 text: format!("test hook sent: the listener answered {status}"),
                 error: false,
@@ -1071,24 +1121,101 @@ impl AppState {
         self.rate.per_second(Instant::now())
     }
 
-    /// What to save between runs; secret values only when the user opted in.
+    /// What to save between runs: never a secret value (remembered values are in
+    /// the credential store).
     pub fn settings(&self) -> Settings {
         Settings {
             bind: self.bind_input.clone(),
             secrets: self
-                .secrets
-                .iter()
-                .filter(|s| !s.label.starts_with("command line #"))
+                .saved_rows()
                 .map(|s| SavedSecret {
                     label: s.label.clone(),
                     encoding: s.encoding,
-                    value: self.remember_secret_values.then(|| s.value.clone()),
+                    value: None,
                 })
                 .collect(),
             remember_secret_values: self.remember_secret_values,
             newest_first: self.newest_first,
             test_product: self.test_product.clone(),
         }
+    }
+}
+
+impl AppState {
+    /// The secret rows that are saved between runs (not those from the command line).
+    fn saved_rows(&self) -> impl Iterator<Item = &SecretEntry> {
+        self.secrets
+            .iter()
+            .filter(|s| !s.label.starts_with("command line #"))
+    }
+
+    /// Sends `values` (or a load of `rows`) to the credential store's worker,
+    /// started on first use.
+    fn ask_keeper(&mut self, request: impl FnOnce(&crate::credentials::Keeper)) {
+        if self.keeper.is_none() {
+            let jobs = self.jobs_tx.clone();
+            let waker = self.waker.clone();
+            match crate::credentials::Keeper::start(move |report| {
+                let _ = jobs.send(Job::Keyring(report));
+                waker();
+            }) {
+                Ok(keeper) => self.keeper = Some(keeper),
+                Err(err) => {
+                    self.keyring = KeyringStatus::Unavailable(format!(
+                        "could not start the keyring worker: {err}"
+                    ));
+                    return;
+                }
+            }
+        }
+        if let Some(keeper) = &self.keeper {
+            self.keyring = KeyringStatus::Working;
+            request(keeper);
+        }
+    }
+
+    /// Stores the saved rows' values in the credential store, when remembering.
+    fn keep_secret_values(&mut self) {
+        if !self.remember_secret_values {
+            return;
+        }
+        let values: Vec<Option<String>> = self
+            .saved_rows()
+            .map(|s| Some(s.value.clone()).filter(|v| !v.is_empty()))
+            .collect();
+        self.ask_keeper(|keeper| keeper.store(values));
+    }
+
+    /// Reads the saved rows' values back from the credential store.
+    fn load_secret_values(&mut self, rows: usize) {
+        self.ask_keeper(|keeper| keeper.load(rows));
+    }
+
+    fn keyring_report(&mut self, report: crate::credentials::Report) {
+        use crate::credentials::Report;
+        let result = match report {
+            Report::Stored(result) => result,
+            Report::Loaded(result) => result.map(|values| {
+                let first = self.secrets.len() - self.saved_rows().count();
+                let mut filled = false;
+                for (entry, value) in self.secrets[first..].iter_mut().zip(values) {
+                    if let Some(value) = value
+                        && entry.value.is_empty()
+                    {
+                        entry.value = value;
+                        filled = true;
+                    }
+                }
+                if filled {
+                    self.rebuild_verifier();
+                }
+            }),
+        };
+        self.keyring = match result {
+            Ok(()) if self.remember_secret_values => KeyringStatus::Kept,
+            Ok(()) => KeyringStatus::Idle,
+            Err(err) => KeyringStatus::Unavailable(err.to_string()),
+        };
     }
 }
 

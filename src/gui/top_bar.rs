@@ -2,7 +2,7 @@
 
 use eframe::egui::{self, Color32, RichText};
 
-use super::state::{AppState, Command, ListenerStatus};
+use super::state::{AppState, Command, KeyringStatus, ListenerStatus};
 use super::widgets::{copy_button, labelled_field};
 use crate::token::SecretEncoding;
 
@@ -205,8 +205,32 @@ fn secrets(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>)
         if ui.button("+ Add secret").clicked() {
             commands.push(Command::AddSecret);
         }
-        ui.checkbox(&mut state.remember_secret_values, "Remember secret values")
-            .on_hover_text("Off: only labels and encodings are saved; the values stay in memory");
+        let mut remember = state.remember_secret_values;
+        if ui
+            .checkbox(&mut remember, "Remember secret values")
+            .on_hover_text(
+                "On: the values go to the system's credential store (Secret Service, Keychain, Credential Manager), never to a file. Off: only labels and encodings are saved",
+            )
+            .changed()
+        {
+            commands.push(Command::SetRememberSecrets(remember));
+        }
+        if state.remember_secret_values {
+            match &state.keyring {
+                KeyringStatus::Unavailable(why) => {
+                    ui.label(
+                        RichText::new(format!(
+                            "⚠ Cannot remember: {why}. The values are kept for this session only."
+                        ))
+                        .color(Color32::from_rgb(210, 50, 50)),
+                    );
+                }
+                KeyringStatus::Kept => {
+                    ui.label(RichText::new("kept in the system keyring").weak());
+                }
+                KeyringStatus::Working | KeyringStatus::Idle => {}
+            }
+        }
         if let Some((done, total)) = state.store.reverifying() {
             ui.spinner();
             ui.label(format!("re-verifying {done}/{total}"));

@@ -1,0 +1,52 @@
+//! Driving the window's app in egui_kittest: a harness, stepping until a
+//! condition holds, typing a secret.
+
+use std::time::{Duration, Instant};
+
+use eframe::egui;
+use eframe::egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable;
+use hookscope::gui::{HookscopeApp, Startup};
+
+/// The app in a 1400x900 harness, stepped twice.
+pub fn harness(startup: Startup) -> Harness<'static, HookscopeApp> {
+    // Tests step the harness themselves, so the waker's context can be a spare one.
+    let app = HookscopeApp::with_context(&egui::Context::default(), startup);
+    let mut harness = Harness::builder()
+        .with_size([1400.0, 900.0])
+        .build_ui_state(
+            |ui, app: &mut HookscopeApp| {
+                app.logic_pass(ui.ctx());
+                app.draw(ui);
+            },
+            app,
+        );
+    harness.run_steps(2);
+    harness
+}
+
+/// Steps until `done` holds (20 s at most), then two more frames.
+pub fn step_until(
+    harness: &mut Harness<'static, HookscopeApp>,
+    done: impl Fn(&HookscopeApp) -> bool,
+) {
+    let start = Instant::now();
+    while !done(harness.state()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "condition not reached"
+        );
+        harness.step();
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    harness.run_steps(2);
+}
+
+/// Types `secret` into the masked field of Secret #1.
+pub fn set_secret(harness: &mut Harness<'static, HookscopeApp>, secret: &str) {
+    let field = harness.get_by_role_and_label(Role::PasswordInput, "Secret #1");
+    field.focus();
+    field.set_text_value_accesskit(secret);
+    harness.run_steps(3);
+}
