@@ -12,6 +12,7 @@ pub mod forward;
 pub mod gui;
 pub mod health;
 pub mod private;
+pub mod probe;
 pub mod record;
 pub mod replay;
 pub mod samples;

@@ -47,8 +47,31 @@ pub fn sign(
     )
 }
 
+/// What one POST carries.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub content_type: String,
+    /// An `Authorization` header, when the token goes there.
+    pub authorization: Option<String>,
+    pub body: Bytes,
+}
+
 /// POSTs `body` to an `http://` URL as `application/jwt`, within `timeout`.
 pub async fn post(url: &str, body: Bytes, timeout: Duration) -> Result<Delivery, SendError> {
+    let outgoing = Outgoing {
+        content_type: "application/jwt".to_owned(),
+        authorization: None,
+        body,
+    };
+    request(url, outgoing, timeout).await
+}
+
+/// POSTs `outgoing` to an `http://` URL, within `timeout`.
+pub async fn request(
+    url: &str,
+    outgoing: Outgoing,
+    timeout: Duration,
+) -> Result<Delivery, SendError> {
     let uri: hyper::Uri =
         url.parse()
             .map_err(|err: hyper::http::uri::InvalidUri| SendError::Url {
@@ -75,14 +98,18 @@ pub async fn post(url: &str, body: Bytes, timeout: Duration) -> Result<Delivery,
         let (mut sender, connection) =
             hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
         tokio::spawn(connection);
-        let request = Request::post(path)
+        let mut request = Request::post(path)
             .header(hyper::header::HOST, authority)
-            .header(hyper::header::CONTENT_TYPE, "application/jwt")
+            .header(hyper::header::CONTENT_TYPE, outgoing.content_type.as_str())
             .header(
                 hyper::header::USER_AGENT,
                 concat!("hookscope/", env!("CARGO_PKG_VERSION")),
-            )
-            .body(Full::new(body))
+            );
+        if let Some(authorization) = &outgoing.authorization {
+            request = request.header(hyper::header::AUTHORIZATION, authorization.as_str());
+        }
+        let request = request
+            .body(Full::new(outgoing.body))
             .map_err(|err| SendError::Url {
                 url: url.to_owned(),
                 reason: err.to_string(),

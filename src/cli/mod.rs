@@ -2,6 +2,7 @@
 
 pub mod export;
 pub mod listen;
+pub mod probe;
 pub mod replay;
 pub mod secrets;
 pub mod send;
@@ -39,6 +40,8 @@ pub enum Command {
     Send(send::SendArgs),
     /// Send captured requests again, unchanged, and journal the results (linked by replay_of).
     Replay(replay::ReplayArgs),
+    /// Test your receiver: genuine hooks it must accept, forgeries it must refuse.
+    Probe(probe::ProbeArgs),
 }
 
 /// Options of the listener (GUI and `listen`).
@@ -177,6 +180,10 @@ fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Export(args)) => export::run(args),
         Some(Command::Replay(args)) => replay::run(args),
+        Some(Command::Probe(args)) => {
+            let sub = matches.subcommand_matches("probe").unwrap_or(matches);
+            probe::run(args, sub)
+        }
         Some(Command::Send(args)) => {
             let sub = matches.subcommand_matches("send").unwrap_or(matches);
             send::run(args, sub)
