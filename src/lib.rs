@@ -17,6 +17,8 @@ pub mod record;
 pub mod replay;
 pub mod samples;
 pub mod send;
+pub mod shapes;
 pub mod terminal;
+pub mod timeline;
 pub mod token;
 pub mod truora;

@@ -4,18 +4,97 @@ use serde_json::{Map, Value};
 
 use crate::record::Event;
 
+/// A Truora product, as the record's `product` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Product {
+    Check,
+    ContinuousCheck,
+    Signals,
+    DigitalIdentity,
+    Validations,
+    /// WhatsApp conversations and messages (Truconnect).
+    Truconnect,
+    Other,
+}
+
+impl Product {
+    /// Every product, in the order lists show them.
+    pub const ALL: [Product; 7] = [
+        Product::Check,
+        Product::ContinuousCheck,
+        Product::Signals,
+        Product::DigitalIdentity,
+        Product::Validations,
+        Product::Truconnect,
+        Product::Other,
+    ];
+
+    /// The record's spelling (`check`, `continuous_check`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Product::Check => "check",
+            Product::ContinuousCheck => "continuous_check",
+            Product::Signals => "signals",
+            Product::DigitalIdentity => "digital_identity",
+            Product::Validations => "validations",
+            Product::Truconnect => "truconnect",
+            Product::Other => "other",
+        }
+    }
+
+    /// The product a record names, `Other` for a name it does not know.
+    pub fn from_name(name: &str) -> Product {
+        Product::ALL
+            .into_iter()
+            .find(|p| p.as_str() == name)
+            .unwrap_or(Product::Other)
+    }
+
+    /// The name people read.
+    pub fn title(self) -> &'static str {
+        match self {
+            Product::Check => "Check",
+            Product::ContinuousCheck => "Continuous check",
+            Product::Signals => "Signals",
+            Product::DigitalIdentity => "Digital identity",
+            Product::Validations => "Validation",
+            Product::Truconnect => "Truconnect (WhatsApp)",
+            Product::Other => "Other",
+        }
+    }
+
+    /// Whether an event with `action` ends a process of this product (timelines):
+    /// a check `finished`; an identity process or a validation `succeeded`,
+    /// `failed` or `expired`; a continuous check or a signal stands alone.
+    pub fn completes(self, action: Option<&str>) -> bool {
+        let action = action.unwrap_or_default();
+        match self {
+            Product::Check => action == "finished",
+            Product::DigitalIdentity | Product::Validations => {
+                matches!(action, "succeeded" | "failed" | "expired")
+            }
+            Product::ContinuousCheck | Product::Signals => true,
+            Product::Truconnect | Product::Other => matches!(
+                action,
+                "finished" | "succeeded" | "failed" | "expired" | "completed" | "closed"
+            ),
+        }
+    }
+}
+
 /// The products events are grouped under, as the record's `product` spells them.
-pub const PRODUCTS: [&str; 6] = [
+pub const PRODUCTS: [&str; 7] = [
     "check",
     "continuous_check",
     "signals",
     "digital_identity",
     "validations",
+    "truconnect",
     "other",
 ];
 
 /// Fields naming the thing an event is about, in the order they are preferred.
-const SUBJECT_FIELDS: [&str; 7] = [
+const SUBJECT_FIELDS: [&str; 8] = [
     "check_id",
     "process_id",
     "identity_process_id",
@@ -23,6 +102,7 @@ const SUBJECT_FIELDS: [&str; 7] = [
     "signal_id",
     "agent_id",
     "anomaly_id",
+    "conversation_id",
 ];
 
 /// Validators Truora names on their own rather than under `validation`.
@@ -78,7 +158,9 @@ fn event_of(event: &Map<String, Value>, object: Option<&Value>) -> Event {
         .and_then(|object| SUBJECT_FIELDS.iter().find_map(|f| text(object.get(*f))))
         .or_else(|| SUBJECT_FIELDS.iter().find_map(|f| text(event.get(*f))));
     Event {
-        product: product_of(event_type.as_deref().unwrap_or_default()).to_owned(),
+        product: product_of(event_type.as_deref().unwrap_or_default())
+            .as_str()
+            .to_owned(),
         action: text(event.get("event_action")),
         id: text(event.get("id")),
         event_type,
@@ -87,30 +169,28 @@ fn event_of(event: &Map<String, Value>, object: Option<&Value>) -> Event {
 }
 
 /// The product of an `event_type`, from the part before its first `.`.
-pub fn product_of(event_type: &str) -> &'static str {
+pub fn product_of(event_type: &str) -> Product {
     let head = event_type.split('.').next().unwrap_or_default();
     let head = head.trim().to_ascii_lowercase().replace('-', "_");
     match head.as_str() {
-        "check" | "checks" => "check",
-        "continuous_check" | "continuous_checks" => "continuous_check",
-        "signal" | "signals" => "signals",
-        "digital_identity" | "identity_process" => "digital_identity",
-        "validation" | "validations" => "validations",
-        other if other.ends_with("_validation") || VALIDATORS.contains(&other) => "validations",
-        _ => "other",
+        "check" | "checks" => Product::Check,
+        "continuous_check" | "continuous_checks" => Product::ContinuousCheck,
+        "signal" | "signals" => Product::Signals,
+        "digital_identity" | "identity_process" | "identity_flow" | "step" => {
+            Product::DigitalIdentity
+        }
+        "validation" | "validations" => Product::Validations,
+        other if other.ends_with("_validation") || VALIDATORS.contains(&other) => {
+            Product::Validations
+        }
+        "conversation" | "outbound_message" | "whatsapp" | "truconnect" => Product::Truconnect,
+        _ => Product::Other,
     }
 }
 
 /// A product and action as people say them, e.g. "Check · finished".
 pub fn describe(product: &str, action: Option<&str>) -> String {
-    let name = match product {
-        "check" => "Check",
-        "continuous_check" => "Continuous check",
-        "signals" => "Signals",
-        "digital_identity" => "Digital identity",
-        "validations" => "Validation",
-        _ => "Other",
-    };
+    let name = Product::from_name(product).title();
     match action {
         Some(action) => format!("{name} · {action}"),
         None => name.to_owned(),
@@ -164,10 +244,15 @@ mod tests {
             ("phone_validation.succeeded", "validations"),
             ("face_recognition", "validations"),
             ("document-validation.failed", "validations"),
+            ("identity_flow.updated", "digital_identity"),
+            ("step.succeeded", "digital_identity"),
+            ("conversation.started", "truconnect"),
+            ("outbound_message.delivered", "truconnect"),
+            ("whatsapp.message", "truconnect"),
             ("payments.refund", "other"),
             ("", "other"),
         ] {
-            assert_eq!(product_of(t), p, "{t}");
+            assert_eq!(product_of(t).as_str(), p, "{t}");
         }
     }
 

@@ -6,6 +6,8 @@ pub mod probe;
 pub mod replay;
 pub mod secrets;
 pub mod send;
+pub mod shapes;
+pub mod timeline;
 pub mod verify;
 
 use std::process::ExitCode;
@@ -42,6 +44,10 @@ pub enum Command {
     Replay(replay::ReplayArgs),
     /// Test your receiver: genuine hooks it must accept, forgeries it must refuse.
     Probe(probe::ProbeArgs),
+    /// The captured events as Truora processes: steps, retries, delays, order.
+    Timeline(timeline::TimelineArgs),
+    /// The shape of each kind of event, where it changed, and JSON Schemas.
+    Shapes(shapes::ShapesArgs),
 }
 
 /// Options of the listener (GUI and `listen`).
@@ -140,6 +146,18 @@ pub struct SecretArgs {
     pub secret_encoding: String,
 }
 
+/// Reads a capture for a command that reports on it; each problem (a torn line,
+/// an entry that is not a record) is a warning on stderr.
+pub fn load_warning(path: &std::path::Path) -> anyhow::Result<Vec<crate::record::Record>> {
+    use anyhow::Context as _;
+    let loaded =
+        crate::export::load(path).with_context(|| format!("could not read {}", path.display()))?;
+    for problem in &loaded.problems {
+        eprintln!("warning: {}: {problem}", path.display());
+    }
+    Ok(loaded.records)
+}
+
 /// A mistake in how the command was called: exit code 2.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -180,6 +198,8 @@ fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Export(args)) => export::run(args),
         Some(Command::Replay(args)) => replay::run(args),
+        Some(Command::Timeline(args)) => timeline::run(args),
+        Some(Command::Shapes(args)) => shapes::run(args),
         Some(Command::Probe(args)) => {
             let sub = matches.subcommand_matches("probe").unwrap_or(matches);
             probe::run(args, sub)

@@ -20,7 +20,7 @@ pub struct SendArgs {
     #[arg(long, value_name = "URL")]
     pub to: String,
     /// Which product's sample to send; `all` takes turns.
-    #[arg(long, default_value = "digital_identity", value_parser = ["check", "continuous_check", "signals", "digital_identity", "validations", "all"])]
+    #[arg(long, default_value = "digital_identity", value_parser = ["check", "continuous_check", "signals", "digital_identity", "validations", "truconnect", "all"])]
     pub product: String,
     /// The event_action to put in the events (default: the sample's).
     #[arg(long)]
@@ -40,6 +40,19 @@ pub struct SendArgs {
     /// Give up on a delivery after this many milliseconds.
     #[arg(long, default_value_t = 10_000)]
     pub timeout_ms: u64,
+    /// Send whole processes instead of single hooks: `lifecycle` sends each
+    /// product's events in order (check: created, started, finished; ...).
+    #[arg(long, value_name = "NAME", value_parser = ["lifecycle"])]
+    pub scenario: Option<String>,
+    /// With --scenario: the time between a process's event timestamps.
+    #[arg(long, value_name = "MS", default_value_t = 1500)]
+    pub step_ms: u64,
+    /// With --scenario: the fraction of events sent twice, as Truora's retries are.
+    #[arg(long, value_name = "F", default_value_t = 0.0)]
+    pub duplicates: f64,
+    /// With --scenario: deliver each process out of order (its first event last).
+    #[arg(long)]
+    pub shuffle: bool,
     #[command(flatten)]
     pub secrets: SecretArgs,
 }
@@ -81,6 +94,21 @@ pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCod
         }
     };
     let now = crate::token::unix_now();
+    if !(0.0..=1.0).contains(&args.duplicates) {
+        return Err(UsageError("--duplicates is a fraction between 0 and 1".to_owned()).into());
+    }
+    if args.scenario.is_some() {
+        let sequences = scenario(&args, &key, alg, now)?;
+        let timeout = Duration::from_millis(args.timeout_ms);
+        let outcomes = deliver(&args.to, sequences, args.concurrency, timeout)?;
+        let report = Report::new(&outcomes);
+        print!("{}", report.render(&args.to));
+        return Ok(if report.would_disable {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
     let mut tokens = Vec::with_capacity(args.count);
     for i in 0..args.count {
         let claims = match &custom {
@@ -98,7 +126,8 @@ pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCod
         tokens.push(crate::send::sign(&claims, &key, alg).context("could not sign the hook")?);
     }
     let timeout = Duration::from_millis(args.timeout_ms);
-    let outcomes = deliver(&args.to, tokens, args.concurrency, timeout)?;
+    let sequences = tokens.into_iter().map(|token| vec![token]).collect();
+    let outcomes = deliver(&args.to, sequences, args.concurrency, timeout)?;
     let report = Report::new(&outcomes);
     print!("{}", report.render(&args.to));
     Ok(if report.would_disable {
@@ -108,12 +137,73 @@ pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCod
     })
 }
 
+/// `--scenario lifecycle`: one delivery sequence per process, in the order its
+/// tokens are to arrive (duplicates right after their original; with `--shuffle`
+/// the first event goes last).
+fn scenario(
+    args: &SendArgs,
+    key: &[u8],
+    alg: jsonwebtoken::Algorithm,
+    now: i64,
+) -> anyhow::Result<Vec<Vec<String>>> {
+    let step_ms = i64::try_from(args.step_ms).unwrap_or(i64::MAX / 4);
+    let mut processes = Vec::with_capacity(args.count);
+    for i in 0..args.count {
+        let product = if args.product == "all" {
+            crate::samples::PRODUCTS[i % crate::samples::PRODUCTS.len()]
+        } else {
+            args.product.as_str()
+        };
+        let steps = crate::samples::lifecycle(product, i as u64).len() as i64;
+        // The process happened just before now, so Truora's delays come out positive.
+        let start_ms = now * 1000 - step_ms.saturating_mul(steps);
+        let claims = crate::samples::process(product, start_ms, i as u64, step_ms)
+            .ok_or_else(|| UsageError(format!("no sample for {product}")))?;
+        let tokens = claims
+            .iter()
+            .map(|c| crate::send::sign(c, key, alg))
+            .collect::<Result<Vec<_>, _>>()
+            .context("could not sign the hook")?;
+        processes.push(tokens);
+    }
+    let events: usize = processes.iter().map(Vec::len).sum();
+    let twice = (args.duplicates * events as f64).round() as usize;
+    // Every k-th event, spread evenly, is sent twice.
+    let duplicated = |n: usize| (n + 1) * twice / events.max(1) > n * twice / events.max(1);
+    let mut n = 0;
+    let mut shuffled = 0;
+    let sequences = processes
+        .into_iter()
+        .map(|mut tokens| {
+            if args.shuffle && tokens.len() > 1 {
+                tokens.rotate_left(1);
+                shuffled += 1;
+            }
+            let mut sequence = Vec::with_capacity(tokens.len() + 1);
+            for token in tokens {
+                if duplicated(n) {
+                    sequence.push(token.clone());
+                }
+                sequence.push(token);
+                n += 1;
+            }
+            sequence
+        })
+        .collect();
+    println!(
+        "scenario lifecycle: {} processes, {events} events, {twice} sent twice, {shuffled} delivered out of order",
+        args.count
+    );
+    Ok(sequences)
+}
+
 /// One delivery: the status, or why there was none.
 type Outcome = (Result<u16, String>, Duration);
 
+/// Sends each sequence in its order, `concurrency` sequences at a time.
 fn deliver(
     url: &str,
-    tokens: Vec<String>,
+    sequences: Vec<Vec<String>>,
     concurrency: usize,
     timeout: Duration,
 ) -> anyhow::Result<Vec<Outcome>> {
@@ -125,25 +215,29 @@ fn deliver(
     let url: Arc<str> = Arc::from(url);
     runtime.block_on(async move {
         let limit = Arc::new(tokio::sync::Semaphore::new(concurrency));
-        let mut tasks = Vec::with_capacity(tokens.len());
-        for token in tokens {
+        let mut tasks = Vec::with_capacity(sequences.len());
+        for sequence in sequences {
             let (limit, url) = (limit.clone(), url.clone());
             tasks.push(tokio::spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                let started = Instant::now();
-                let result = crate::send::post(&url, token.into(), timeout)
-                    .await
-                    .map(|d| d.status)
-                    .map_err(|err| err.to_string());
-                (result, started.elapsed())
+                let mut outcomes = Vec::with_capacity(sequence.len());
+                for token in sequence {
+                    let started = Instant::now();
+                    let result = crate::send::post(&url, token.into(), timeout)
+                        .await
+                        .map(|d| d.status)
+                        .map_err(|err| err.to_string());
+                    outcomes.push((result, started.elapsed()));
+                }
+                outcomes
             }));
         }
         let mut outcomes = Vec::with_capacity(tasks.len());
         for task in tasks {
-            outcomes.push(
-                task.await
-                    .unwrap_or_else(|err| (Err(err.to_string()), Duration::ZERO)),
-            );
+            match task.await {
+                Ok(done) => outcomes.extend(done),
+                Err(err) => outcomes.push((Err(err.to_string()), Duration::ZERO)),
+            }
         }
         Ok(outcomes)
     })

@@ -1,0 +1,453 @@
+//! The shape of each kind of event (`type` + `action`): the JSON paths of the event
+//! (`id`, `object.status`, array items as `[]`), the types seen at each and how many
+//! events had it; the events whose shape differed from every earlier one of their
+//! kind; and a JSON Schema (draft 2020-12) per kind that every event seen validates
+//! against.
+//!
+//! Written here rather than with a schema-inference crate: the change report needs
+//! the per-path presence counts and types anyway, and the schema follows from them.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use crate::record::Record;
+
+/// One path of a kind's shape.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    pub path: String,
+    /// JSON types seen: `string`, `integer`, `number`, `boolean`, `null`, `object`, `array`.
+    pub types: Vec<String>,
+    /// How many events of the kind had this path.
+    pub present: usize,
+}
+
+/// An event whose shape differed from every earlier event of its kind.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub record_id: u64,
+    /// Paths no earlier event had.
+    pub added: Vec<String>,
+    /// Paths every earlier event had, and this one lacks.
+    pub missing: Vec<String>,
+    /// Paths seen before, now with a type not seen before at them.
+    pub retyped: Vec<String>,
+}
+
+/// The shape of one kind of event.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Shape {
+    #[serde(rename = "type")]
+    pub event_type: Option<String>,
+    pub action: Option<String>,
+    pub events: usize,
+    pub fields: Vec<Field>,
+    pub changes: Vec<Change>,
+}
+
+/// The paths of one event and the types at each.
+type Paths = BTreeMap<String, BTreeSet<&'static str>>;
+
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn walk(value: &Value, prefix: &str, paths: &mut Paths) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let path = if prefix.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{prefix}.{key}")
+                };
+                paths
+                    .entry(path.clone())
+                    .or_default()
+                    .insert(type_name(child));
+                walk(child, &path, paths);
+            }
+        }
+        Value::Array(items) => {
+            let path = format!("{prefix}[]");
+            for item in items {
+                paths
+                    .entry(path.clone())
+                    .or_default()
+                    .insert(type_name(item));
+                walk(item, &path, paths);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The paths of `event` (the item of `events`, or the whole claims in the flat form).
+pub fn paths_of(event: &Value) -> Paths {
+    let mut paths = Paths::new();
+    walk(event, "", &mut paths);
+    paths
+}
+
+/// The event values of a record's claims, one per entry of `record.events`.
+fn event_values(record: &Record) -> Vec<&Value> {
+    let Some(claims) = record.token.as_ref().and_then(|t| t.claims.as_ref()) else {
+        return Vec::new();
+    };
+    match claims.get("events") {
+        Some(Value::Array(events)) => events.iter().collect(),
+        _ if !record.events.is_empty() => vec![claims],
+        _ => Vec::new(),
+    }
+}
+
+/// A kind of event: its `type` and `action`.
+type KindKey = (Option<String>, Option<String>);
+
+/// What is known of one kind so far.
+#[derive(Default)]
+struct Kind {
+    events: usize,
+    /// Paths in the order first seen, with their types and presence.
+    order: Vec<String>,
+    fields: HashMap<String, (BTreeSet<&'static str>, usize)>,
+    changes: Vec<Change>,
+}
+
+impl Kind {
+    /// Takes in one event; returns its change, if its shape is new.
+    fn add(&mut self, record_id: u64, paths: &Paths) -> Option<Change> {
+        let mut change = Change {
+            record_id,
+            added: Vec::new(),
+            missing: Vec::new(),
+            retyped: Vec::new(),
+        };
+        if self.events > 0 {
+            for (path, types) in paths {
+                match self.fields.get(path) {
+                    None => change.added.push(path.clone()),
+                    Some((seen, _)) if !types.is_subset(seen) => change.retyped.push(path.clone()),
+                    Some(_) => {}
+                }
+            }
+            for path in &self.order {
+                if self.fields[path].1 == self.events && !paths.contains_key(path) {
+                    change.missing.push(path.clone());
+                }
+            }
+        }
+        for (path, types) in paths {
+            let entry = self.fields.entry(path.clone()).or_insert_with(|| {
+                self.order.push(path.clone());
+                (BTreeSet::new(), 0)
+            });
+            entry.0.extend(types.iter().copied());
+            entry.1 += 1;
+        }
+        self.events += 1;
+        let changed =
+            !(change.added.is_empty() && change.missing.is_empty() && change.retyped.is_empty());
+        changed.then_some(change)
+    }
+}
+
+/// The shapes of every kind of event in `records`, kinds in the order first seen.
+pub fn build(records: &[Record]) -> Vec<Shape> {
+    let mut kinds: Vec<(KindKey, Kind)> = Vec::new();
+    for record in records {
+        for (event, value) in record.events.iter().zip(event_values(record)) {
+            let key = (event.event_type.clone(), event.action.clone());
+            let at = match kinds.iter().position(|(k, _)| *k == key) {
+                Some(at) => at,
+                None => {
+                    kinds.push((key, Kind::default()));
+                    kinds.len() - 1
+                }
+            };
+            let kind = &mut kinds[at].1;
+            if let Some(change) = kind.add(record.id, &paths_of(value)) {
+                kind.changes.push(change);
+            }
+        }
+    }
+    kinds
+        .into_iter()
+        .map(|((event_type, action), kind)| Shape {
+            event_type,
+            action,
+            events: kind.events,
+            fields: kind
+                .order
+                .iter()
+                .map(|path| Field {
+                    path: path.clone(),
+                    types: kind.fields[path]
+                        .0
+                        .iter()
+                        .map(|t| (*t).to_owned())
+                        .collect(),
+                    present: kind.fields[path].1,
+                })
+                .collect(),
+            changes: kind.changes,
+        })
+        .collect()
+}
+
+impl Shape {
+    /// The file name of this kind's schema: `TYPE.ACTION.schema.json`.
+    pub fn schema_file_name(&self) -> String {
+        let clean = |text: Option<&str>, missing: &str| {
+            let text = text.filter(|t| !t.is_empty()).unwrap_or(missing);
+            text.chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.') {
+                        c
+                    } else {
+                        '_'
+                    }
+                })
+                .collect::<String>()
+        };
+        format!(
+            "{}.{}.schema.json",
+            clean(self.event_type.as_deref(), "unknown"),
+            clean(self.action.as_deref(), "none")
+        )
+    }
+
+    /// A JSON Schema (draft 2020-12) that every event of this kind seen validates
+    /// against: the types seen at each path; the properties every event had are
+    /// required at the top and inside objects (never inside arrays, whose items vary).
+    pub fn json_schema(&self) -> Value {
+        let mut root = Node::default();
+        for field in &self.fields {
+            let segments = split(&field.path);
+            root.insert(&segments, field);
+        }
+        let mut schema = root.schema(self.events, false);
+        if let Value::Object(map) = &mut schema {
+            map.insert(
+                "$schema".to_owned(),
+                json!("https://json-schema.org/draft/2020-12/schema"),
+            );
+            map.insert(
+                "title".to_owned(),
+                json!(
+                    format!(
+                        "{} {}",
+                        self.event_type.as_deref().unwrap_or("unknown"),
+                        self.action.as_deref().unwrap_or("")
+                    )
+                    .trim_end()
+                    .to_owned()
+                ),
+            );
+            map.insert("type".to_owned(), json!("object"));
+        }
+        schema
+    }
+}
+
+/// A path's segments: `object.items[].name` is `object`, `items`, `[]`, `name`.
+fn split(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in path.split('.') {
+        let mut name = part;
+        let mut arrays = 0;
+        while let Some(rest) = name.strip_suffix("[]") {
+            name = rest;
+            arrays += 1;
+        }
+        if !name.is_empty() {
+            out.push(name.to_owned());
+        }
+        out.extend(std::iter::repeat_n("[]".to_owned(), arrays));
+    }
+    out
+}
+
+/// The schema tree, built from the flat fields.
+#[derive(Default)]
+struct Node {
+    types: BTreeSet<String>,
+    present: usize,
+    properties: Vec<(String, Node)>,
+    items: Option<Box<Node>>,
+}
+
+impl Node {
+    fn insert(&mut self, segments: &[String], field: &Field) {
+        let Some((first, rest)) = segments.split_first() else {
+            self.types.extend(field.types.iter().cloned());
+            self.present = field.present;
+            return;
+        };
+        let child = if first == "[]" {
+            self.items.get_or_insert_with(Default::default)
+        } else {
+            let at = match self.properties.iter().position(|(name, _)| name == first) {
+                Some(at) => at,
+                None => {
+                    self.properties.push((first.clone(), Node::default()));
+                    self.properties.len() - 1
+                }
+            };
+            &mut self.properties[at].1
+        };
+        child.insert(rest, field);
+    }
+
+    /// `parent_present`: in how many events the parent was there; `in_array`: below
+    /// an array's items, where presence counts events, not items.
+    fn schema(&self, parent_present: usize, in_array: bool) -> Value {
+        let mut map = Map::new();
+        let mut types: Vec<&str> = self.types.iter().map(String::as_str).collect();
+        if types.contains(&"number") {
+            types.retain(|t| *t != "integer");
+        }
+        match types.as_slice() {
+            [] => {}
+            [one] => {
+                map.insert("type".to_owned(), json!(one));
+            }
+            many => {
+                map.insert("type".to_owned(), json!(many));
+            }
+        }
+        if !self.properties.is_empty() {
+            let present = if self.present == 0 {
+                parent_present
+            } else {
+                self.present
+            };
+            let properties: Map<String, Value> = self
+                .properties
+                .iter()
+                .map(|(name, node)| (name.clone(), node.schema(present, in_array)))
+                .collect();
+            map.insert("properties".to_owned(), Value::Object(properties));
+            if !in_array {
+                let required: Vec<&str> = self
+                    .properties
+                    .iter()
+                    .filter(|(_, node)| node.present == present)
+                    .map(|(name, _)| name.as_str())
+                    .collect();
+                if !required.is_empty() {
+                    map.insert("required".to_owned(), json!(required));
+                }
+            }
+        }
+        if let Some(items) = &self.items {
+            map.insert("items".to_owned(), items.schema(self.present, true));
+        }
+        Value::Object(map)
+    }
+}
+
+/// The shapes as text for a terminal.
+pub fn render(shapes: &[Shape]) -> String {
+    use std::fmt::Write as _;
+    let escape = |s: &str| crate::terminal::escape(s).into_owned();
+    let mut out = String::new();
+    for shape in shapes {
+        let _ = writeln!(
+            out,
+            "{} {}: {} events, {} fields, {} changes",
+            escape(shape.event_type.as_deref().unwrap_or("(no type)")),
+            escape(shape.action.as_deref().unwrap_or("(no action)")),
+            shape.events,
+            shape.fields.len(),
+            shape.changes.len()
+        );
+        for field in &shape.fields {
+            let _ = writeln!(
+                out,
+                "  {:<40} {:<20} {}/{}",
+                escape(&field.path),
+                field.types.join("|"),
+                field.present,
+                shape.events
+            );
+        }
+        for change in &shape.changes {
+            let mut parts = Vec::new();
+            for (what, paths) in [
+                ("added", &change.added),
+                ("missing", &change.missing),
+                ("retyped", &change.retyped),
+            ] {
+                if !paths.is_empty() {
+                    parts.push(format!("{what} {}", escape(&paths.join(", "))));
+                }
+            }
+            let _ = writeln!(
+                out,
+                "  changed at record {}: {}",
+                change.record_id,
+                parts.join("; ")
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_with_array_items() {
+        let paths = paths_of(
+            &json!({"id": "E1", "object": {"score": 0.5, "tags": ["a", 1], "rows": [{"n": 1}]}}),
+        );
+        let names: Vec<&str> = paths.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "id",
+                "object",
+                "object.rows",
+                "object.rows[]",
+                "object.rows[].n",
+                "object.score",
+                "object.tags",
+                "object.tags[]"
+            ]
+        );
+        assert_eq!(
+            paths["object.tags[]"].iter().copied().collect::<Vec<_>>(),
+            ["integer", "string"]
+        );
+        assert_eq!(split("object.rows[].n"), ["object", "rows", "[]", "n"]);
+    }
+
+    #[test]
+    fn changes_name_added_missing_and_retyped_paths() {
+        let mut kind = Kind::default();
+        let a = paths_of(&json!({"id": "1", "object": {"status": "ok", "score": 1}}));
+        let b =
+            paths_of(&json!({"id": "2", "object": {"status": "ok", "score": 1.5, "new": true}}));
+        let c = paths_of(&json!({"id": "3", "object": {"score": 2}}));
+        assert_eq!(kind.add(1, &a), None);
+        let change = kind.add(2, &b).unwrap();
+        assert_eq!(change.added, ["object.new"]);
+        assert_eq!(change.retyped, ["object.score"]);
+        let change = kind.add(3, &c).unwrap();
+        assert_eq!(change.missing, ["object.status"]);
+        assert_eq!(kind.add(4, &a), None);
+    }
+}

@@ -1,0 +1,222 @@
+//! `send --scenario lifecycle` into the real listener, then `timeline` and `shapes`
+//! on its journal: processes complete, duplicates counted, shuffled arrivals marked,
+//! forged hooks kept apart; schemas that every captured event validates against.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
+mod support;
+
+use std::process::Command;
+
+use jsonwebtoken::Algorithm;
+use serde_json::{Value, json};
+use support::{Listener, SECRET, sign};
+
+fn hookscope(args: &[&str]) -> (bool, String) {
+    let output = Command::new(support::bin())
+        .args(args)
+        .env_remove("HOOKSCOPE_SECRET")
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn a_lifecycle_scenario_becomes_complete_processes_with_retries_and_late_arrivals() {
+    let listener = Listener::start(&["--secret", SECRET]);
+    let url = format!("http://{}/hooks/truora", listener.addr);
+    let (ok, out) = hookscope(&[
+        "send",
+        "--to",
+        &url,
+        "--secret",
+        SECRET,
+        "--scenario",
+        "lifecycle",
+        "--product",
+        "all",
+        "--count",
+        "50",
+        "--duplicates",
+        "0.1",
+        "--shuffle",
+        "--concurrency",
+        "8",
+    ]);
+    assert!(ok, "{out}");
+    // "scenario lifecycle: 50 processes, E events, D sent twice, S delivered out of order"
+    let numbers: Vec<usize> = out
+        .lines()
+        .next()
+        .unwrap()
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse().ok())
+        .collect();
+    let (events, twice, shuffled) = (numbers[1], numbers[2], numbers[3]);
+    assert_eq!(twice, (events as f64 * 0.1).round() as usize, "{out}");
+    assert!(shuffled > 0);
+
+    let journal = listener.journal.to_str().unwrap().to_owned();
+    let (ok, text) = hookscope(&["timeline", &journal, "--json"]);
+    assert!(ok);
+    let processes: Vec<Value> = serde_json::from_str(&text).unwrap();
+    assert_eq!(processes.len(), 50);
+    let steps: Vec<&Value> = processes
+        .iter()
+        .flat_map(|p| p["steps"].as_array().unwrap())
+        .collect();
+    assert_eq!(steps.len(), events);
+    for p in &processes {
+        assert_eq!(p["verified"], true, "{p}");
+        assert_eq!(p["complete"], true, "{p}");
+        for field in ["product", "subject", "state", "first_at", "last_at"] {
+            assert!(p.get(field).is_some(), "{field}");
+        }
+    }
+    let extra: usize = steps
+        .iter()
+        .map(|s| s["deliveries"].as_u64().unwrap() as usize - 1)
+        .sum();
+    assert_eq!(extra, twice, "every duplicate is counted");
+    for s in &steps {
+        assert_eq!(
+            s["record_ids"].as_array().unwrap().len() as u64,
+            s["deliveries"].as_u64().unwrap()
+        );
+        assert!(s["delivery_ms"].as_i64().unwrap() >= 0);
+    }
+    // Each shuffled process had its first event delivered last: that one, and only
+    // it, arrived after a step with a later time.
+    let late: Vec<&&Value> = steps.iter().filter(|s| s["out_of_order"] == true).collect();
+    assert_eq!(late.len(), shuffled);
+    assert!(late.iter().all(|s| s["since_previous_ms"].is_null()));
+    let (ok, table) = hookscope(&["timeline", &journal]);
+    assert!(
+        ok && table.starts_with("50 processes: 50 complete"),
+        "{table}"
+    );
+}
+
+#[test]
+fn a_forged_hook_never_completes_a_process() {
+    let listener = Listener::start(&["--secret", SECRET]);
+    let claims = |action: &str, id: &str| {
+        json!({"iss": "Truora", "iat": 1_800_000_000, "events": [{
+            "id": id, "event_type": "check", "event_action": action,
+            "timestamp": "2027-01-15T08:00:00Z", "object": {"check_id": "CHKFORGE"}}]})
+    };
+    let real = sign(
+        &claims("created", "E1"),
+        SECRET.as_bytes(),
+        Algorithm::HS256,
+    );
+    let forged = sign(
+        &claims("finished", "E2"),
+        b"not-the-secret-0123456789abcdef",
+        Algorithm::HS256,
+    );
+    listener.post("/hooks", &[], real.as_bytes());
+    listener.post("/hooks", &[], forged.as_bytes());
+    let (ok, text) = hookscope(&["timeline", listener.journal.to_str().unwrap(), "--json"]);
+    assert!(ok);
+    let processes: Vec<Value> = serde_json::from_str(&text).unwrap();
+    assert_eq!(processes.len(), 2, "{text}");
+    assert_eq!(processes[0]["verified"], true);
+    assert_eq!(processes[0]["complete"], false);
+    assert_eq!(processes[0]["state"], "created");
+    assert_eq!(processes[1]["verified"], false);
+    assert_eq!(processes[1]["complete"], false);
+    assert_eq!(processes[1]["subject"], "CHKFORGE");
+}
+
+#[test]
+fn shapes_write_schemas_every_event_validates_against_and_report_a_new_field() {
+    let listener = Listener::start(&["--secret", SECRET]);
+    let url = format!("http://{}/hooks", listener.addr);
+    let (ok, out) = hookscope(&[
+        "send",
+        "--to",
+        &url,
+        "--secret",
+        SECRET,
+        "--scenario",
+        "lifecycle",
+        "--product",
+        "all",
+        "--count",
+        "12",
+    ]);
+    assert!(ok, "{out}");
+    // Truora adds a field to one kind.
+    let mut claims = hookscope::samples::process("check", 1_800_000_000_000, 99, 1000).unwrap();
+    claims[2]["events"][0]["object"]["risk_level"] = json!("low");
+    listener.post(
+        "/hooks",
+        &[],
+        sign(&claims[2], SECRET.as_bytes(), Algorithm::HS256).as_bytes(),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let journal = listener.journal.to_str().unwrap().to_owned();
+    let (ok, text) = hookscope(&[
+        "shapes",
+        &journal,
+        "--json",
+        "--json-schema",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(ok);
+    let shapes: Vec<Value> = serde_json::from_str(&text).unwrap();
+    let finished = shapes
+        .iter()
+        .find(|s| s["type"] == "check" && s["action"] == "finished")
+        .unwrap();
+    let changes = finished["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{finished:#}");
+    assert_eq!(changes[0]["added"], json!(["object.risk_level"]));
+    let risk = finished["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["path"] == "object.risk_level")
+        .unwrap();
+    assert_eq!(risk["types"], json!(["string"]));
+    assert_eq!(risk["present"], 1);
+
+    // Every captured event validates against its kind's schema.
+    let mut checked = 0;
+    for record in support::read_journal(&listener.journal) {
+        let claims = &record["token"]["claims"];
+        for event in claims["events"].as_array().unwrap() {
+            let name = format!(
+                "{}.{}.schema.json",
+                event["event_type"].as_str().unwrap(),
+                event["event_action"].as_str().unwrap()
+            );
+            let schema: Value =
+                serde_json::from_str(&std::fs::read_to_string(dir.path().join(&name)).unwrap())
+                    .unwrap();
+            assert_eq!(
+                schema["$schema"],
+                "https://json-schema.org/draft/2020-12/schema"
+            );
+            let validator = jsonschema::draft202012::new(&schema).unwrap();
+            let errors: Vec<String> = validator
+                .iter_errors(event)
+                .map(|e| e.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{name}: {errors:?}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 20);
+    // And the schema is not vacuous: an event of another shape fails it.
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("check.finished.schema.json")).unwrap(),
+    )
+    .unwrap();
+    let validator = jsonschema::draft202012::new(&schema).unwrap();
+    assert!(!validator.is_valid(&json!({"id": 5, "object": {"check_id": true}})));
+}
