@@ -13,6 +13,7 @@ pub mod gui;
 pub mod health;
 pub mod private;
 pub mod probe;
+pub mod receivers;
 pub mod record;
 pub mod replay;
 pub mod samples;

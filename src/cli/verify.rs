@@ -15,6 +15,11 @@ pub struct VerifyArgs {
     /// The token, or `-` (or nothing) to read standard input, searched like a request body.
     #[arg(value_name = "TOKEN|-")]
     pub token: Option<String>,
+    /// Print instead a receiver in this language that verifies such tokens (the
+    /// token's alg; HS256 without a token): the raw body, the secret from
+    /// TRUORA_HOOK_SECRET, one algorithm.
+    #[arg(long, value_name = "LANG", value_parser = ["go", "node", "python", "rust"])]
+    pub code: Option<String>,
     #[command(flatten)]
     pub secrets: SecretArgs,
 }
@@ -22,16 +27,22 @@ pub struct VerifyArgs {
 /// Runs `verify`.
 pub fn run(args: VerifyArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let verifier = super::secrets::verifier(&args.secrets, matches)?;
-    let input = match args.token.as_deref() {
-        None | Some("-") => {
-            let mut input = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut input)
-                .context("could not read standard input")?;
-            input
-        }
-        Some(token) => token.as_bytes().to_vec(),
-    };
+    if let Some(language) = &args.code {
+        let language: crate::receivers::Language =
+            language.parse().map_err(super::UsageError)?;
+        // Without a token there is nothing to read the algorithm from: HS256.
+        let alg = match args.token.as_deref() {
+            None => None,
+            Some(_) => {
+                let input = read_input(args.token.as_deref())?;
+                let analysis = crate::token::analyze_text(&input, &verifier, 0);
+                analysis.verification.alg
+            }
+        };
+        print!("{}", crate::receivers::code(language, alg.as_deref()));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let input = read_input(args.token.as_deref())?;
     let analysis = crate::token::analyze_text(&input, &verifier, crate::token::unix_now());
     let output = serde_json::json!({
         "token": analysis.token,
@@ -43,5 +54,19 @@ pub fn run(args: VerifyArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
+    })
+}
+
+/// The token argument, or standard input for `-` or no argument.
+fn read_input(token: Option<&str>) -> anyhow::Result<Vec<u8>> {
+    Ok(match token {
+        None | Some("-") => {
+            let mut input = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut input)
+                .context("could not read standard input")?;
+            input
+        }
+        Some(token) => token.as_bytes().to_vec(),
     })
 }
