@@ -1,4 +1,4 @@
-//! The captured request as plain serde data: the record of `SPEC.md`, shared by the
+//! The captured request as plain serde data: the record of `docs/record.md`, shared by the
 //! journal, the exports, `verify` and the GUI.
 
 use serde::{Deserialize, Serialize};
@@ -34,7 +34,7 @@ pub struct Record {
     pub verification: Verification,
     pub events: Vec<Event>,
     pub response: Response,
-    /// For a replay: the id of the record it sends again (an addition to the SPEC's fields).
+    /// For a replay: the id of the record it sends again (absent when not a replay).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay_of: Option<u64>,
 }
@@ -87,7 +87,7 @@ impl Signature {
         Signature::NoSecret,
     ];
 
-    /// The SPEC name, as in the record.
+    /// The name, as in the record (docs/record.md).
     pub fn as_str(self) -> &'static str {
         match self {
             Signature::Valid => "valid",
@@ -149,7 +149,7 @@ pub struct Forwarded {
     pub status: Option<u16>,
     pub error: Option<String>,
     pub elapsed_ms: u64,
-    /// The app's reply body, cut at 64 KiB (an addition to the SPEC's fields).
+    /// The app's reply body, cut at 64 KiB (absent when empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
 }

@@ -1,5 +1,5 @@
 //! Finding the JWT in a request: the body, a JSON field, a form field or the
-//! `Authorization` header, in the order `SPEC.md` gives.
+//! `Authorization` header, in the order `docs/record.md` gives.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::GeneralPurpose;
