@@ -9,9 +9,10 @@
 use std::time::{Duration, Instant};
 
 use eframe::egui;
-use hookscope::gui::state::Command;
+use hookscope::gui::state::{Command, SecretsCommand, ViewCommand};
 use hookscope::gui::{HookscopeApp, Startup};
 use hookscope::record::{Record, Signature};
+use hookscope::token::SecretEncoding;
 
 mod common;
 
@@ -68,8 +69,12 @@ fn main() {
             ..Default::default()
         },
     );
-    app.state.secrets[0].value = SECRET.to_owned();
-    app.state.apply(Command::SecretsChanged);
+    app.state.apply(Command::Secrets(SecretsCommand::Edit {
+        index: 0,
+        label: "bench".to_owned(),
+        value: SECRET.to_owned(),
+        encoding: SecretEncoding::Utf8,
+    }));
     // Tokens for every product, signed right and wrong, plus plain bodies.
     let mut bodies = Vec::new();
     for product in hookscope::samples::PRODUCTS {
@@ -107,8 +112,12 @@ fn main() {
         after as f64 / 1_048_576.0
     );
     // Re-verify everything after a secret change, as the window does, in frame slices.
-    app.state.secrets[0].value = "another-secret-another-secret-00000".to_owned();
-    app.state.apply(Command::SecretsChanged);
+    app.state.apply(Command::Secrets(SecretsCommand::Edit {
+        index: 0,
+        label: "bench".to_owned(),
+        value: "another-secret-another-secret-00000".to_owned(),
+        encoding: SecretEncoding::Utf8,
+    }));
     let started = Instant::now();
     let mut slices = 0;
     while app.state.store.reverifying().is_some() {
@@ -119,17 +128,23 @@ fn main() {
         "re-verify {events} events after a secret change: {:.2} s in {slices} frame slices of <= 4 ms",
         started.elapsed().as_secs_f64()
     );
-    app.state.secrets[0].value = SECRET.to_owned();
-    app.state.apply(Command::SecretsChanged);
+    app.state.apply(Command::Secrets(SecretsCommand::Edit {
+        index: 0,
+        label: "bench".to_owned(),
+        value: SECRET.to_owned(),
+        encoding: SecretEncoding::Utf8,
+    }));
     while app.state.store.reverifying().is_some() {
         let _ = app.state.tick();
     }
     export_timings(&app, events);
-    app.state.filter_text = "chk".to_owned();
-    app.state.filter_signature = Some(Signature::Valid);
-    app.state.apply(Command::FilterChanged);
+    app.state.apply(Command::View(ViewCommand::SetFilter {
+        text: "chk".to_owned(),
+        signature: Some(Signature::Valid),
+        product: None,
+    }));
     let visible = app.state.store.visible().len();
-    app.state.apply(Command::MoveSelection(5));
+    app.state.apply(Command::View(ViewCommand::Move(5)));
 
     let input = |t: f64| egui::RawInput {
         screen_rect: Some(egui::Rect::from_min_size(
@@ -153,7 +168,7 @@ fn main() {
         }
         // Scroll a little every frame, as a user reading the list would.
         if frame % 2 == 0 {
-            app.state.apply(Command::MoveSelection(1));
+            app.state.apply(Command::View(ViewCommand::Move(1)));
         }
     }
     times.sort_unstable();
@@ -164,9 +179,11 @@ fn main() {
         ms(times[times.len() * 95 / 100]),
         ms(times[times.len() - 1])
     );
-    app.state.filter_text.clear();
-    app.state.filter_signature = None;
-    app.state.apply(Command::FilterChanged);
+    app.state.apply(Command::View(ViewCommand::SetFilter {
+        text: String::new(),
+        signature: None,
+        product: None,
+    }));
     let mut times = Vec::with_capacity(frames);
     for frame in 0..frames {
         let t0 = Instant::now();
@@ -176,7 +193,7 @@ fn main() {
         });
         std::hint::black_box(ctx.tessellate(output.shapes, output.pixels_per_point));
         times.push(t0.elapsed());
-        app.state.apply(Command::MoveSelection(3));
+        app.state.apply(Command::View(ViewCommand::Move(3)));
     }
     times.sort_unstable();
     println!(
@@ -196,7 +213,7 @@ fn export_timings(app: &HookscopeApp, events: usize) {
         .state
         .store
         .entries()
-        .map(|e| hookscope::gui::state::reanalyzed(&e.record, &verifier))
+        .map(|e| e.record.analyzed(&verifier, hookscope::token::unix_now()))
         .collect();
     let decode = started.elapsed();
     let started = Instant::now();

@@ -70,10 +70,9 @@ impl std::str::FromStr for Language {
 /// The receiver in `language` for tokens signed with `alg` (HS256, HS384 or HS512;
 /// anything else, HS256: only HMAC is what Truora signs with).
 pub fn code(language: Language, alg: Option<&str>) -> String {
-    let alg = match alg {
-        Some(alg @ ("HS256" | "HS384" | "HS512")) => alg,
-        _ => "HS256",
-    };
+    let alg = alg
+        .filter(|alg| matches!(*alg, "HS256" | "HS384" | "HS512"))
+        .unwrap_or("HS256");
     language.template().replace("{ALG}", alg)
 }
 
@@ -86,7 +85,10 @@ mod tests {
         for language in Language::ALL {
             let text = code(language, Some("HS384"));
             assert!(text.contains("HS384"), "{language:?}");
-            assert!(!text.contains("HS256") && !text.contains("{ALG}"), "{language:?}");
+            assert!(
+                !text.contains("HS256") && !text.contains("{ALG}"),
+                "{language:?}"
+            );
             assert!(text.contains("TRUORA_HOOK_SECRET"), "{language:?}");
             assert!(code(language, Some("none")).contains("HS256"));
         }

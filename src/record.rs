@@ -169,6 +169,36 @@ impl Verification {
 }
 
 impl Record {
+    /// This request's token found, verified with `verifier` at unix time `now`, and
+    /// classified: what the listener does for each request, and the window again
+    /// after a secret change.
+    pub fn analysis(&self, verifier: &crate::token::Verifier, now: i64) -> crate::token::Analysis {
+        crate::token::analyze(
+            &self.body_bytes(),
+            self.body_truncated,
+            &self.headers,
+            verifier,
+            now,
+        )
+    }
+
+    /// Sets `token`, `verification` and `events` from [`Record::analysis`].
+    pub fn analyze(&mut self, verifier: &crate::token::Verifier, now: i64) {
+        let analysis = self.analysis(verifier, now);
+        self.token = analysis.token;
+        self.verification = analysis.verification;
+        self.events = analysis.events;
+    }
+
+    /// A copy with `token`, `verification` and `events` from [`Record::analysis`].
+    pub fn analyzed(&self, verifier: &crate::token::Verifier, now: i64) -> Record {
+        let mut copy = self.clone();
+        copy.analyze(verifier, now);
+        copy
+    }
+}
+
+impl Record {
     /// A request before its token is looked at: id 0, no token, `not_jwt`, a 200 reply.
     /// The listener fills in the rest; tests and benches start from it.
     pub fn request(

@@ -11,12 +11,22 @@ use eframe::egui;
 use eframe::egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use hookscope::gui::state::{Command, ListenerStatus};
+use hookscope::gui::state::{
+    Command, FilesCommand, ListenerCommand, ListenerStatus, ReplyForm, ViewCommand,
+};
 use hookscope::gui::{HookscopeApp, Startup};
 use hookscope::record::{Record, Signature};
 use jsonwebtoken::Algorithm;
 use support::window::{harness, set_secret, step_until};
 use support::{SECRET, sign, truora_claims};
+
+fn filter(text: &str, signature: Option<Signature>, product: Option<&'static str>) -> Command {
+    Command::View(ViewCommand::SetFilter {
+        text: text.to_owned(),
+        signature,
+        product,
+    })
+}
 
 fn listening_startup(dir: &tempfile::TempDir) -> Startup {
     let mut startup = Startup {
@@ -45,7 +55,7 @@ fn record(body: &str, path: &str) -> Record {
 fn empty_state_test_hook_and_live_arrival_with_the_real_listener() {
     let dir = tempfile::tempdir().unwrap();
     let mut harness = harness(listening_startup(&dir));
-    let url = match &harness.state().state.listener {
+    let url = match &harness.state().state.listener.status {
         ListenerStatus::Running { url, .. } => url.clone(),
         other => panic!("listener not running: {other:?}"),
     };
@@ -135,7 +145,8 @@ fn filters_and_keyboard() {
     }
     sender.send(record("plain", "/plain")).unwrap();
     harness.run_steps(3);
-    assert_eq!(harness.state().state.store.visible().len(), 6);
+    let products = hookscope::samples::PRODUCTS.len();
+    assert_eq!(harness.state().state.store.visible().len(), products + 1);
 
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
     harness.run_steps(2);
@@ -147,17 +158,13 @@ fn filters_and_keyboard() {
     assert_eq!(harness.state().state.store.visible().len(), 2);
 
     let state = &mut harness.state_mut().state;
-    state.filter_text.clear();
-    state.filter_signature = Some(Signature::NotJwt);
-    state.apply(Command::FilterChanged);
+    state.apply(filter("", Some(Signature::NotJwt), None));
     harness.run_steps(2);
     assert_eq!(harness.state().state.store.visible().len(), 1);
     harness.get_by_label("POST /plain");
 
     let state = &mut harness.state_mut().state;
-    state.filter_signature = None;
-    state.filter_product = Some("signals");
-    state.apply(Command::FilterChanged);
+    state.apply(filter("", None, Some("signals")));
     harness.run_steps(2);
     assert_eq!(harness.state().state.store.visible().len(), 1);
 
@@ -165,16 +172,18 @@ fn filters_and_keyboard() {
     harness.key_press(egui::Key::Escape);
     harness.run_steps(2);
     let state = &mut harness.state_mut().state;
-    state.filter_product = None;
-    state.apply(Command::FilterChanged);
+    state.apply(filter("", None, None));
     harness.run_steps(2);
     harness.key_press(egui::Key::ArrowDown);
     harness.run_steps(2);
-    let first = harness.state().state.selected.unwrap();
-    assert_eq!(first, 5, "newest first: the first row is the newest");
+    let first = harness.state().state.view.selected.unwrap();
+    assert_eq!(
+        first, products as u64,
+        "newest first: the first row is the newest"
+    );
     harness.key_press(egui::Key::ArrowDown);
     harness.run_steps(2);
-    assert_eq!(harness.state().state.selected, Some(4));
+    assert_eq!(harness.state().state.view.selected, Some(first - 1));
 }
 
 #[test]
@@ -193,7 +202,13 @@ fn export_to_a_path_and_open_it_back() {
         let path = dir.path().join(format!("out.{ext}"));
         // The in-app path field is there, with a default; the test writes its own path.
         harness.get_by_role_and_label(Role::TextInput, "File");
-        harness.state_mut().state.dialog.as_mut().unwrap().path = path.display().to_string();
+        harness
+            .state_mut()
+            .state
+            .apply(Command::Files(FilesCommand::EditDialog {
+                path: path.display().to_string(),
+                only_filtered: false,
+            }));
         harness.run_steps(2);
         harness.get_by_label("Export").click();
         step_until(&mut harness, |app| {
@@ -214,9 +229,12 @@ fn export_to_a_path_and_open_it_back() {
     let mut other = harness_without_listener(&tempfile::tempdir().unwrap());
     other.get_by_label("Open…");
     let state = &mut other.state_mut().state;
-    state.apply(Command::ShowOpen);
-    state.dialog.as_mut().unwrap().path = dir.path().join("out.json").display().to_string();
-    state.apply(Command::RunDialog);
+    state.apply(Command::Files(FilesCommand::ShowOpen));
+    state.apply(Command::Files(FilesCommand::EditDialog {
+        path: dir.path().join("out.json").display().to_string(),
+        only_filtered: false,
+    }));
+    state.apply(Command::Files(FilesCommand::Run));
     step_until(&mut other, |app| app.state.store.len() == 3);
     other.get_by_label("POST /e2");
     other.get_by_label_contains("opened 3 events");
@@ -230,16 +248,15 @@ fn port_taken_is_a_message_with_a_way_out() {
     startup.settings.bind = taken.local_addr().unwrap().to_string();
     let mut harness = harness(startup);
     assert!(matches!(
-        harness.state().state.listener,
+        harness.state().state.listener.status,
         ListenerStatus::Failed(_)
     ));
     harness.get_by_label_contains("already in use");
     harness.get_by_label("Use a free port").click();
-    harness.run_steps(3);
-    assert!(matches!(
-        harness.state().state.listener,
-        ListenerStatus::Running { .. }
-    ));
+    harness.run_steps(2);
+    step_until(&mut harness, |app| {
+        matches!(app.state.listener.status, ListenerStatus::Running { .. })
+    });
     harness.get_by_label("⏺ Listening");
 }
 
@@ -260,8 +277,11 @@ fn failing_on_purpose_shows_the_health_warning_and_copy_as_curl() {
     let mut harness = harness(listening_startup(&dir));
     set_secret(&mut harness, SECRET);
     let state = &mut harness.state_mut().state;
-    state.reply_status = 503;
-    state.apply(Command::ApplyReply);
+    let form = ReplyForm {
+        status: 503,
+        ..state.listener.form.clone()
+    };
+    state.apply(Command::Listener(ListenerCommand::EditReply(form)));
     harness.run_steps(2);
     harness.get_by_label("Send test hook").click();
     step_until(&mut harness, |app| app.state.store.len() == 1);
@@ -323,7 +343,13 @@ fn replay_sends_the_request_again_and_records_a_linked_event() {
 
     // The "app" the replay goes to: another hookscope listener.
     let app = support::Listener::start(&[]);
-    harness.state_mut().state.replay_url = format!("http://{}", app.addr);
+    harness
+        .state_mut()
+        .state
+        .apply(Command::Listener(ListenerCommand::EditReplayUrl(format!(
+            "http://{}",
+            app.addr
+        ))));
     harness.key_press(egui::Key::ArrowDown);
     harness.run_steps(2);
     harness.get_by_label("Replay").click();
@@ -376,7 +402,7 @@ fn a_non_loopback_address_is_marked_in_the_window() {
     startup.bind_given = true;
     let harness = harness(startup);
     assert!(matches!(
-        harness.state().state.listener,
+        harness.state().state.listener.status,
         ListenerStatus::Running { exposed: true, .. }
     ));
     harness.get_by_label_contains("EXPOSED");
@@ -390,7 +416,7 @@ fn a_saved_non_loopback_address_is_not_bound_until_the_user_says_so() {
     startup.settings.bind = "0.0.0.0:0".to_owned();
     let mut harness = harness(startup);
     assert_eq!(
-        harness.state().state.listener,
+        harness.state().state.listener.status,
         ListenerStatus::ConfirmExposed {
             addr: "0.0.0.0:0".to_owned()
         }
@@ -398,10 +424,12 @@ fn a_saved_non_loopback_address_is_not_bound_until_the_user_says_so() {
     harness.get_by_label_contains("reachable from the network: listen there?");
     harness.get_by_label("Listen on 127.0.0.1:0 only").click();
     harness.run_steps(2);
-    assert!(matches!(
-        harness.state().state.listener,
-        ListenerStatus::Running { exposed: false, .. }
-    ));
+    step_until(&mut harness, |app| {
+        matches!(
+            app.state.listener.status,
+            ListenerStatus::Running { exposed: false, .. }
+        )
+    });
 }
 
 #[test]

@@ -23,7 +23,7 @@ const CHILD: &str = "HOOKSCOPE_KEYRING_CHILD";
 /// The credential store has answered the last request.
 fn answered(app: &hookscope::gui::HookscopeApp) -> bool {
     matches!(
-        app.state.keyring,
+        app.state.secrets.keyring,
         KeyringStatus::Kept | KeyringStatus::Unavailable(_)
     )
 }
@@ -112,7 +112,7 @@ fn child_remembers_through_the_secret_service() {
     set_secret(&mut harness, SECRET);
     harness.get_by_label("Remember secret values").click();
     step_until(&mut harness, answered);
-    assert_eq!(harness.state().state.keyring, KeyringStatus::Kept);
+    assert_eq!(harness.state().state.secrets.keyring, KeyringStatus::Kept);
     harness.get_by_label("kept in the system keyring");
     let saved = serde_json::to_string(&harness.state().state.settings()).unwrap();
     assert!(
@@ -130,13 +130,13 @@ fn child_remembers_through_the_secret_service() {
         ..Default::default()
     });
     step_until(&mut restarted, answered);
-    assert_eq!(restarted.state().state.secrets[0].value, SECRET);
+    assert_eq!(restarted.state().state.secrets.entries[0].value, SECRET);
     assert_eq!(restarted.state().state.verifier().secrets().len(), 1);
 
     // Unticked: the store forgets it, and a restart gets nothing back.
     restarted.get_by_label("Remember secret values").click();
     step_until(&mut restarted, |app| {
-        app.state.keyring == KeyringStatus::Idle
+        app.state.secrets.keyring == KeyringStatus::Idle
     });
     assert_eq!(
         hookscope::credentials::load(1).unwrap(),
@@ -156,13 +156,16 @@ fn child_without_a_store() {
     harness.get_by_label("Remember secret values").click();
     step_until(&mut harness, answered);
     assert!(
-        matches!(harness.state().state.keyring, KeyringStatus::Unavailable(_)),
+        matches!(
+            harness.state().state.secrets.keyring,
+            KeyringStatus::Unavailable(_)
+        ),
         "{:?}",
-        harness.state().state.keyring
+        harness.state().state.secrets.keyring
     );
     harness.get_by_label_contains("Cannot remember");
     harness.get_by_label_contains("kept for this session only");
-    assert_eq!(harness.state().state.secrets[0].value, SECRET);
+    assert_eq!(harness.state().state.secrets.entries[0].value, SECRET);
     let saved = serde_json::to_string(&harness.state().state.settings()).unwrap();
     assert!(!saved.contains(SECRET), "{saved}");
 }

@@ -34,7 +34,7 @@ fn every_product_is_signed_sent_and_verified() {
             "--product",
             "all",
             "--count",
-            "10",
+            "12",
             "--concurrency",
             "4",
             "--alg",
@@ -42,11 +42,11 @@ fn every_product_is_signed_sent_and_verified() {
         ],
     );
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("10 got 2xx, 0 failed"), "{out}");
-    assert!(out.contains("200 ×10"), "{out}");
+    assert!(out.contains("12 got 2xx, 0 failed"), "{out}");
+    assert!(out.contains("200 ×12"), "{out}");
     assert!(out.contains("stays enabled"), "{out}");
     let records = listener.records();
-    assert_eq!(records.len(), 10);
+    assert_eq!(records.len(), 12);
     let mut products: Vec<&str> = records
         .iter()
         .map(|r| {
@@ -73,6 +73,7 @@ fn every_product_is_signed_sent_and_verified() {
             "continuous_check",
             "digital_identity",
             "signals",
+            "truconnect",
             "validations"
         ]
     );

@@ -184,13 +184,6 @@ async fn settle(
         .read()
         .map(|v| v.clone())
         .unwrap_or_default();
-    let analysis = crate::token::analyze(
-        &body,
-        truncated,
-        &headers,
-        &verifier,
-        received_at.unix_timestamp(),
-    );
     let mut record = Record::request(
         &record::timestamp(received_at),
         &method,
@@ -202,9 +195,7 @@ async fn settle(
     // The body moves into the record rather than being copied.
     (record.body, record.body_base64) = Record::encode_body_vec(body);
     record.body_truncated = truncated;
-    record.token = analysis.token;
-    record.verification = analysis.verification;
-    record.events = analysis.events;
+    record.analyze(&verifier, received_at.unix_timestamp());
     record.response = record::Response {
         status,
         forwarded: forwarded.as_ref().map(|outcome| outcome.forwarded.clone()),

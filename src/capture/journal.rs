@@ -96,9 +96,6 @@ pub struct Journal {
     subscribed: bool,
 }
 
-/// The handle request handlers hold (the same journal).
-pub type JournalHandle = Journal;
-
 /// The serialised form of a record with id 0 starts with these bytes; the real
 /// id is put in their place when the line is queued.
 const ID_PLACEHOLDER: &[u8] = b"{\"id\":0,";
@@ -108,8 +105,9 @@ fn poisoned<T>(_: T) -> JournalError {
 }
 
 impl Journal {
-    /// A journal on `sink`; ids continue after `last_id`.
-    pub fn spawn(
+    /// A journal on `sink`; ids continue after `last_id`. It starts no thread: the
+    /// requests that commit write their groups themselves.
+    pub fn new(
         sink: Box<dyn Write + Send>,
         last_id: u64,
         subscriber: Option<Subscriber>,
@@ -130,11 +128,11 @@ impl Journal {
     /// Opens (or creates) `path` for appending and continues after its last id.
     pub fn open(path: &Path, subscriber: Option<Subscriber>) -> io::Result<Journal> {
         let (file, last_id) = open_append(path)?;
-        Journal::spawn(Box::new(file), last_id, subscriber)
+        Journal::new(Box::new(file), last_id, subscriber)
     }
 
-    /// Another handle on the same journal.
-    pub fn handle(&self) -> JournalHandle {
+    /// Another handle on the same journal (a clone).
+    pub fn handle(&self) -> Journal {
         self.clone()
     }
 
@@ -244,7 +242,7 @@ impl Journal {
     }
 
     /// Flushes the sink (every line is already flushed; this is for a clean stop).
-    pub fn finish(self) {
+    pub fn flush(self) {
         if let Ok(mut sink) = self.sink.lock() {
             let _ = sink.out.flush();
         }
@@ -400,7 +398,7 @@ mod tests {
                 Ok(())
             }
         }
-        let journal = Journal::spawn(Box::new(Broken), 0, None).unwrap();
+        let journal = Journal::new(Box::new(Broken), 0, None).unwrap();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
             .unwrap();

@@ -15,7 +15,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::sync::{Semaphore, watch};
 
-pub use journal::{Journal, JournalHandle};
+pub use journal::Journal;
 
 use crate::token::Verifier;
 
@@ -133,7 +133,7 @@ struct Shared {
     /// The reply policy and forward target, changeable while running (the GUI).
     live: RwLock<Arc<Live>>,
     verifier: SharedVerifier,
-    journal: JournalHandle,
+    journal: Journal,
     health: Mutex<HealthWatch>,
     budget: Arc<BodyBudget>,
 }
@@ -230,7 +230,7 @@ impl Capture {
     pub fn start(
         config: ListenerConfig,
         verifier: SharedVerifier,
-        journal: JournalHandle,
+        journal: Journal,
     ) -> Result<Capture, CaptureError> {
         let addr = config.bind;
         let std_listener =

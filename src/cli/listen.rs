@@ -25,12 +25,12 @@ pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
         Some(path) => Journal::open(path, None)
             .with_context(|| format!("could not open the journal {}", path.display()))?,
         // A terminal gets no control byte from a request (JSON leaves DEL and C1 as is).
-        None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => Journal::spawn(
+        None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => Journal::new(
             Box::new(crate::terminal::JsonLines::new(std::io::stdout())),
             0,
             None,
         )?,
-        None => Journal::spawn(Box::new(std::io::stdout()), 0, None)?,
+        None => Journal::new(Box::new(std::io::stdout()), 0, None)?,
     };
     let no_secret = verifier.secrets().is_empty();
     let config = args.listener.config()?;
@@ -55,7 +55,7 @@ pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
     }
     wait_for_stop_signal()?;
     capture.stop();
-    journal.finish();
+    journal.flush();
     Ok(ExitCode::SUCCESS)
 }
 

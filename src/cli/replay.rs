@@ -93,7 +93,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    journal.finish();
+    journal.flush();
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -28,8 +28,7 @@ pub struct VerifyArgs {
 pub fn run(args: VerifyArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let verifier = super::secrets::verifier(&args.secrets, matches)?;
     if let Some(language) = &args.code {
-        let language: crate::receivers::Language =
-            language.parse().map_err(super::UsageError)?;
+        let language: crate::receivers::Language = language.parse().map_err(super::UsageError)?;
         // Without a token there is nothing to read the algorithm from: HS256.
         let alg = match args.token.as_deref() {
             None => None,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use eframe::egui;
 
-use super::state::{AppState, Command, Settings, Startup};
+use super::state::{AppState, Command, FilesCommand, Settings, Startup, ViewCommand};
 
 /// The key settings are saved under.
 const SETTINGS_KEY: &str = "hookscope-settings";
@@ -43,7 +43,7 @@ impl HookscopeApp {
             ctx.copy_text(text);
         }
         // Keep the events-per-second figure moving while events arrive.
-        if self.state.arrived > 0 {
+        if self.state.view.arrived > 0 {
             ctx.request_repaint_after(std::time::Duration::from_secs(1));
         }
     }
@@ -51,7 +51,7 @@ impl HookscopeApp {
     /// Draws one frame and applies what the panels asked for.
     pub fn draw(&mut self, ui: &mut egui::Ui) {
         let mut commands = shortcuts(ui.ctx());
-        let state = &mut self.state;
+        let state = &self.state;
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.add_space(4.0);
             commands.extend(super::top_bar::show(ui, state));
@@ -69,15 +69,16 @@ impl HookscopeApp {
                 commands.extend(super::detail::show(ui, state));
             });
         egui::CentralPanel::default().show(ui, |ui| {
-            let waiting = state.store.is_empty() && state.opened_from.is_none();
+            let waiting = state.store.is_empty() && state.files.opened_from.is_none();
             commands.extend(super::event_list::show(ui, state, waiting));
             if waiting {
                 commands.extend(super::empty::show(ui, state));
             }
         });
         commands.extend(super::files::show(ui.ctx(), state));
+        self.state.view.frame_done();
         for command in commands {
-            state.apply(command);
+            self.state.apply(command);
         }
     }
 }
@@ -101,19 +102,19 @@ fn shortcuts(ctx: &egui::Context) -> Vec<Command> {
     let mut commands = Vec::new();
     ctx.input_mut(|i| {
         if i.consume_key(egui::Modifiers::COMMAND, egui::Key::F) {
-            commands.push(Command::FocusFilter);
+            commands.push(Command::View(ViewCommand::FocusFilter));
         }
         if i.consume_key(egui::Modifiers::COMMAND, egui::Key::E) {
-            commands.push(Command::ShowExport);
+            commands.push(Command::Files(FilesCommand::ShowExport));
         }
     });
     if !ctx.egui_wants_keyboard_input() {
         ctx.input_mut(|i| {
             if i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowDown) {
-                commands.push(Command::MoveSelection(1));
+                commands.push(Command::View(ViewCommand::Move(1)));
             }
             if i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp) {
-                commands.push(Command::MoveSelection(-1));
+                commands.push(Command::View(ViewCommand::Move(-1)));
             }
         });
     }

@@ -10,7 +10,7 @@ use crate::record::{Record, TimeState};
 /// Draws the detail of the selected event, or a hint to select one.
 pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
     let mut commands = Vec::new();
-    let Some(detail) = &state.detail else {
+    let Some(detail) = &state.view.detail else {
         ui.centered_and_justified(|ui| {
             ui.weak("Select an event to see its claims, verdict and request. The Up and Down keys move the selection.");
         });
@@ -63,7 +63,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
                         if copy_button(ui, "token") {
                             commands.push(Command::Copy(token.raw.clone()));
                         }
-                        ui.label(coloured_token(&token.raw, ui.visuals().dark_mode));
+                        ui.label(coloured_token(&token.raw, ui.visuals()));
                     });
             }
             request(ui, record, state, &mut commands);
@@ -81,11 +81,11 @@ fn verdict(ui: &mut egui::Ui, record: &Record, state: &AppState) {
             ui.label(format!("alg {alg}"));
         }
         if let Some(index) = v.secret {
+            // A secret keeps the number of its row.
             let label = state
                 .secrets
-                .iter()
-                .filter(|s| !s.value.is_empty())
-                .nth(index)
+                .entries
+                .get(index)
                 .map_or(String::new(), |s| format!(" ({})", s.label));
             ui.label(format!("secret #{}{label}", index + 1));
         }
@@ -101,7 +101,7 @@ fn verdict(ui: &mut egui::Ui, record: &Record, state: &AppState) {
     ui.label(&v.detail);
     for hint in &v.hints {
         ui.horizontal_wrapped(|ui| {
-            ui.label(RichText::new("💡").color(Color32::from_rgb(230, 170, 30)));
+            ui.label(RichText::new("💡").color(super::palette::HINT));
             ui.label(hint);
         });
     }
@@ -112,10 +112,7 @@ fn replay(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut V
         ui.label(format!("A replay of event #{original}."));
     }
     ui.horizontal_wrapped(|ui| {
-        let to = match state.replay_url.trim() {
-            "" => state.default_replay_url(),
-            url => url.to_owned(),
-        };
+        let to = state.listener.replay_target();
         if ui
             .button("Replay")
             .on_hover_text(format!(
@@ -183,7 +180,7 @@ fn request(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut 
                 // Built on click only: the command holds the whole body.
                 commands.push(Command::Copy(crate::curl::command(
                     record,
-                    &state.curl_base(),
+                    &state.listener.curl_base(),
                 )));
             }
             ui.label(
@@ -251,7 +248,7 @@ fn response(ui: &mut egui::Ui, record: &Record) {
                         ui.label(RichText::new(format!("status {status}")).strong());
                     }
                     (None, Some(error)) => {
-                        ui.label(RichText::new(error).color(Color32::from_rgb(210, 50, 50)));
+                        ui.label(RichText::new(error).color(super::palette::ERROR));
                     }
                     _ => {}
                 }
@@ -265,20 +262,8 @@ fn response(ui: &mut egui::Ui, record: &Record) {
 }
 
 /// The token coloured by part, as jwt.io does: header, payload, signature.
-pub fn coloured_token(raw: &str, dark: bool) -> LayoutJob {
-    let colors = if dark {
-        [
-            Color32::from_rgb(250, 100, 110),
-            Color32::from_rgb(210, 130, 250),
-            Color32::from_rgb(60, 190, 240),
-        ]
-    } else {
-        [
-            Color32::from_rgb(200, 30, 50),
-            Color32::from_rgb(140, 40, 200),
-            Color32::from_rgb(0, 120, 190),
-        ]
-    };
+pub fn coloured_token(raw: &str, visuals: &egui::Visuals) -> LayoutJob {
+    let colors = super::palette::token_parts(visuals);
     let mut job = LayoutJob::default();
     job.wrap.break_anywhere = true;
     let font = egui::FontId::monospace(12.0);

@@ -2,11 +2,11 @@
 
 use eframe::egui::{self, RichText};
 
-use super::state::{AppState, Command};
+use super::state::{AppState, Command, ViewCommand};
 use super::widgets::{copy_button, labelled_choice};
 
 /// Draws the next steps: the URL for Truora, a curl example, a test hook.
-pub fn show(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
+pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
     let mut commands = Vec::new();
     ui.add_space(24.0);
     ui.heading("Waiting for the first hook");
@@ -42,7 +42,10 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
             .iter()
             .map(|p| (p.to_string(), crate::truora::describe(p, None)))
             .collect();
-        labelled_choice(ui, "Product", 150.0, &mut state.test_product, &products);
+        let mut product = state.view.test_product.clone();
+        if labelled_choice(ui, "Product", 150.0, &mut product, &products) {
+            commands.push(Command::View(ViewCommand::SetTestProduct(product)));
+        }
         if ui
             .button("Send test hook")
             .on_hover_text("Signs a Truora-shaped event with the first secret and POSTs it here")

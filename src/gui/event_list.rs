@@ -3,7 +3,7 @@
 use eframe::egui::{self, RichText};
 use egui_extras::{Column, TableBuilder};
 
-use super::state::{AppState, Command};
+use super::state::{AppState, Command, FilesCommand, ViewCommand};
 use super::widgets::{badge, human_size, labelled_choice, middle_ellipsis};
 use crate::record::Signature;
 use crate::truora;
@@ -11,7 +11,7 @@ use crate::truora;
 const ROW_HEIGHT: f32 = 22.0;
 
 /// Draws the filter bar and, unless nothing has arrived yet, the table.
-pub fn show(ui: &mut egui::Ui, state: &mut AppState, waiting: bool) -> Vec<Command> {
+pub fn show(ui: &mut egui::Ui, state: &AppState, waiting: bool) -> Vec<Command> {
     let mut commands = Vec::new();
     filter_bar(ui, state, &mut commands);
     ui.separator();
@@ -21,53 +21,63 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState, waiting: bool) -> Vec<Comma
     commands
 }
 
-fn filter_bar(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
+fn filter_bar(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let view = &state.view;
+    // Edited as copies; a change goes back as one command.
+    let (mut text, mut signature, mut product) = (
+        view.filter_text.clone(),
+        view.filter_signature,
+        view.filter_product,
+    );
     ui.horizontal_wrapped(|ui| {
         let label = ui.label("Filter");
         let field = ui
             .add(
-                egui::TextEdit::singleline(&mut state.filter_text)
+                egui::TextEdit::singleline(&mut text)
                     .desired_width(220.0)
                     .hint_text("path, id, subject, product… (Ctrl+F)"),
             )
             .labelled_by(label.id);
-        if state.focus_filter {
+        if view.focus_filter {
             field.request_focus();
-            state.focus_filter = false;
         }
         let mut changed = field.changed();
         let signatures: Vec<(Option<Signature>, String)> =
             std::iter::once((None, "Any".to_owned()))
                 .chain(Signature::ALL.map(|s| (Some(s), s.label().to_owned())))
                 .collect();
-        changed |= labelled_choice(
-            ui,
-            "Signature",
-            120.0,
-            &mut state.filter_signature,
-            &signatures,
-        );
+        changed |= labelled_choice(ui, "Signature", 120.0, &mut signature, &signatures);
         let products: Vec<(Option<&'static str>, String)> =
             std::iter::once((None, "Any".to_owned()))
                 .chain(truora::PRODUCTS.map(|p| (Some(p), truora::describe(p, None))))
                 .collect();
-        changed |= labelled_choice(ui, "Product", 130.0, &mut state.filter_product, &products);
+        changed |= labelled_choice(ui, "Product", 130.0, &mut product, &products);
         if changed {
-            commands.push(Command::FilterChanged);
+            commands.push(Command::View(ViewCommand::SetFilter {
+                text: text.clone(),
+                signature,
+                product,
+            }));
         }
         ui.separator();
-        let mut newest_first = state.newest_first;
+        let mut newest_first = view.newest_first;
         if ui.checkbox(&mut newest_first, "Newest first").changed() {
-            commands.push(Command::SetNewestFirst(newest_first));
+            commands.push(Command::View(ViewCommand::SetNewestFirst(newest_first)));
         }
-        ui.checkbox(&mut state.follow, "Follow new events")
-            .on_hover_text("Keep the newest event in view; scrolling pauses it");
+        let mut follow = view.follow;
+        if ui
+            .checkbox(&mut follow, "Follow new events")
+            .on_hover_text("Keep the newest event in view; scrolling pauses it")
+            .changed()
+        {
+            commands.push(Command::View(ViewCommand::SetFollow(follow)));
+        }
         ui.separator();
         if ui.button("Export…").on_hover_text("Ctrl+E").clicked() {
-            commands.push(Command::ShowExport);
+            commands.push(Command::Files(FilesCommand::ShowExport));
         }
         if ui.button("Open…").clicked() {
-            commands.push(Command::ShowOpen);
+            commands.push(Command::Files(FilesCommand::ShowOpen));
         }
         if ui
             .button("Clear")
@@ -79,10 +89,11 @@ fn filter_bar(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Comman
     });
 }
 
-fn table(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
+fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let view = &state.view;
     let visible = state.store.visible();
     let rows = visible.len();
-    let newest_first = state.newest_first;
+    let newest_first = view.newest_first;
     let seq_at = |row: usize| {
         if newest_first {
             visible[rows - 1 - row]
@@ -103,19 +114,18 @@ fn table(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
         .column(Column::exact(122.0))
         .column(Column::remainder().at_least(64.0))
         .auto_shrink([false, false]);
-    if state.scroll_to_selected {
-        if let Some(row) = state
+    if view.scroll_to_selected {
+        if let Some(row) = view
             .selected
             .and_then(|seq| visible.binary_search(&seq).ok())
             .map(|i| if newest_first { rows - 1 - i } else { i })
         {
             builder = builder.scroll_to_row(row, None);
         }
-        state.scroll_to_selected = false;
-    } else if state.follow && state.arrived > 0 && rows > 0 {
+    } else if view.follow && view.arrived > 0 && rows > 0 {
         builder = builder.scroll_to_row(if newest_first { 0 } else { rows - 1 }, None);
     }
-    let selected = state.selected;
+    let selected = view.selected;
     let store = &state.store;
     let output = builder
         .header(20.0, |mut header| {
@@ -150,7 +160,7 @@ fn table(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
                         .on_hover_text(&text)
                         .clicked()
                     {
-                        commands.push(Command::Select(seq));
+                        commands.push(Command::View(ViewCommand::Select(seq)));
                     }
                 });
                 row.col(|ui| {
@@ -175,7 +185,7 @@ fn table(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
                     ui.label(human_size(s.size));
                 });
                 if row.response().clicked() {
-                    commands.push(Command::Select(seq));
+                    commands.push(Command::View(ViewCommand::Select(seq)));
                 }
             });
         });
@@ -189,6 +199,8 @@ fn table(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
         } else {
             offset >= max - 1.0
         };
-        state.follow = at_newest;
+        if at_newest != view.follow {
+            commands.push(Command::View(ViewCommand::SetFollow(at_newest)));
+        }
     }
 }

@@ -3,15 +3,17 @@
 
 use eframe::egui;
 
-use super::state::{AppState, Command, FileMode};
+use super::state::{AppState, Command, FileMode, FilesCommand};
 use super::widgets::labelled_field;
 
 /// Draws the dialog while one is open.
-pub fn show(ctx: &egui::Context, state: &mut AppState) -> Vec<Command> {
+pub fn show(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
     let mut commands = Vec::new();
-    let Some(dialog) = state.dialog.as_mut() else {
+    let Some(shown) = state.files.dialog.as_ref() else {
         return commands;
     };
+    // Edited as a copy; a change goes back as a command.
+    let mut dialog = shown.clone();
     let title = match dialog.mode {
         FileMode::Export => "Export events",
         FileMode::Open => "Open a capture",
@@ -34,11 +36,11 @@ pub fn show(ctx: &egui::Context, state: &mut AppState) -> Vec<Command> {
             ui.horizontal(|ui| {
                 let field = labelled_field(ui, "File", &mut dialog.path, 420.0, false);
                 if field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
-                    commands.push(Command::RunDialog);
+                    commands.push(Command::Files(FilesCommand::Run));
                 }
                 let browse = ui.add_enabled(!dialog.browsing, egui::Button::new("Browse…"));
                 if browse.clicked() {
-                    commands.push(Command::Browse);
+                    commands.push(Command::Files(FilesCommand::Browse));
                 }
             });
             if dialog.mode == FileMode::Export {
@@ -59,15 +61,24 @@ pub fn show(ctx: &egui::Context, state: &mut AppState) -> Vec<Command> {
                     FileMode::Open => "Open",
                 };
                 if ui.button(action).clicked() {
-                    commands.push(Command::RunDialog);
+                    commands.push(Command::Files(FilesCommand::Run));
                 }
                 if ui.button("Cancel").clicked() {
-                    commands.push(Command::CloseDialog);
+                    commands.push(Command::Files(FilesCommand::Close));
                 }
             });
         });
+    if dialog.path != shown.path || dialog.only_filtered != shown.only_filtered {
+        commands.insert(
+            0,
+            Command::Files(FilesCommand::EditDialog {
+                path: dialog.path,
+                only_filtered: dialog.only_filtered,
+            }),
+        );
+    }
     if !open {
-        commands.push(Command::CloseDialog);
+        commands.push(Command::Files(FilesCommand::Close));
     }
     commands
 }

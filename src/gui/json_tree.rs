@@ -1,7 +1,7 @@
 //! A collapsible JSON tree (written here because egui_json_tree trails egui 0.37),
 //! with `iat`/`exp`/`nbf` shown as dates and relative times.
 
-use eframe::egui::{self, Color32, RichText};
+use eframe::egui::{self, RichText};
 use serde_json::Value;
 
 /// Claims that are NumericDate timestamps (RFC 7519).
@@ -57,15 +57,11 @@ fn children(ui: &mut egui::Ui, path: &str, value: &Value, now: i64, depth: usize
 }
 
 fn leaf_text(ui: &egui::Ui, value: &Value) -> RichText {
-    // (dark theme, light theme) colour per kind of value.
-    let tone = |dark: [u8; 3], light: [u8; 3]| {
-        let [r, g, b] = if ui.visuals().dark_mode { dark } else { light };
-        Color32::from_rgb(r, g, b)
-    };
+    let visuals = ui.visuals();
     let (text, color) = match value {
-        Value::String(s) => (format!("\"{s}\""), tone([150, 200, 120], [30, 110, 30])),
-        Value::Number(n) => (n.to_string(), tone([120, 170, 240], [20, 80, 180])),
-        Value::Bool(b) => (b.to_string(), tone([220, 150, 220], [140, 40, 140])),
+        Value::String(s) => (format!("\"{s}\""), super::palette::json_string(visuals)),
+        Value::Number(n) => (n.to_string(), super::palette::json_number(visuals)),
+        Value::Bool(b) => (b.to_string(), super::palette::json_bool(visuals)),
         Value::Null => ("null".to_owned(), ui.visuals().weak_text_color()),
         other => (other.to_string(), ui.visuals().text_color()),
     };

@@ -1,32 +1,30 @@
-//! The status bar: counts, rate, journal, eviction, and the latest notice.
+//! The status bar: counts, rate, delivery health, journal, eviction, and the latest notice.
 
-use eframe::egui::{self, Color32, RichText};
+use eframe::egui::{self, RichText};
 
+use super::palette;
 use super::state::{AppState, Command};
 use crate::record::Signature;
 
 /// Draws the status line.
-pub fn show(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
+pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
     let mut commands = Vec::new();
     let total = state.store.len();
     let valid = state.store.count(Signature::Valid);
     let invalid = state.store.count(Signature::Invalid);
-    let rate = state.rate();
     ui.horizontal_wrapped(|ui| {
         ui.label(format!("{total} events"));
         ui.label(
-            RichText::new(format!("{valid} valid")).color(super::widgets::signature_color(
-                Signature::Valid,
-                ui.visuals().dark_mode,
-            )),
+            RichText::new(format!("{valid} valid"))
+                .color(palette::signature(ui.visuals(), Signature::Valid)),
         );
-        ui.label(RichText::new(format!("{invalid} invalid")).color(
-            super::widgets::signature_color(Signature::Invalid, ui.visuals().dark_mode),
-        ));
+        ui.label(
+            RichText::new(format!("{invalid} invalid"))
+                .color(palette::signature(ui.visuals(), Signature::Invalid)),
+        );
         ui.label(format!("{} other", total - valid - invalid));
-        ui.label(format!("{rate:.1}/s"));
-        let health = state.health();
-        if health.attempts > 0 {
+        ui.label(format!("{:.1}/s", state.view.rate));
+        if let Some(health) = state.listener.health_now {
             let text = format!(
                 "{:.0}% of {} deliveries failed (60 min)",
                 health.ratio * 100.0,
@@ -35,11 +33,11 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
             if health.would_disable() {
                 ui.label(
                     RichText::new(format!("⚠ {text}: Truora would disable this subscription"))
-                        .color(Color32::from_rgb(210, 50, 50))
+                        .color(palette::ERROR)
                         .strong(),
                 );
             } else if health.is_warning() {
-                ui.label(RichText::new(text).color(Color32::from_rgb(230, 150, 20)));
+                ui.label(RichText::new(text).color(palette::CAUTION));
             } else {
                 ui.label(text);
             }
@@ -54,11 +52,11 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
                     state.store.evicted,
                     state.store.max()
                 ))
-                .color(Color32::from_rgb(230, 120, 20)),
+                .color(palette::WARNING),
             );
         }
         ui.separator();
-        match (&state.opened_from, &state.journal_path) {
+        match (&state.files.opened_from, &state.files.journal_path) {
             (Some(path), _) => ui.label(format!("showing {}", path.display())),
             (None, Some(path)) => ui.label(format!("journal: {}", path.display())),
             (None, None) => ui.label("journal: off"),
@@ -66,7 +64,7 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
         if let Some(notice) = &state.notice {
             ui.separator();
             let color = if notice.error {
-                Color32::from_rgb(210, 50, 50)
+                palette::ERROR
             } else {
                 ui.visuals().text_color()
             };

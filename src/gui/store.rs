@@ -79,13 +79,7 @@ fn signature_index(signature: Signature) -> usize {
 
 /// Summarises a record decoded with `verifier`; `now` is unix seconds.
 pub fn summarize(record: &Record, verifier: &Verifier, now: i64) -> Summary {
-    let analysis = crate::token::analyze(
-        &record.body_bytes(),
-        record.body_truncated,
-        &record.headers,
-        verifier,
-        now,
-    );
+    let analysis = record.analysis(verifier, now);
     let first = analysis.events.first();
     let product = first.map_or("other", |e| {
         truora::PRODUCTS

@@ -1,80 +1,22 @@
-//! The top bar: listener state and address, and the secrets.
+//! The top bar: listener state and address, the secrets, and the reply and forward
+//! form. Fields are edited as copies; each change goes back as a command.
 
-use eframe::egui::{self, Color32, RichText};
+use eframe::egui::{self, RichText};
 
-use super::state::{AppState, Command, KeyringStatus, ListenerStatus};
+use super::palette;
+use super::state::{
+    AppState, Command, KeyringStatus, ListenerCommand, ListenerStatus, SecretsCommand,
+};
 use super::widgets::{copy_button, labelled_field};
 use crate::token::SecretEncoding;
 
 /// Draws the listener row and the secrets rows.
-pub fn show(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
+pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
     let mut commands = Vec::new();
     ui.horizontal_wrapped(|ui| {
         ui.heading("hookscope");
         ui.separator();
-        match state.listener.clone() {
-            ListenerStatus::Running { url, exposed } => {
-                ui.label(
-                    RichText::new("⏺ Listening")
-                        .color(Color32::from_rgb(60, 170, 90))
-                        .strong(),
-                );
-                ui.label(RichText::new(&url).monospace());
-                if copy_button(ui, "URL") {
-                    commands.push(Command::Copy(url.clone()));
-                }
-                if exposed {
-                    ui.label(
-                        RichText::new("⚠ EXPOSED: not loopback, reachable from the network")
-                            .color(Color32::from_rgb(230, 120, 20))
-                            .strong(),
-                    );
-                }
-                if ui.button("Stop").clicked() {
-                    commands.push(Command::StopListener);
-                }
-            }
-            ListenerStatus::ConfirmExposed { addr } => {
-                ui.label(
-                    RichText::new(format!(
-                        "⚠ The saved address {addr} is reachable from the network: listen there?"
-                    ))
-                    .color(Color32::from_rgb(230, 120, 20))
-                    .strong(),
-                );
-                if ui.button(format!("Listen on {addr}")).clicked() {
-                    commands.push(Command::StartListener);
-                }
-                let port = addr.rsplit(':').next().unwrap_or("8787");
-                let loopback = format!("127.0.0.1:{port}");
-                if ui.button(format!("Listen on {loopback} only")).clicked() {
-                    state.bind_input = loopback;
-                    commands.push(Command::StartListener);
-                }
-            }
-            ListenerStatus::Stopped => {
-                ui.label(RichText::new("○ Stopped").strong());
-                address_editor(ui, state, &mut commands, "Start");
-            }
-            ListenerStatus::Failed(message) => {
-                ui.label(
-                    RichText::new("✖ Not listening")
-                        .color(Color32::from_rgb(210, 50, 50))
-                        .strong(),
-                );
-                address_editor(ui, state, &mut commands, "Retry");
-                if ui
-                    .button("Use a free port")
-                    .on_hover_text("Listen on 127.0.0.1 with a port the system picks")
-                    .clicked()
-                {
-                    state.bind_input = "127.0.0.1:0".to_owned();
-                    commands.push(Command::StartListener);
-                }
-                ui.end_row();
-                ui.label(RichText::new(message).color(Color32::from_rgb(210, 50, 50)));
-            }
-        }
+        listener_row(ui, state, &mut commands);
     });
     ui.add_space(2.0);
     secrets(ui, state, &mut commands);
@@ -82,66 +24,152 @@ pub fn show(ui: &mut egui::Ui, state: &mut AppState) -> Vec<Command> {
     commands
 }
 
+fn listener(command: ListenerCommand) -> Command {
+    Command::Listener(command)
+}
+
+fn listener_row(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    match &state.listener.status {
+        ListenerStatus::Running { url, exposed } => {
+            ui.label(
+                RichText::new("⏺ Listening")
+                    .color(palette::LISTENING)
+                    .strong(),
+            );
+            ui.label(RichText::new(url).monospace());
+            if copy_button(ui, "URL") {
+                commands.push(Command::Copy(url.clone()));
+            }
+            if *exposed {
+                ui.label(
+                    RichText::new("⚠ EXPOSED: not loopback, reachable from the network")
+                        .color(palette::WARNING)
+                        .strong(),
+                );
+            }
+            if ui.button("Stop").clicked() {
+                commands.push(listener(ListenerCommand::Stop));
+            }
+        }
+        ListenerStatus::Starting { addr } => {
+            ui.spinner();
+            ui.label(format!("starting on {addr}…"));
+        }
+        ListenerStatus::ConfirmExposed { addr } => {
+            ui.label(
+                RichText::new(format!(
+                    "⚠ The saved address {addr} is reachable from the network: listen there?"
+                ))
+                .color(palette::WARNING)
+                .strong(),
+            );
+            if ui.button(format!("Listen on {addr}")).clicked() {
+                commands.push(listener(ListenerCommand::Start));
+            }
+            let port = addr.rsplit(':').next().unwrap_or("8787");
+            let loopback = format!("127.0.0.1:{port}");
+            if ui.button(format!("Listen on {loopback} only")).clicked() {
+                commands.push(listener(ListenerCommand::EditAddress(loopback)));
+                commands.push(listener(ListenerCommand::Start));
+            }
+        }
+        ListenerStatus::Stopped => {
+            ui.label(RichText::new("○ Stopped").strong());
+            address_editor(ui, state, commands, "Start");
+        }
+        ListenerStatus::Failed(message) => {
+            ui.label(
+                RichText::new("✖ Not listening")
+                    .color(palette::ERROR)
+                    .strong(),
+            );
+            address_editor(ui, state, commands, "Retry");
+            if ui
+                .button("Use a free port")
+                .on_hover_text("Listen on 127.0.0.1 with a port the system picks")
+                .clicked()
+            {
+                commands.push(listener(ListenerCommand::EditAddress(
+                    "127.0.0.1:0".to_owned(),
+                )));
+                commands.push(listener(ListenerCommand::Start));
+            }
+            ui.end_row();
+            ui.label(RichText::new(message).color(palette::ERROR));
+        }
+    }
+}
+
 /// What senders get back: a chosen reply, or the reply of the user's own app.
-fn reply_and_forward(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
+/// Every change applies at once.
+fn reply_and_forward(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let mut form = state.listener.form.clone();
+    let mut replay_url = state.listener.replay_url.clone();
     egui::CollapsingHeader::new("Reply & forward")
         .default_open(false)
         .show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
                 let label = ui.label("Status");
-                ui.add(egui::DragValue::new(&mut state.reply_status).range(100..=599))
+                ui.add(egui::DragValue::new(&mut form.status).range(100..=599))
                     .labelled_by(label.id);
                 let label = ui.label("Delay (ms)");
-                ui.add(egui::DragValue::new(&mut state.reply_delay_ms).range(0..=120_000))
+                ui.add(egui::DragValue::new(&mut form.delay_ms).range(0..=120_000))
                     .labelled_by(label.id);
-                labelled_field(ui, "Content type", &mut state.reply_content_type, 140.0, false);
-                labelled_field(ui, "Body", &mut state.reply_body, 220.0, false)
+                labelled_field(ui, "Content type", &mut form.content_type, 140.0, false);
+                labelled_field(ui, "Body", &mut form.body, 220.0, false)
                     .on_hover_text("Empty: a small JSON acknowledgement with the record id");
             });
             ui.horizontal_wrapped(|ui| {
-                ui.checkbox(&mut state.forward_on, "Forward to my app")
+                ui.checkbox(&mut form.forward_on, "Forward to my app")
                     .on_hover_text("Deliver each request unchanged to your app; senders get its reply (502/504 when it fails)");
-                labelled_field(ui, "App URL", &mut state.forward_url, 260.0, false);
-                if ui.button("Apply").clicked() {
-                    commands.push(Command::ApplyReply);
+                labelled_field(ui, "App URL", &mut form.forward_url, 260.0, false);
+                if let Some(error) = &state.listener.form_error {
+                    ui.label(
+                        RichText::new(format!("⚠ not forwarding yet: {error}"))
+                            .color(palette::ERROR),
+                    );
                 }
             });
             ui.horizontal_wrapped(|ui| {
-                labelled_field(ui, "Replay to", &mut state.replay_url, 260.0, false)
+                labelled_field(ui, "Replay to", &mut replay_url, 260.0, false)
                     .on_hover_text("Empty: the app when forwarding, else this listener");
             });
         });
+    if form != state.listener.form {
+        commands.push(listener(ListenerCommand::EditReply(form)));
+    }
+    if replay_url != state.listener.replay_url {
+        commands.push(listener(ListenerCommand::EditReplayUrl(replay_url)));
+    }
 }
 
-fn address_editor(
-    ui: &mut egui::Ui,
-    state: &mut AppState,
-    commands: &mut Vec<Command>,
-    action: &str,
-) {
-    let field = labelled_field(ui, "Address", &mut state.bind_input, 160.0, false);
+fn address_editor(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>, action: &str) {
+    let mut address = state.listener.address.clone();
+    let field = labelled_field(ui, "Address", &mut address, 160.0, false);
     let entered = field.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-    if ui.button(action).clicked() || entered {
-        commands.push(Command::StartListener);
+    if address != state.listener.address {
+        commands.push(listener(ListenerCommand::EditAddress(address.clone())));
     }
-    let loopback = state
-        .bind_input
+    if ui.button(action).clicked() || entered {
+        commands.push(listener(ListenerCommand::Start));
+    }
+    let loopback = address
         .trim()
         .parse::<std::net::SocketAddr>()
         .is_ok_and(|a| a.ip().is_loopback());
-    if !loopback && !state.bind_input.trim().is_empty() {
+    if !loopback && !address.trim().is_empty() {
         ui.label(
             RichText::new("⚠ not loopback: others on the network could reach it")
-                .color(Color32::from_rgb(230, 120, 20)),
+                .color(palette::WARNING),
         );
     }
 }
 
-fn secrets(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>) {
-    let mut changed = false;
-    let mut remove = None;
-    let count = state.secrets.len();
-    for (index, entry) in state.secrets.iter_mut().enumerate() {
+fn secrets(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let secrets = &state.secrets;
+    let count = secrets.entries.len();
+    for (index, shown) in secrets.entries.iter().enumerate() {
+        let mut entry = shown.clone();
         ui.horizontal(|ui| {
             let label = ui.label(format!("Secret #{}", index + 1));
             let name_label = format!("Label of secret #{}", index + 1);
@@ -155,24 +183,24 @@ fn secrets(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>)
             name.widget_info(|| {
                 egui::WidgetInfo::labeled(egui::Role::TextInput, true, name_label.as_str())
             });
-            let value = ui
-                .add(
-                    egui::TextEdit::singleline(&mut entry.value)
-                        .desired_width(300.0)
-                        .password(!entry.shown)
-                        .hint_text("paste the hook's secret"),
-                )
-                .labelled_by(label.id);
-            changed |= value.changed();
+            ui.add(
+                egui::TextEdit::singleline(&mut entry.value)
+                    .desired_width(300.0)
+                    .password(!entry.shown)
+                    .hint_text("paste the hook's secret"),
+            )
+            .labelled_by(label.id);
             let toggle = if entry.shown { "Hide" } else { "Show" };
             if ui
                 .button(toggle)
                 .on_hover_text("Show or hide the secret")
                 .clicked()
             {
-                entry.shown = !entry.shown;
+                commands.push(Command::Secrets(SecretsCommand::Reveal(
+                    index,
+                    !entry.shown,
+                )));
             }
-            let before = entry.encoding;
             egui::ComboBox::from_id_salt(("encoding", index))
                 .selected_text(entry.encoding.as_str())
                 .show_ui(ui, |ui| {
@@ -182,30 +210,39 @@ fn secrets(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>)
                 })
                 .response
                 .on_hover_text("How the secret's text becomes key bytes");
-            changed |= before != entry.encoding;
             if count > 1
                 && ui
                     .button("Remove")
                     .on_hover_text("Remove this secret")
                     .clicked()
             {
-                remove = Some(index);
+                commands.push(Command::Secrets(SecretsCommand::Remove(index)));
             }
-            if let Some(Some(error)) = state.secret_errors.get(index) {
-                ui.label(RichText::new(error).color(Color32::from_rgb(210, 50, 50)));
+            if let Some(Some(error)) = secrets.errors.get(index) {
+                ui.label(RichText::new(error).color(palette::ERROR));
             } else if entry.value.trim().len() != entry.value.len() {
                 ui.label(
-                    RichText::new("⚠ has spaces or a newline around it")
-                        .color(Color32::from_rgb(230, 120, 20)),
+                    RichText::new("⚠ has spaces or a newline around it").color(palette::WARNING),
                 );
             }
         });
+        if entry.label != shown.label
+            || entry.value != shown.value
+            || entry.encoding != shown.encoding
+        {
+            commands.push(Command::Secrets(SecretsCommand::Edit {
+                index,
+                label: entry.label,
+                value: entry.value,
+                encoding: entry.encoding,
+            }));
+        }
     }
     ui.horizontal(|ui| {
         if ui.button("+ Add secret").clicked() {
-            commands.push(Command::AddSecret);
+            commands.push(Command::Secrets(SecretsCommand::Add));
         }
-        let mut remember = state.remember_secret_values;
+        let mut remember = secrets.remember;
         if ui
             .checkbox(&mut remember, "Remember secret values")
             .on_hover_text(
@@ -213,16 +250,16 @@ fn secrets(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>)
             )
             .changed()
         {
-            commands.push(Command::SetRememberSecrets(remember));
+            commands.push(Command::Secrets(SecretsCommand::Remember(remember)));
         }
-        if state.remember_secret_values {
-            match &state.keyring {
+        if secrets.remember {
+            match &secrets.keyring {
                 KeyringStatus::Unavailable(why) => {
                     ui.label(
                         RichText::new(format!(
                             "⚠ Cannot remember: {why}. The values are kept for this session only."
                         ))
-                        .color(Color32::from_rgb(210, 50, 50)),
+                        .color(palette::ERROR),
                     );
                 }
                 KeyringStatus::Kept => {
@@ -236,9 +273,4 @@ fn secrets(ui: &mut egui::Ui, state: &mut AppState, commands: &mut Vec<Command>)
             ui.label(format!("re-verifying {done}/{total}"));
         }
     });
-    if let Some(index) = remove {
-        commands.push(Command::RemoveSecret(index));
-    } else if changed {
-        commands.push(Command::SecretsChanged);
-    }
 }

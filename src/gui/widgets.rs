@@ -1,26 +1,12 @@
 //! Small shared pieces: verdict colours and badges, copy buttons, labelled fields.
 
-use eframe::egui::{self, Color32, RichText};
+use eframe::egui::{self, RichText};
 
 use crate::record::Signature;
 
-/// The colour of a verdict; always shown beside its word, never alone.
-pub fn signature_color(signature: Signature, dark: bool) -> Color32 {
-    match (signature, dark) {
-        (Signature::Valid, true) => Color32::from_rgb(90, 200, 120),
-        (Signature::Valid, false) => Color32::from_rgb(20, 130, 60),
-        (Signature::Invalid, true) => Color32::from_rgb(240, 100, 100),
-        (Signature::Invalid, false) => Color32::from_rgb(190, 30, 30),
-        (Signature::UnsupportedAlg | Signature::Malformed, true) => Color32::from_rgb(240, 170, 70),
-        (Signature::UnsupportedAlg | Signature::Malformed, false) => Color32::from_rgb(170, 90, 0),
-        (Signature::NotJwt | Signature::NoSecret, true) => Color32::from_rgb(160, 160, 170),
-        (Signature::NotJwt | Signature::NoSecret, false) => Color32::from_rgb(95, 95, 105),
-    }
-}
-
 /// A verdict badge: a coloured mark and the verdict's word.
 pub fn badge(ui: &mut egui::Ui, signature: Signature) -> egui::Response {
-    let color = signature_color(signature, ui.visuals().dark_mode);
+    let color = super::palette::signature(ui.visuals(), signature);
     let mark = match signature {
         Signature::Valid => "✔",
         Signature::Invalid => "✖",

@@ -23,6 +23,8 @@ pub fn harness(startup: Startup) -> Harness<'static, HookscopeApp> {
             app,
         );
     harness.run_steps(2);
+    // The journal opens, reads back and the listener binds on jobs.
+    step_until(&mut harness, |app| !app.state.busy());
     harness
 }
 

@@ -1,0 +1,296 @@
+//! The listener as the window runs it: binding (on a job), stopping, the address
+//! field, the reply and forward form (applied as it is edited), where replays go,
+//! and the delivery health of what senders got.
+
+use std::time::{Duration, Instant};
+
+use super::Notice;
+use super::jobs::{Done, Jobs};
+use crate::capture::{Capture, Journal, ListenerConfig, Live, ReplyPolicy, SharedVerifier};
+
+/// What the listener controls ask for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListenerCommand {
+    /// The address field changed.
+    EditAddress(String),
+    /// Listen on the address in the field.
+    Start,
+    Stop,
+    /// The reply and forward form changed: it applies at once.
+    EditReply(ReplyForm),
+    /// Where replays go (empty: the app when forwarding, else this listener).
+    EditReplayUrl(String),
+}
+
+/// The listener as the top bar shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ListenerStatus {
+    Stopped,
+    /// Binding on a job.
+    Starting {
+        addr: String,
+    },
+    Running {
+        url: String,
+        exposed: bool,
+    },
+    Failed(String),
+    /// A saved address that is not loopback: not bound until the user says so.
+    ConfirmExposed {
+        addr: String,
+    },
+}
+
+/// The *Reply & forward* form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplyForm {
+    pub status: u16,
+    pub delay_ms: u64,
+    pub body: String,
+    pub content_type: String,
+    pub forward_on: bool,
+    pub forward_url: String,
+}
+
+/// The listener and its form.
+pub struct Listener {
+    pub status: ListenerStatus,
+    pub address: String,
+    pub form: ReplyForm,
+    /// Why the form's forward URL is not in use, while it is not.
+    pub form_error: Option<String>,
+    pub replay_url: String,
+    config: ListenerConfig,
+    capture: Option<Capture>,
+    /// Start once the journal is open.
+    start_when_ready: bool,
+    health: crate::health::Health,
+    /// The health as of the last tick, for the status bar.
+    pub health_now: Option<crate::health::Snapshot>,
+    started: Instant,
+}
+
+impl Listener {
+    /// The listener for `config`, its address field showing `address`.
+    pub fn new(config: ListenerConfig, address: String) -> Listener {
+        let form = ReplyForm {
+            status: config.reply.status,
+            delay_ms: config.reply.delay.as_millis() as u64,
+            body: config.reply.body.clone().unwrap_or_default(),
+            content_type: config.reply.content_type.clone(),
+            forward_on: config.forward.is_some(),
+            forward_url: config.forward.as_ref().map_or_else(
+                || "http://127.0.0.1:3000".to_owned(),
+                |t| t.base().to_owned(),
+            ),
+        };
+        Listener {
+            status: ListenerStatus::Stopped,
+            address,
+            form,
+            form_error: None,
+            replay_url: String::new(),
+            config,
+            capture: None,
+            start_when_ready: false,
+            health: crate::health::Health::default(),
+            health_now: None,
+            started: Instant::now(),
+        }
+    }
+
+    /// Applies a command.
+    pub fn handle(
+        &mut self,
+        command: ListenerCommand,
+        journal: Option<&Journal>,
+        verifier: &SharedVerifier,
+        jobs: &Jobs,
+        notice: &mut Option<Notice>,
+    ) {
+        match command {
+            ListenerCommand::EditAddress(address) => self.address = address,
+            ListenerCommand::Start => self.start(journal, verifier, jobs),
+            ListenerCommand::Stop => {
+                if let Some(capture) = self.capture.take() {
+                    capture.stop();
+                }
+                self.start_when_ready = false;
+                self.status = ListenerStatus::Stopped;
+            }
+            ListenerCommand::EditReply(form) => {
+                self.form = form;
+                self.apply_form(notice);
+            }
+            ListenerCommand::EditReplayUrl(url) => self.replay_url = url,
+        }
+    }
+
+    /// Starts binding the address in the field; the result comes back as [`Done::Bound`].
+    pub fn start(&mut self, journal: Option<&Journal>, verifier: &SharedVerifier, jobs: &Jobs) {
+        self.capture = None;
+        let bind = match self.address.trim().parse() {
+            Ok(bind) => bind,
+            Err(_) => {
+                self.status = ListenerStatus::Failed(format!(
+                    "{:?} is not an address: use HOST:PORT, e.g. 127.0.0.1:8787 (port 0 picks a free one)",
+                    self.address.trim()
+                ));
+                return;
+            }
+        };
+        self.status = ListenerStatus::Starting {
+            addr: self.address.trim().to_owned(),
+        };
+        let Some(journal) = journal else {
+            // Bound as soon as the journal is open.
+            self.start_when_ready = true;
+            return;
+        };
+        let config = ListenerConfig {
+            bind,
+            ..self.config.clone()
+        };
+        let (verifier, journal) = (verifier.clone(), journal.handle());
+        jobs.spawn("hookscope-bind", move |_| {
+            Done::Bound(Capture::start(config, verifier, journal).map_err(|err| err.to_string()))
+        });
+    }
+
+    /// The journal is open: bind if a start was waiting for it.
+    pub fn journal_ready(&mut self, journal: &Journal, verifier: &SharedVerifier, jobs: &Jobs) {
+        if std::mem::take(&mut self.start_when_ready) {
+            self.start(Some(journal), verifier, jobs);
+        }
+    }
+
+    /// The journal could not be opened: a waiting start cannot happen.
+    pub fn journal_failed(&mut self) {
+        if std::mem::take(&mut self.start_when_ready) {
+            self.status = ListenerStatus::Failed(
+                "the journal is not open, so nothing could be saved".to_owned(),
+            );
+        }
+    }
+
+    /// The bind job finished.
+    pub fn bound(&mut self, result: Result<Capture, String>) {
+        if !matches!(self.status, ListenerStatus::Starting { .. }) {
+            // Stopped while binding: let it go.
+            return;
+        }
+        match result {
+            Ok(capture) => {
+                // As `listen` does, so scripts driving the window learn the real port.
+                eprintln!("listening on {}", capture.url());
+                let exposed = !capture.local_addr().ip().is_loopback();
+                if exposed {
+                    eprintln!(
+                        "warning: listening on {}, which is not loopback: anyone who can reach this machine can send requests",
+                        capture.local_addr()
+                    );
+                }
+                self.status = ListenerStatus::Running {
+                    url: capture.url(),
+                    exposed,
+                };
+                self.capture = Some(capture);
+            }
+            Err(err) => self.status = ListenerStatus::Failed(err),
+        }
+    }
+
+    /// Puts the form to use for requests from now on; a forward URL that does not
+    /// parse leaves the previous target in place and says why.
+    fn apply_form(&mut self, notice: &mut Option<Notice>) {
+        let forward = if self.form.forward_on {
+            match crate::forward::Target::parse(
+                self.form.forward_url.trim(),
+                self.config
+                    .forward
+                    .as_ref()
+                    .map_or(Duration::from_secs(10), |t| t.timeout),
+            ) {
+                Ok(target) => Some(target),
+                Err(text) => {
+                    self.form_error = Some(text);
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        self.form_error = None;
+        let reply = ReplyPolicy {
+            status: self.form.status,
+            delay: Duration::from_millis(self.form.delay_ms),
+            body: Some(self.form.body.clone()).filter(|b| !b.is_empty()),
+            content_type: self.form.content_type.clone(),
+        };
+        let changed_forward = self.config.forward != forward;
+        self.config.reply = reply.clone();
+        self.config.forward = forward.clone();
+        if changed_forward {
+            *notice = Some(Notice::info(match &forward {
+                Some(target) => format!("forwarding to {}; senders get its replies", target.base()),
+                None => format!("not forwarding: replying {} to every request", reply.status),
+            }));
+        }
+        if let Some(capture) = &self.capture {
+            capture.set_live(Live { reply, forward });
+        }
+    }
+
+    /// The listener's URL while it runs.
+    pub fn url(&self) -> Option<&str> {
+        match &self.status {
+            ListenerStatus::Running { url, .. } => Some(url),
+            _ => None,
+        }
+    }
+
+    /// The base URL a "Copy as curl" command sends to.
+    pub fn curl_base(&self) -> String {
+        self.url().map_or_else(
+            || format!("http://{}", crate::capture::DEFAULT_BIND),
+            |u| u.trim_end_matches('/').to_owned(),
+        )
+    }
+
+    /// Where HAR URLs start: the listener's address.
+    pub fn origin(&self) -> String {
+        self.url().map_or_else(
+            || format!("http://{}", self.address.trim()),
+            |u| u.trim_end_matches('/').to_owned(),
+        )
+    }
+
+    /// Where a replay goes: the field, else the app when forwarding, else this listener.
+    pub fn replay_target(&self) -> String {
+        match self.replay_url.trim() {
+            "" if self.form.forward_on && !self.form.forward_url.trim().is_empty() => {
+                self.form.forward_url.trim().to_owned()
+            }
+            "" => self.curl_base(),
+            url => url.to_owned(),
+        }
+    }
+
+    /// Counts what a sender got, for the health figure.
+    pub fn count_delivery(&mut self, status: u16) {
+        let at = self.started.elapsed().as_secs_f64();
+        self.health.record(at, crate::health::is_success(status));
+    }
+
+    /// Works out the delivery health of what senders got, for this frame.
+    pub fn update_health(&mut self) {
+        let snapshot = self.health.snapshot(self.started.elapsed().as_secs_f64());
+        self.health_now = (snapshot.attempts > 0).then_some(snapshot);
+    }
+
+    /// Forgets the delivery health (the list was cleared).
+    pub fn reset_health(&mut self) {
+        self.health = crate::health::Health::default();
+        self.health_now = None;
+    }
+}

@@ -1,0 +1,546 @@
+//! Everything the window knows, split along its seams: [`Secrets`], [`Listener`],
+//! [`Files`] and [`View`], each owning its fields and handling its own commands, and
+//! [`Jobs`] for the work that touches the disk or a socket. [`AppState`] holds them
+//! with the event [`Store`], routes each [`Command`] and runs the per-frame [`tick`].
+//!
+//! [`tick`]: AppState::tick
+
+pub mod files;
+pub mod jobs;
+pub mod listener;
+pub mod secrets;
+pub mod view;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+pub use files::{FileDialog, FileMode, Files, FilesCommand};
+pub use jobs::{Done, Jobs, Waker};
+pub use listener::{Listener, ListenerCommand, ListenerStatus, ReplyForm};
+pub use secrets::{KeyringStatus, SavedSecret, SecretEntry, Secrets, SecretsCommand};
+pub use view::{Detail, View, ViewCommand};
+
+use super::store::Store;
+use crate::capture::{Journal, ListenerConfig};
+use crate::record::Record;
+use crate::token::{SecretEncoding, Verifier};
+
+/// Most time a frame spends taking in new events or re-verifying old ones.
+pub const FRAME_BUDGET: Duration = Duration::from_millis(4);
+
+/// What a panel asks for; applied by [`AppState::apply`].
+#[must_use]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    Secrets(SecretsCommand),
+    Listener(ListenerCommand),
+    Files(FilesCommand),
+    View(ViewCommand),
+    /// Empty the list and the journal, and forget the delivery health.
+    Clear,
+    /// Sign a sample hook with the first secret and send it to the listener.
+    SendTestHook,
+    /// Send the selected event (false) or every shown event (true) again.
+    Replay {
+        shown: bool,
+    },
+    Copy(String),
+    DismissNotice,
+}
+
+/// A message in the status line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    pub error: bool,
+}
+
+impl Notice {
+    /// A message.
+    pub fn info(text: impl Into<String>) -> Notice {
+        Notice {
+            text: text.into(),
+            error: false,
+        }
+    }
+
+    /// A message about something that failed.
+    pub fn error(text: impl Into<String>) -> Notice {
+        Notice {
+            text: text.into(),
+            error: true,
+        }
+    }
+}
+
+/// Settings that survive restarts (eframe persistence); never a secret value.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Settings {
+    pub bind: String,
+    pub secrets: Vec<SavedSecret>,
+    pub remember_secret_values: bool,
+    pub newest_first: bool,
+    pub test_product: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: crate::capture::DEFAULT_BIND.to_owned(),
+            secrets: Vec::new(),
+            remember_secret_values: false,
+            newest_first: true,
+            test_product: "digital_identity".to_owned(),
+        }
+    }
+}
+
+/// Where the window keeps its journal and how big it may grow in memory.
+#[derive(Debug, Clone)]
+pub struct Startup {
+    pub settings: Settings,
+    /// The address was given on the command line (it wins over a saved one, and
+    /// is bound without asking even when it is not loopback).
+    pub bind_given: bool,
+    /// The journal (the app's data folder, or `--out`); `None`: nothing written.
+    pub journal: Option<PathBuf>,
+    pub max_events: usize,
+    pub listener: ListenerConfig,
+    /// Start listening at once.
+    pub listen: bool,
+    /// A capture to show at start (`--open`).
+    pub open: Option<PathBuf>,
+    /// Secrets from the command line or environment, tried before saved ones.
+    pub secrets: Vec<String>,
+    pub secret_encoding: SecretEncoding,
+}
+
+impl Default for Startup {
+    fn default() -> Self {
+        Startup {
+            settings: Settings::default(),
+            bind_given: false,
+            journal: None,
+            max_events: 100_000,
+            listener: ListenerConfig::default(),
+            listen: false,
+            open: None,
+            secrets: Vec::new(),
+            secret_encoding: SecretEncoding::Utf8,
+        }
+    }
+}
+
+/// The whole state of the window.
+pub struct AppState {
+    pub store: Store,
+    pub secrets: Secrets,
+    // Declared before the journal: the listener must stop before the journal goes.
+    pub listener: Listener,
+    pub files: Files,
+    pub view: View,
+    pub notice: Option<Notice>,
+    /// Text for the clipboard, taken by the app this frame.
+    pub copied: Option<String>,
+    journal: Option<Journal>,
+    /// The journal is being opened on a job.
+    opening_journal: bool,
+    records: Receiver<Record>,
+    records_tx: Sender<Record>,
+    // Last: joined after everything that may feed it has stopped.
+    jobs: Jobs,
+}
+
+impl AppState {
+    /// A window's state. Opens the journal and reads it back, and, when asked,
+    /// binds the listener: all as jobs. `waker` is called from other threads when
+    /// there is news (the GUI passes `ctx.request_repaint`).
+    pub fn new(startup: Startup, waker: Waker) -> Self {
+        let (records_tx, records) = channel();
+        let settings = startup.settings;
+        let jobs = Jobs::new(waker);
+        let mut secrets = Secrets::new(
+            &startup.secrets,
+            startup.secret_encoding,
+            &settings.secrets,
+            settings.remember_secret_values,
+        );
+        secrets.start(&settings.secrets, &jobs);
+        let mut state = AppState {
+            store: Store::new(startup.max_events),
+            secrets,
+            listener: Listener::new(startup.listener, settings.bind.clone()),
+            files: Files::new(startup.journal.clone()),
+            view: View::new(settings.newest_first, settings.test_product.clone()),
+            notice: None,
+            copied: None,
+            journal: None,
+            opening_journal: false,
+            records,
+            records_tx,
+            jobs,
+        };
+        state.open_journal(startup.journal);
+        let saved_exposed = !startup.bind_given
+            && state
+                .listener
+                .address
+                .trim()
+                .parse::<std::net::SocketAddr>()
+                .is_ok_and(|addr| !addr.ip().is_loopback());
+        if startup.listen && saved_exposed {
+            // A saved address reachable from the network is never bound silently.
+            state.listener.status = ListenerStatus::ConfirmExposed {
+                addr: state.listener.address.trim().to_owned(),
+            };
+        } else if startup.listen {
+            let verifier = state.secrets.shared();
+            state
+                .listener
+                .start(state.journal.as_ref(), &verifier, &state.jobs);
+        }
+        if let Some(path) = startup.open {
+            state.files.load(path, false, &state.jobs);
+        }
+        state
+    }
+
+    /// Opens the journal on a job (or a sink when there is none) and reads it back.
+    fn open_journal(&mut self, path: Option<PathBuf>) {
+        let tx = self.records_tx.clone();
+        let waker = self.jobs.waker();
+        let subscriber: crate::capture::journal::Subscriber = Box::new(move |record| {
+            let _ = tx.send(record);
+            waker();
+        });
+        match path {
+            Some(path) => {
+                self.files.load(path.clone(), true, &self.jobs);
+                self.opening_journal = true;
+                self.jobs.spawn("hookscope-journal", move |_| {
+                    let journal = Journal::open(&path, Some(subscriber)).map_err(|err| {
+                        format!(
+                            "could not open the journal {}: {err}; events are not saved",
+                            path.display()
+                        )
+                    });
+                    Done::JournalOpened(path, journal)
+                });
+            }
+            None => match Journal::new(Box::new(std::io::sink()), 0, Some(subscriber)) {
+                Ok(journal) => self.journal = Some(journal),
+                Err(err) => self.notice = Some(Notice::error(err.to_string())),
+            },
+        }
+    }
+
+    /// A sender into the channel the journal feeds: what arrives here is shown
+    /// as if it had been captured (tests, and records made by other parts).
+    pub fn record_sender(&self) -> Sender<Record> {
+        self.records_tx.clone()
+    }
+
+    /// The verifier built from the secrets as they are now.
+    pub fn verifier(&self) -> &Arc<Verifier> {
+        self.secrets.verifier()
+    }
+
+    /// The listener's URL while it runs.
+    pub fn url(&self) -> Option<&str> {
+        self.listener.url()
+    }
+
+    /// Routes one command to the part of the state it is about.
+    pub fn apply(&mut self, command: Command) {
+        match command {
+            Command::Secrets(command) => {
+                if self.secrets.handle(command, &self.jobs) {
+                    self.store.start_reverify();
+                }
+            }
+            Command::Listener(command) => {
+                let verifier = self.secrets.shared();
+                self.listener.handle(
+                    command,
+                    self.journal.as_ref(),
+                    &verifier,
+                    &self.jobs,
+                    &mut self.notice,
+                );
+            }
+            Command::Files(command) => {
+                let (store, verifier, origin) = (
+                    &self.store,
+                    self.secrets.verifier().clone(),
+                    self.listener.origin(),
+                );
+                let filtering = store.filter().is_active();
+                let export = |only_filtered: bool| {
+                    let records = if only_filtered {
+                        store
+                            .visible()
+                            .iter()
+                            .filter_map(|seq| store.get(*seq))
+                            .map(|e| e.record.clone())
+                            .collect()
+                    } else {
+                        store.entries().map(|e| e.record.clone()).collect()
+                    };
+                    (records, verifier, origin)
+                };
+                self.files
+                    .handle(command, &self.jobs, export, filtering, &mut self.notice);
+            }
+            Command::View(command) => self.view.handle(command, &mut self.store),
+            Command::Clear => self.clear(),
+            Command::SendTestHook => self.send_test_hook(),
+            Command::Replay { shown } => self.replay(shown),
+            Command::Copy(text) => self.copied = Some(text),
+            Command::DismissNotice => self.notice = None,
+        }
+        let generation = self.secrets.generation();
+        self.view
+            .refresh_detail(&self.store, self.secrets.verifier(), generation);
+    }
+
+    fn clear(&mut self) {
+        self.files.clear_backlog();
+        self.store.clear();
+        self.view.deselect();
+        self.listener.reset_health();
+        self.files.clear_journal(&self.jobs);
+    }
+
+    fn send_test_hook(&mut self) {
+        let Some(url) = self.url().map(|url| format!("{url}hooks/test")) else {
+            self.notice = Some(Notice::error(
+                "start the listener first: the test hook is sent to it",
+            ));
+            return;
+        };
+        let product = self.view.test_product.clone();
+        // Signed with the first usable secret, as Truora would sign with the hook's secret.
+        let key = self
+            .secrets
+            .first_key()
+            .unwrap_or_else(|| b"hookscope-demo-secret-without-a-real-key".to_vec());
+        let serial = self.store.len() as u64;
+        self.jobs.spawn("hookscope-test-hook", move |_| {
+            let now = crate::token::unix_now();
+            Done::TestHook(
+                crate::samples::claims(&product, None, now, serial)
+                    .ok_or_else(|| format!("no sample for {product}"))
+                    .and_then(|claims| {
+                        crate::send::sign(&claims, &key, jsonwebtoken::Algorithm::HS256)
+                            .map_err(|err| err.to_string())
+                    })
+                    .and_then(|token| {
+                        crate::send::post_blocking(&url, token.into(), Duration::from_secs(10))
+                            .map(|d| d.status)
+                            .map_err(|err| err.to_string())
+                    }),
+            )
+        });
+    }
+
+    fn replay(&mut self, shown: bool) {
+        let records: Vec<Arc<Record>> = if shown {
+            self.store
+                .visible()
+                .iter()
+                .filter_map(|seq| self.store.get(*seq))
+                .map(|e| e.record.clone())
+                .collect()
+        } else {
+            self.view
+                .selected
+                .and_then(|seq| self.store.get(seq))
+                .map(|e| vec![e.record.clone()])
+                .unwrap_or_default()
+        };
+        let Some(journal) = self.journal.as_ref().map(Journal::handle) else {
+            return;
+        };
+        if records.is_empty() {
+            self.notice = Some(Notice::info("nothing to replay: select an event first"));
+            return;
+        }
+        let url = self.listener.replay_target();
+        self.notice = Some(Notice::info(format!(
+            "replaying {} event(s) to {url}…",
+            records.len()
+        )));
+        self.jobs.spawn("hookscope-replay", move |cancel| {
+            let mut failed = Vec::new();
+            let mut sent = 0;
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => {
+                    for original in records {
+                        if cancel.cancelled() {
+                            break;
+                        }
+                        let result = runtime.block_on(async {
+                            let record =
+                                crate::replay::replay(&original, &url, Duration::from_secs(10))
+                                    .await
+                                    .map_err(|err| err.to_string())?;
+                            journal.commit(record).await.map_err(|e| e.to_string())
+                        });
+                        match result {
+                            Ok(_) => sent += 1,
+                            Err(err) => failed.push(err),
+                        }
+                    }
+                }
+                Err(err) => failed.push(err.to_string()),
+            }
+            Done::Replayed { sent, failed, url }
+        });
+    }
+
+    /// The per-frame work: take in job results and new events, continue
+    /// re-verification. Returns true when more work is waiting (ask for a repaint).
+    pub fn tick(&mut self) -> bool {
+        let started = Instant::now();
+        let now = crate::token::unix_now();
+        for done in self.jobs.finished() {
+            self.finish(done);
+        }
+        let mut more = false;
+        let verifier = self.secrets.verifier().clone();
+        while let Some(record) = self.files.backlog.records.pop_front() {
+            self.store.push(record, &verifier, now);
+            if started.elapsed() >= FRAME_BUDGET {
+                more = true;
+                break;
+            }
+        }
+        // Live events wait until the journal's older ones are in, so the order holds.
+        let waiting = self.files.backlog.loading || !self.files.backlog.records.is_empty();
+        let mut arrived = 0;
+        if !waiting {
+            loop {
+                if started.elapsed() >= FRAME_BUDGET {
+                    more = true;
+                    break;
+                }
+                match self.records.try_recv() {
+                    Ok(record) => {
+                        self.listener.count_delivery(record.response.status);
+                        self.store.push(record, &verifier, now);
+                        arrived += 1;
+                    }
+                    Err(_) => break,
+                }
+            }
+        }
+        self.view.count_arrivals(arrived);
+        self.listener.update_health();
+        if self.store.reverifying().is_some() {
+            let left = FRAME_BUDGET.saturating_sub(started.elapsed());
+            more |= !self.store.reverify_step(&verifier, now, left);
+        }
+        self.view
+            .refresh_detail(&self.store, &verifier, self.secrets.generation());
+        more
+    }
+
+    /// Takes in what a job reports.
+    fn finish(&mut self, done: Done) {
+        let notice = match done {
+            Done::JournalOpened(_, Ok(journal)) => {
+                self.opening_journal = false;
+                let verifier = self.secrets.shared();
+                self.listener.journal_ready(&journal, &verifier, &self.jobs);
+                self.journal = Some(journal);
+                None
+            }
+            Done::JournalOpened(_, Err(text)) => {
+                self.opening_journal = false;
+                self.listener.journal_failed();
+                Some(Notice::error(text))
+            }
+            Done::Bound(result) => {
+                self.listener.bound(result);
+                None
+            }
+            Done::Loaded {
+                path,
+                restore,
+                result,
+            } => {
+                let (notice, replace, skipped) =
+                    self.files.loaded(path, restore, result, self.store.max());
+                if replace {
+                    self.store.clear();
+                    self.view.deselect();
+                }
+                self.store.evicted += skipped;
+                notice
+            }
+            Done::Cleared(Ok(path)) => Some(Notice::info(format!(
+                "cleared; the journal {} is empty",
+                path.display()
+            ))),
+            Done::Cleared(Err(text)) => Some(Notice::error(text)),
+            Done::Exported(Ok((path, n))) => Some(Notice::info(format!(
+                "exported {n} events to {}",
+                path.display()
+            ))),
+            Done::Exported(Err(text)) => Some(Notice::error(text)),
+            Done::Browsed(picked) => self.files.browsed(picked),
+            Done::TestHook(Ok(status)) => Some(Notice::info(format!(
+                "test hook sent: the listener answered {status}"
+            ))),
+            Done::TestHook(Err(err)) => Some(Notice::error(format!("the test hook failed: {err}"))),
+            Done::Replayed { sent, failed, url } => Some(match failed.first() {
+                None => Notice::info(format!(
+                    "replayed {sent} event(s) to {url}; each is a new event"
+                )),
+                Some(first) => Notice::error(format!(
+                    "replayed {sent} event(s) to {url}; {} failed: {first}",
+                    failed.len()
+                )),
+            }),
+            Done::Keyring(report) => {
+                if self.secrets.keyring_report(report) {
+                    self.store.start_reverify();
+                }
+                None
+            }
+        };
+        if let Some(notice) = notice {
+            self.notice = Some(notice);
+        }
+    }
+
+    /// What to save between runs: never a secret value (remembered values are in
+    /// the credential store).
+    pub fn settings(&self) -> Settings {
+        Settings {
+            bind: self.listener.address.clone(),
+            secrets: self.secrets.saved(),
+            remember_secret_values: self.secrets.remember,
+            newest_first: self.view.newest_first,
+            test_product: self.view.test_product.clone(),
+        }
+    }
+
+    /// Whether anything runs in the background that a frame should wait for
+    /// (a read, a bind, a re-verification): tests step until it is done.
+    pub fn busy(&self) -> bool {
+        self.opening_journal
+            || self.files.backlog.loading
+            || !self.files.backlog.records.is_empty()
+            || matches!(self.listener.status, ListenerStatus::Starting { .. })
+            || self.store.reverifying().is_some()
+    }
+}

@@ -1,0 +1,194 @@
+//! What the list shows and where the reader is: the filter, the selection and its
+//! decoded detail, the order, following new events, the arrival rate.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::super::store::{Filter, Store};
+use crate::record::{Record, Signature};
+use crate::token::Verifier;
+
+/// What the list and its filter bar ask for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ViewCommand {
+    Select(u64),
+    /// Moves the selection by this many rows of the visible list (negative: up).
+    Move(i64),
+    SetFilter {
+        text: String,
+        signature: Option<Signature>,
+        product: Option<&'static str>,
+    },
+    SetNewestFirst(bool),
+    /// Keep the newest event in view (false: the reader scrolled away).
+    SetFollow(bool),
+    FocusFilter,
+    SetTestProduct(String),
+}
+
+/// The selected event, decoded with the current secrets.
+#[derive(Debug, Clone)]
+pub struct Detail {
+    pub seq: u64,
+    pub record: Record,
+    generation: u64,
+}
+
+/// The reader's view of the events.
+pub struct View {
+    pub filter_text: String,
+    pub filter_signature: Option<Signature>,
+    pub filter_product: Option<&'static str>,
+    pub selected: Option<u64>,
+    pub detail: Option<Detail>,
+    pub newest_first: bool,
+    /// Keep the newest event in view; paused when the user scrolls away.
+    pub follow: bool,
+    /// One frame: give the filter field keyboard focus.
+    pub focus_filter: bool,
+    /// One frame: scroll the list to the selected row.
+    pub scroll_to_selected: bool,
+    /// Events that arrived this frame.
+    pub arrived: usize,
+    /// Events per second over the last seconds, as of the last tick.
+    pub rate: f64,
+    /// The product *Send test hook* signs.
+    pub test_product: String,
+    arrivals: VecDeque<(Instant, usize)>,
+}
+
+/// The window of the events-per-second figure.
+const RATE_WINDOW: Duration = Duration::from_secs(5);
+
+impl View {
+    /// A view in this order, sending test hooks of this product.
+    pub fn new(newest_first: bool, test_product: String) -> View {
+        View {
+            filter_text: String::new(),
+            filter_signature: None,
+            filter_product: None,
+            selected: None,
+            detail: None,
+            newest_first,
+            follow: true,
+            focus_filter: false,
+            scroll_to_selected: false,
+            arrived: 0,
+            rate: 0.0,
+            test_product,
+            arrivals: VecDeque::new(),
+        }
+    }
+
+    /// Applies a command.
+    pub fn handle(&mut self, command: ViewCommand, store: &mut Store) {
+        match command {
+            ViewCommand::Select(seq) => self.select(Some(seq)),
+            ViewCommand::Move(delta) => self.move_selection(delta, store),
+            ViewCommand::SetFilter {
+                text,
+                signature,
+                product,
+            } => {
+                self.filter_text = text;
+                self.filter_signature = signature;
+                self.filter_product = product;
+                store.set_filter(Filter {
+                    text: self.filter_text.clone(),
+                    signature,
+                    product,
+                });
+            }
+            ViewCommand::SetNewestFirst(newest_first) => {
+                self.newest_first = newest_first;
+                self.follow = true;
+            }
+            ViewCommand::SetFollow(follow) => self.follow = follow,
+            ViewCommand::FocusFilter => self.focus_filter = true,
+            ViewCommand::SetTestProduct(product) => self.test_product = product,
+        }
+    }
+
+    fn select(&mut self, seq: Option<u64>) {
+        self.selected = seq;
+        self.scroll_to_selected = true;
+    }
+
+    fn move_selection(&mut self, delta: i64, store: &Store) {
+        let visible = store.visible();
+        if visible.is_empty() {
+            return;
+        }
+        // Rows as drawn: newest first reverses the list.
+        let row_of = |i: usize| {
+            if self.newest_first {
+                visible.len() - 1 - i
+            } else {
+                i
+            }
+        };
+        let current = self
+            .selected
+            .and_then(|seq| visible.binary_search(&seq).ok())
+            .map(row_of);
+        let row = match current {
+            Some(row) => (row as i64 + delta).clamp(0, visible.len() as i64 - 1) as usize,
+            None if delta >= 0 => 0,
+            None => visible.len() - 1,
+        };
+        let seq = visible[row_of(row)];
+        self.follow = false;
+        self.select(Some(seq));
+    }
+
+    /// Forgets the selection (the list was cleared or replaced).
+    pub fn deselect(&mut self) {
+        self.selected = None;
+        self.detail = None;
+    }
+
+    /// Decodes the selected event again when the selection or the secrets changed.
+    pub fn refresh_detail(&mut self, store: &Store, verifier: &Arc<Verifier>, generation: u64) {
+        let Some(seq) = self.selected else {
+            self.detail = None;
+            return;
+        };
+        if self
+            .detail
+            .as_ref()
+            .is_some_and(|d| d.seq == seq && d.generation == generation)
+        {
+            return;
+        }
+        self.detail = store.get(seq).map(|entry| Detail {
+            seq,
+            record: entry.record.analyzed(verifier, crate::token::unix_now()),
+            generation,
+        });
+    }
+
+    /// Counts the events that arrived this frame and works out the rate.
+    pub fn count_arrivals(&mut self, n: usize) {
+        let now = Instant::now();
+        self.arrived = n;
+        if n > 0 {
+            self.arrivals.push_back((now, n));
+        }
+        while self
+            .arrivals
+            .front()
+            .is_some_and(|(at, _)| now.duration_since(*at) > RATE_WINDOW)
+        {
+            self.arrivals.pop_front();
+        }
+        let total: usize = self.arrivals.iter().map(|(_, n)| n).sum();
+        self.rate = total as f64 / RATE_WINDOW.as_secs_f64();
+    }
+
+    /// The one-frame requests have been drawn.
+    pub fn frame_done(&mut self) {
+        self.focus_filter = false;
+        self.scroll_to_selected = false;
+    }
+}
