@@ -7,7 +7,7 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|data: &[u8]| {
     if let Ok(loaded) = hookscope::export::load_from(data) {
         for record in &loaded.records {
-            let _ = hookscope::export::har_entry(record);
+            let _ = hookscope::export::har_entry(record, hookscope::export::DEFAULT_ORIGIN);
         }
     }
 });

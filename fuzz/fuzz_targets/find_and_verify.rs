@@ -13,10 +13,14 @@ fuzz_target!(|data: &[u8]| {
         .map_or(0, |b| *b as usize)
         .min(data.len().saturating_sub(1));
     let (header, body) = data.split_at(split);
-    let headers = vec![(
-        "Authorization".to_owned(),
-        String::from_utf8_lossy(header).into_owned(),
-    )];
+    let headers = vec![
+        (
+            "Authorization".to_owned(),
+            String::from_utf8_lossy(header).into_owned(),
+        ),
+        // The hints read it (a compressed body).
+        ("Content-Encoding".to_owned(), "gzip".to_owned()),
+    ];
     let verifier = Verifier::new(vec![
         Secret::new(
             "fuzz-secret-fuzz-secret-fuzz-secret!",
