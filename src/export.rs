@@ -123,8 +123,31 @@ pub fn write_atomic(
     Ok(())
 }
 
-/// One HAR 1.2 entry for a record.
+/// One HAR 1.2 entry for a record. `_hookscope` holds the whole record, so a HAR
+/// file hookscope wrote opens back.
 pub fn har_entry(record: &Record, origin: &str) -> Value {
+    let forwarded_ms = record
+        .response
+        .forwarded
+        .as_ref()
+        .map_or(0, |f| f.elapsed_ms);
+    let mut comment = format!("signature: {}", record.verification.signature.as_str());
+    if record.body_truncated {
+        comment.push_str("; body truncated");
+    }
+    json!({
+        "startedDateTime": record.received_at,
+        "time": forwarded_ms,
+        "request": har_request(record, origin),
+        "response": har_response(record),
+        "cache": {},
+        "timings": {"send": 0, "wait": forwarded_ms, "receive": 0},
+        "comment": comment,
+        "_hookscope": record,
+    })
+}
+
+fn har_request(record: &Record, origin: &str) -> Value {
     // The listener's own address: the Host header is whatever the sender wrote.
     let origin = origin.trim_end_matches('/');
     let url = if record.path.starts_with('/') {
@@ -150,16 +173,24 @@ pub fn har_entry(record: &Record, origin: &str) -> Value {
         .iter()
         .find(|(name, _)| name.eq_ignore_ascii_case("content-type"))
         .map_or("application/octet-stream", |(_, value)| value.as_str());
-    let body_size = record.body_len();
-    let mut post_data = json!({"mimeType": mime, "text": record.body.clone().unwrap_or_default()});
-    if let Some(b64) = &record.body_base64 {
-        post_data = json!({"mimeType": mime, "text": b64, "encoding": "base64"});
-    }
-    let forwarded_ms = record
-        .response
-        .forwarded
-        .as_ref()
-        .map_or(0, |f| f.elapsed_ms);
+    let post_data = match &record.body_base64 {
+        Some(b64) => json!({"mimeType": mime, "text": b64, "encoding": "base64"}),
+        None => json!({"mimeType": mime, "text": record.body.clone().unwrap_or_default()}),
+    };
+    json!({
+        "method": record.method,
+        "url": url,
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
+        "headers": headers,
+        "queryString": query,
+        "postData": post_data,
+        "headersSize": -1,
+        "bodySize": record.body_len(),
+    })
+}
+
+fn har_response(record: &Record) -> Value {
     // The reply body is kept only when it came from the user's app (forwarding).
     let reply_text = record
         .response
@@ -167,44 +198,20 @@ pub fn har_entry(record: &Record, origin: &str) -> Value {
         .as_ref()
         .and_then(|f| f.body.clone())
         .unwrap_or_default();
-    let response_content = json!({
-        "size": reply_text.len(),
-        "mimeType": "application/json",
-        "text": reply_text,
-    });
-    let mut comment = format!("signature: {}", record.verification.signature.as_str());
-    if record.body_truncated {
-        comment.push_str("; body truncated");
-    }
     json!({
-        "startedDateTime": record.received_at,
-        "time": forwarded_ms,
-        "request": {
-            "method": record.method,
-            "url": url,
-            "httpVersion": "HTTP/1.1",
-            "cookies": [],
-            "headers": headers,
-            "queryString": query,
-            "postData": post_data,
-            "headersSize": -1,
-            "bodySize": body_size,
+        "status": record.response.status,
+        "statusText": status_text(record.response.status),
+        "httpVersion": "HTTP/1.1",
+        "cookies": [],
+        "headers": [],
+        "content": {
+            "size": reply_text.len(),
+            "mimeType": "application/json",
+            "text": reply_text,
         },
-        "response": {
-            "status": record.response.status,
-            "statusText": status_text(record.response.status),
-            "httpVersion": "HTTP/1.1",
-            "cookies": [],
-            "headers": [],
-            "content": response_content,
-            "redirectURL": "",
-            "headersSize": -1,
-            "bodySize": -1,
-        },
-        "cache": {},
-        "timings": {"send": 0, "wait": forwarded_ms, "receive": 0},
-        "comment": comment,
-        "_hookscope": {"id": record.id, "verification": record.verification, "events": record.events},
+        "redirectURL": "",
+        "headersSize": -1,
+        "bodySize": -1,
     })
 }
 
@@ -246,10 +253,43 @@ pub fn load_from<R: BufRead>(mut reader: R) -> io::Result<Loaded> {
         }
     };
     if starts_array {
-        load_array(reader)
+        return load_array(reader);
+    }
+    let head = reader.fill_buf()?;
+    let har = head.starts_with(b"{\"log\"");
+    if har {
+        load_har(reader)
     } else {
         load_lines(reader)
     }
+}
+
+/// A HAR file: each entry's `_hookscope` is its record (hookscope writes it there).
+fn load_har<R: Read>(reader: R) -> io::Result<Loaded> {
+    let mut loaded = Loaded::default();
+    let har: Value = match serde_json::from_reader(reader) {
+        Ok(har) => har,
+        Err(err) => {
+            loaded.problems.push(format!(
+                "the HAR file is not whole JSON ({err}); nothing read"
+            ));
+            return Ok(loaded);
+        }
+    };
+    let entries = har["log"]["entries"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for (index, mut entry) in entries.into_iter().enumerate() {
+        match serde_json::from_value::<Record>(entry["_hookscope"].take()) {
+            Ok(record) => loaded.records.push(record),
+            Err(_) => loaded.problems.push(format!(
+                "HAR entry {} carries no hookscope record (written by another tool, or an older hookscope); skipped",
+                index + 1
+            )),
+        }
+    }
+    Ok(loaded)
 }
 
 fn load_lines<R: BufRead>(reader: R) -> io::Result<Loaded> {
@@ -452,6 +492,14 @@ mod tests {
         assert_eq!(entry["request"]["queryString"][0]["name"], "x");
         assert_eq!(entry["response"]["status"], 200);
         assert_eq!(entry["response"]["statusText"], "OK");
+        // A HAR file hookscope wrote opens back, record for record.
+        let back = load_from(&out[..]).unwrap();
+        assert!(back.problems.is_empty(), "{:?}", back.problems);
+        assert_eq!(back.records, vec![sample(7)]);
+        let foreign = br#"{"log":{"entries":[{"request":{}}]}}"#;
+        let loaded = load_from(&foreign[..]).unwrap();
+        assert!(loaded.records.is_empty());
+        assert!(loaded.problems[0].contains("no hookscope record"));
     }
 
     #[test]

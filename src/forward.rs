@@ -26,6 +26,34 @@ const HOP_BY_HOP: [&str; 9] = [
     "proxy-connection",
 ];
 
+/// Why a request could not be delivered to the app (or the target is not usable).
+#[derive(Debug, thiserror::Error)]
+pub enum ForwardError {
+    #[error("{url:?} is not a URL: {reason}")]
+    BadUrl { url: String, reason: String },
+    #[error("{url:?}: forwarding needs an http://HOST[:PORT][/PATH] URL")]
+    NotHttp { url: String },
+    #[error("connection refused by {0}")]
+    Refused(String),
+    #[error("could not connect to {authority}: {source}")]
+    Connect {
+        authority: String,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Http(#[from] hyper::Error),
+    #[error("could not build the request: {0}")]
+    Request(#[from] hyper::http::Error),
+}
+
+fn parse_uri(url: &str) -> Result<hyper::Uri, ForwardError> {
+    url.parse()
+        .map_err(|err: hyper::http::uri::InvalidUri| ForwardError::BadUrl {
+            url: url.to_owned(),
+            reason: err.to_string(),
+        })
+}
+
 /// The app's reply as the sender gets it.
 #[derive(Debug, Clone)]
 pub struct Outcome {
@@ -45,14 +73,12 @@ pub struct Target {
 
 impl Target {
     /// Checks `url` (http only: put a tunnel in front for https).
-    pub fn parse(url: &str, timeout: Duration) -> Result<Target, String> {
-        let uri: hyper::Uri = url
-            .parse()
-            .map_err(|err| format!("{url:?} is not a URL: {err}"))?;
+    pub fn parse(url: &str, timeout: Duration) -> Result<Target, ForwardError> {
+        let uri = parse_uri(url)?;
         if uri.scheme_str() != Some("http") || uri.host().is_none() {
-            return Err(format!(
-                "{url:?}: forwarding needs an http://HOST[:PORT][/PATH] URL"
-            ));
+            return Err(ForwardError::NotHttp {
+                url: url.to_owned(),
+            });
         }
         Ok(Target {
             base: url.trim_end_matches('/').to_owned(),
@@ -144,7 +170,7 @@ pub async fn deliver(
             504,
             format!("no reply within {} ms", target.timeout.as_millis()),
         ),
-        Ok(Err(error)) => failed(502, error),
+        Ok(Err(error)) => failed(502, error.to_string()),
         Ok(Ok((status, content_type, body))) => Outcome {
             forwarded: Forwarded {
                 url,
@@ -165,8 +191,8 @@ async fn attempt(
     method: &str,
     headers: &hyper::HeaderMap,
     body: Bytes,
-) -> Result<(u16, Option<String>, Bytes), String> {
-    let uri: hyper::Uri = url.parse().map_err(|err| format!("bad URL: {err}"))?;
+) -> Result<(u16, Option<String>, Bytes), ForwardError> {
+    let uri = parse_uri(url)?;
     let host = uri.host().unwrap_or("127.0.0.1").to_owned();
     let port = uri.port_u16().unwrap_or(80);
     let authority = uri
@@ -174,14 +200,16 @@ async fn attempt(
         .map_or_else(|| host.clone(), |a| a.to_string());
     let stream = tokio::net::TcpStream::connect((host.as_str(), port))
         .await
-        .map_err(|err| match err.kind() {
-            std::io::ErrorKind::ConnectionRefused => format!("connection refused by {authority}"),
-            _ => format!("could not connect to {authority}: {err}"),
+        .map_err(|source| match source.kind() {
+            std::io::ErrorKind::ConnectionRefused => ForwardError::Refused(authority.clone()),
+            _ => ForwardError::Connect {
+                authority: authority.clone(),
+                source,
+            },
         })?;
     let _ = stream.set_nodelay(true);
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|err| err.to_string())?;
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(connection);
     let mut request = Request::builder()
         .method(method)
@@ -190,13 +218,8 @@ async fn attempt(
     for (name, value) in end_to_end(headers) {
         request = request.header(name, value);
     }
-    let request = request
-        .body(Full::new(body))
-        .map_err(|err| err.to_string())?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|err| err.to_string())?;
+    let request = request.body(Full::new(body))?;
+    let response = sender.send_request(request).await?;
     let status = response.status().as_u16();
     let content_type = response
         .headers()

@@ -10,7 +10,11 @@ use crate::record::{Record, Response, timestamp};
 
 /// Replays `original` to `base` (its path appended) and returns the new record:
 /// the same request, received now from `replay`, with the target's reply.
-pub async fn replay(original: &Record, base: &str, timeout: Duration) -> Result<Record, String> {
+pub async fn replay(
+    original: &Record,
+    base: &str,
+    timeout: Duration,
+) -> Result<Record, crate::forward::ForwardError> {
     let target = Target::parse(base, timeout)?;
     let outcome = deliver(
         &target,

@@ -135,6 +135,23 @@ fn selecting_shows_claims_and_verdict_and_secret_change_reverifies() {
 }
 
 #[test]
+fn a_click_on_any_text_of_a_row_selects_it() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    sender.send(record(&token, "/hooks/one")).unwrap();
+    sender.send(record("just text", "/hooks/two")).unwrap();
+    harness.run_steps(3);
+    // The verdict badge of the first event, and the size of the second.
+    harness.get_by_label("○ No secret").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.view.selected, Some(0));
+    harness.get_by_label("9 B").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.view.selected, Some(1));
+}
+
+#[test]
 fn filters_and_keyboard() {
     let mut harness = harness(Startup::default());
     let sender = harness.state().state.record_sender();

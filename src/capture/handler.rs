@@ -43,23 +43,7 @@ pub(super) async fn handle(
         (None, Some(path)) => path.as_str().to_owned(),
         _ => request.uri().to_string(),
     };
-    let headers = tap
-        .lock()
-        .ok()
-        .and_then(|mut tap| tap.take(&method, &path))
-        .map(|head| head.headers)
-        .unwrap_or_else(|| {
-            request
-                .headers()
-                .iter()
-                .map(|(name, value)| {
-                    (
-                        name.as_str().to_owned(),
-                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                    )
-                })
-                .collect()
-        });
+    let headers = headers_as_sent(&tap, &method, &path, request.headers());
     let config = &shared.config;
     let expects_continue = request
         .headers()
@@ -118,6 +102,31 @@ pub(super) async fn handle(
             unavailable()
         }
     })
+}
+
+/// The headers in arrival order with their names as sent, from the tap; hyper's
+/// (lowercased, grouped) when the tap lost track of the head.
+fn headers_as_sent(
+    tap: &Mutex<HeadTap>,
+    method: &str,
+    path: &str,
+    parsed: &hyper::HeaderMap,
+) -> Vec<(String, String)> {
+    tap.lock()
+        .ok()
+        .and_then(|mut tap| tap.take(method, path))
+        .map(|head| head.headers)
+        .unwrap_or_else(|| {
+            parsed
+                .iter()
+                .map(|(name, value)| {
+                    (
+                        name.as_str().to_owned(),
+                        String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                    )
+                })
+                .collect()
+        })
 }
 
 /// A request read as far as it will be.

@@ -110,7 +110,7 @@ impl ListenerArgs {
                 )
             })
             .transpose()
-            .map_err(UsageError)?;
+            .map_err(|err| UsageError(err.to_string()))?;
         Ok(crate::capture::ListenerConfig {
             forward,
             header_timeout: std::time::Duration::from_millis(self.header_timeout_ms),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::{SecretArgs, UsageError};
-use crate::probe::{Options, Placement};
+use crate::probe::{Expect, Options, Placement, Report};
 
 /// Arguments of `hookscope probe`.
 #[derive(Debug, Args)]
@@ -43,7 +43,7 @@ pub fn run(args: ProbeArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCo
             )
         })?;
     crate::forward::Target::parse(&args.to, Duration::from_millis(args.timeout_ms))
-        .map_err(UsageError)?;
+        .map_err(|err| UsageError(err.to_string()))?;
     let placement: Placement = args.placement.parse().map_err(UsageError)?;
     let options = Options {
         target: args.to.clone(),
@@ -59,11 +59,75 @@ pub fn run(args: ProbeArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCo
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        print!("{}", report.render());
+        print!("{}", render(&report));
     }
     Ok(if report.passed {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The scorecard as text: required cases, then advisory ones, then the verdict.
+fn render(report: &Report) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    let _ = writeln!(out, "probing {}", report.target);
+    for (title, required) in [("required", true), ("advisory (never fail the run)", false)] {
+        let _ = writeln!(out, "\n{title}:");
+        let _ = writeln!(
+            out,
+            "  {:<20} {:<7} {:<12} {:>8}  result",
+            "case", "expect", "got", "time"
+        );
+        for case in report.cases.iter().filter(|c| c.required == required) {
+            let expect = match case.expect {
+                Expect::Accept => "accept",
+                Expect::Refuse => "refuse",
+            };
+            let got = match (case.status, &case.error) {
+                (Some(status), _) => status.to_string(),
+                (None, Some(_)) => "no answer".to_owned(),
+                (None, None) => "-".to_owned(),
+            };
+            let result = match (case.passed, required) {
+                (true, _) => "pass",
+                (false, true) => "FAIL",
+                (false, false) => "warn",
+            };
+            let _ = writeln!(
+                out,
+                "  {:<20} {:<7} {:<12} {:>6} ms  {result}",
+                case.name, expect, got, case.elapsed_ms
+            );
+            if let Some(error) = &case.error {
+                let _ = writeln!(out, "      {}", crate::terminal::escape(error));
+            }
+            if let Some(advice) = &case.advice {
+                let _ = writeln!(out, "      -> {advice}");
+            }
+        }
+    }
+    let failed: Vec<&str> = report
+        .cases
+        .iter()
+        .filter(|c| c.required && !c.passed)
+        .map(|c| c.name.as_str())
+        .collect();
+    let _ = writeln!(out);
+    if failed.is_empty() {
+        let _ = writeln!(
+            out,
+            "PASS: the receiver accepted the genuine hooks and refused every forgery"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "FAIL: {} of {} required cases failed: {}",
+            failed.len(),
+            crate::probe::REQUIRED.len(),
+            failed.join(", ")
+        );
+    }
+    out
 }

@@ -35,7 +35,7 @@ pub struct ReplayArgs {
 /// Runs `replay`; exit 1 when any replay did not get a 2xx.
 pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     crate::forward::Target::parse(&args.to, Duration::from_millis(args.timeout_ms))
-        .map_err(UsageError)?;
+        .map_err(|err| UsageError(err.to_string()))?;
     let loaded = crate::export::load(&args.journal)
         .with_context(|| format!("could not read {}", args.journal.display()))?;
     for problem in &loaded.problems {
@@ -59,7 +59,9 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let mut failed = 0;
     for original in &originals {
         let result = runtime.block_on(async {
-            let record = crate::replay::replay(original, &args.to, timeout).await?;
+            let record = crate::replay::replay(original, &args.to, timeout)
+                .await
+                .map_err(|err| err.to_string())?;
             let status = record.response.status;
             let forwarded = record.response.forwarded.clone();
             let id = journal.commit(record).await.map_err(|e| e.to_string())?;

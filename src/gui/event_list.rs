@@ -4,11 +4,54 @@ use eframe::egui::{self, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::state::{AppState, Command, FilesCommand, ViewCommand};
+use super::store::Summary;
 use super::widgets::{badge, human_size, labelled_choice, middle_ellipsis};
 use crate::record::Signature;
 use crate::truora;
 
 const ROW_HEIGHT: f32 = 22.0;
+
+/// One row of the table: every cell selects the event when clicked.
+fn event_row(
+    row: &mut egui_extras::TableRow<'_, '_>,
+    seq: u64,
+    s: &Summary,
+    selected: Option<u64>,
+    commands: &mut Vec<Command>,
+) {
+    row.set_selected(selected == Some(seq));
+    row.col(|ui| {
+        ui.label(RichText::new(&s.time).monospace());
+    });
+    row.col(|ui| {
+        let text = format!("{} {}", s.method, s.path);
+        ui.label(middle_ellipsis(&text, 30)).on_hover_text(&text);
+    });
+    row.col(|ui| {
+        if s.label.is_empty() {
+            ui.weak("—");
+        } else {
+            ui.label(&s.label);
+        }
+    });
+    row.col(|ui| {
+        if s.subject.is_empty() {
+            ui.weak("—");
+        } else {
+            ui.label(RichText::new(middle_ellipsis(&s.subject, 15)).monospace())
+                .on_hover_text(&s.subject);
+        }
+    });
+    row.col(|ui| {
+        badge(ui, s.signature);
+    });
+    row.col(|ui| {
+        ui.label(human_size(s.size));
+    });
+    if row.response().clicked() {
+        commands.push(Command::View(ViewCommand::Select(seq)));
+    }
+}
 
 /// Draws the filter bar and, unless nothing has arrived yet, the table.
 pub fn show(ui: &mut egui::Ui, state: &AppState, waiting: bool) -> Vec<Command> {
@@ -101,6 +144,8 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
             visible[row]
         }
     };
+    // Labels that can be selected would take the click from the row.
+    ui.style_mut().interaction.selectable_labels = false;
     let mut builder = TableBuilder::new(ui)
         .id_salt("events")
         .striped(true)
@@ -145,47 +190,8 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         .body(|body| {
             body.rows(ROW_HEIGHT, rows, |mut row| {
                 let seq = seq_at(row.index());
-                let Some(entry) = store.get(seq) else {
-                    return;
-                };
-                let s = &entry.summary;
-                row.set_selected(selected == Some(seq));
-                row.col(|ui| {
-                    ui.label(RichText::new(&s.time).monospace());
-                });
-                row.col(|ui| {
-                    let text = format!("{} {}", s.method, s.path);
-                    if ui
-                        .selectable_label(selected == Some(seq), middle_ellipsis(&text, 30))
-                        .on_hover_text(&text)
-                        .clicked()
-                    {
-                        commands.push(Command::View(ViewCommand::Select(seq)));
-                    }
-                });
-                row.col(|ui| {
-                    if s.label.is_empty() {
-                        ui.weak("—");
-                    } else {
-                        ui.label(&s.label);
-                    }
-                });
-                row.col(|ui| {
-                    if s.subject.is_empty() {
-                        ui.weak("—");
-                    } else {
-                        ui.label(RichText::new(middle_ellipsis(&s.subject, 15)).monospace())
-                            .on_hover_text(&s.subject);
-                    }
-                });
-                row.col(|ui| {
-                    badge(ui, s.signature);
-                });
-                row.col(|ui| {
-                    ui.label(human_size(s.size));
-                });
-                if row.response().clicked() {
-                    commands.push(Command::View(ViewCommand::Select(seq)));
+                if let Some(entry) = store.get(seq) {
+                    event_row(&mut row, seq, &entry.summary, selected, commands);
                 }
             });
         });

@@ -5,7 +5,7 @@ use eframe::egui::{self, RichText};
 
 use super::palette;
 use super::state::{
-    AppState, Command, KeyringStatus, ListenerCommand, ListenerStatus, SecretsCommand,
+    AppState, Command, KeyringStatus, ListenerCommand, ListenerStatus, SecretEntry, SecretsCommand,
 };
 use super::widgets::{copy_button, labelled_field};
 use crate::token::SecretEncoding;
@@ -165,78 +165,87 @@ fn address_editor(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Comman
     }
 }
 
+/// One secret's row: label, masked value, show/hide, encoding, remove, its problem.
+fn secret_row(
+    ui: &mut egui::Ui,
+    index: usize,
+    shown: &SecretEntry,
+    count: usize,
+    error: Option<&str>,
+    commands: &mut Vec<Command>,
+) {
+    let mut entry = shown.clone();
+    ui.horizontal(|ui| {
+        let label = ui.label(format!("Secret #{}", index + 1));
+        let name_label = format!("Label of secret #{}", index + 1);
+        let name = ui
+            .add(
+                egui::TextEdit::singleline(&mut entry.label)
+                    .desired_width(140.0)
+                    .hint_text("label"),
+            )
+            .on_hover_text("A name for this secret (saved between runs)");
+        name.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::Role::TextInput, true, name_label.as_str())
+        });
+        ui.add(
+            egui::TextEdit::singleline(&mut entry.value)
+                .desired_width(300.0)
+                .password(!entry.shown)
+                .hint_text("paste the hook's secret"),
+        )
+        .labelled_by(label.id);
+        let toggle = if entry.shown { "Hide" } else { "Show" };
+        if ui
+            .button(toggle)
+            .on_hover_text("Show or hide the secret")
+            .clicked()
+        {
+            commands.push(Command::Secrets(SecretsCommand::Reveal(
+                index,
+                !entry.shown,
+            )));
+        }
+        egui::ComboBox::from_id_salt(("encoding", index))
+            .selected_text(entry.encoding.as_str())
+            .show_ui(ui, |ui| {
+                for encoding in SecretEncoding::ALL {
+                    ui.selectable_value(&mut entry.encoding, encoding, encoding.as_str());
+                }
+            })
+            .response
+            .on_hover_text("How the secret's text becomes key bytes");
+        if count > 1
+            && ui
+                .button("Remove")
+                .on_hover_text("Remove this secret")
+                .clicked()
+        {
+            commands.push(Command::Secrets(SecretsCommand::Remove(index)));
+        }
+        if let Some(error) = error {
+            ui.label(RichText::new(error).color(palette::ERROR));
+        } else if entry.value.trim().len() != entry.value.len() {
+            ui.label(RichText::new("⚠ has spaces or a newline around it").color(palette::WARNING));
+        }
+    });
+    if entry.label != shown.label || entry.value != shown.value || entry.encoding != shown.encoding
+    {
+        commands.push(Command::Secrets(SecretsCommand::Edit {
+            index,
+            label: entry.label,
+            value: entry.value,
+            encoding: entry.encoding,
+        }));
+    }
+}
+
 fn secrets(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     let secrets = &state.secrets;
     let count = secrets.entries.len();
     for (index, shown) in secrets.entries.iter().enumerate() {
-        let mut entry = shown.clone();
-        ui.horizontal(|ui| {
-            let label = ui.label(format!("Secret #{}", index + 1));
-            let name_label = format!("Label of secret #{}", index + 1);
-            let name = ui
-                .add(
-                    egui::TextEdit::singleline(&mut entry.label)
-                        .desired_width(140.0)
-                        .hint_text("label"),
-                )
-                .on_hover_text("A name for this secret (saved between runs)");
-            name.widget_info(|| {
-                egui::WidgetInfo::labeled(egui::Role::TextInput, true, name_label.as_str())
-            });
-            ui.add(
-                egui::TextEdit::singleline(&mut entry.value)
-                    .desired_width(300.0)
-                    .password(!entry.shown)
-                    .hint_text("paste the hook's secret"),
-            )
-            .labelled_by(label.id);
-            let toggle = if entry.shown { "Hide" } else { "Show" };
-            if ui
-                .button(toggle)
-                .on_hover_text("Show or hide the secret")
-                .clicked()
-            {
-                commands.push(Command::Secrets(SecretsCommand::Reveal(
-                    index,
-                    !entry.shown,
-                )));
-            }
-            egui::ComboBox::from_id_salt(("encoding", index))
-                .selected_text(entry.encoding.as_str())
-                .show_ui(ui, |ui| {
-                    for encoding in SecretEncoding::ALL {
-                        ui.selectable_value(&mut entry.encoding, encoding, encoding.as_str());
-                    }
-                })
-                .response
-                .on_hover_text("How the secret's text becomes key bytes");
-            if count > 1
-                && ui
-                    .button("Remove")
-                    .on_hover_text("Remove this secret")
-                    .clicked()
-            {
-                commands.push(Command::Secrets(SecretsCommand::Remove(index)));
-            }
-            if let Some(Some(error)) = secrets.errors.get(index) {
-                ui.label(RichText::new(error).color(palette::ERROR));
-            } else if entry.value.trim().len() != entry.value.len() {
-                ui.label(
-                    RichText::new("⚠ has spaces or a newline around it").color(palette::WARNING),
-                );
-            }
-        });
-        if entry.label != shown.label
-            || entry.value != shown.value
-            || entry.encoding != shown.encoding
-        {
-            commands.push(Command::Secrets(SecretsCommand::Edit {
-                index,
-                label: entry.label,
-                value: entry.value,
-                encoding: entry.encoding,
-            }));
-        }
+        let error = secrets.errors.get(index).cloned().flatten();
+        secret_row(ui, index, shown, count, error.as_deref(), commands);
     }
     ui.horizontal(|ui| {
         if ui.button("+ Add secret").clicked() {

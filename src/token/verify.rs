@@ -96,111 +96,143 @@ impl Verifier {
             Value::String(s) => s.clone(),
             other => other.to_string(),
         });
+        let (claims, outcome) = match self.structure(raw, &header, alg_text.as_deref()) {
+            Ok(mut parts) => {
+                let claims = std::mem::take(&mut parts.claims);
+                (Some(claims), self.signature(&parts, alg_text.as_deref()))
+            }
+            Err(refused) => *refused,
+        };
+        let time = time_state(claims.as_ref(), now);
+        let mut verification = verdict(
+            outcome.signature,
+            alg_text,
+            time,
+            outcome.detail,
+            outcome.hints,
+        );
+        verification.secret = outcome.secret;
+        Checked {
+            header,
+            claims,
+            verification,
+        }
+    }
+
+    /// The first check: a well-formed compact JWS with no `crit`; else `malformed`,
+    /// with the claims that could still be read.
+    fn structure<'a>(
+        &self,
+        raw: &'a str,
+        header: &Value,
+        alg: Option<&str>,
+    ) -> Result<Parts<'a>, Box<(Option<Value>, Outcome)>> {
         let mut parts = match Parts::split(raw, header.is_object()) {
             Ok(parts) => parts,
             Err(problem) => {
-                let claims = lenient_claims(raw);
-                let time = time_state(claims.as_ref(), now);
                 let mut hints = Vec::new();
                 if raw.contains('=') {
                     hints.push(hints::PADDED_SEGMENTS.to_owned());
                 }
-                if let Some(secret) = self.signs_raw(raw, alg_text.as_deref()) {
+                if let Some(secret) = self.signs_raw(raw, alg) {
                     hints.push(hints::signed_non_json(secret));
                 }
-                return Checked {
-                    header,
-                    claims,
-                    verification: verdict(Signature::Malformed, alg_text, time, problem, hints),
-                };
+                return Err(Box::new((
+                    lenient_claims(raw),
+                    Outcome::malformed(problem, hints),
+                )));
             }
         };
-        if let Some(crit) = header.get("crit") {
-            let claims = std::mem::take(&mut parts.claims);
-            let time = time_state(Some(&claims), now);
-            let b64 = if header.get("b64") == Some(&Value::Bool(false)) {
-                " (with \"b64\": false, the payload is not base64url-encoded)"
-            } else {
-                ""
-            };
-            let detail = format!(
-                "the header has \"crit\": {crit}{b64}; RFC 7515 §4.1.11: a token with critical extensions that are not understood must be refused, and hookscope supports none"
-            );
-            return Checked {
-                header,
-                claims: Some(claims),
-                verification: verdict(
-                    Signature::Malformed,
-                    alg_text,
-                    time,
-                    detail,
-                    vec![hints::CRIT.to_owned()],
-                ),
-            };
-        }
+        let Some(crit) = header.get("crit") else {
+            return Ok(parts);
+        };
+        let b64 = if header.get("b64") == Some(&Value::Bool(false)) {
+            " (with \"b64\": false, the payload is not base64url-encoded)"
+        } else {
+            ""
+        };
+        let detail = format!(
+            "the header has \"crit\": {crit}{b64}; RFC 7515 §4.1.11: a token with critical extensions that are not understood must be refused, and hookscope supports none"
+        );
         let claims = std::mem::take(&mut parts.claims);
-        let time = time_state(Some(&claims), now);
-        let Some(alg) = allowed_alg(alg_text.as_deref()) else {
-            let shown = alg_text.clone().unwrap_or_default();
+        Err(Box::new((
+            Some(claims),
+            Outcome::malformed(detail, vec![hints::CRIT.to_owned()]),
+        )))
+    }
+
+    /// The checks after the structure: `alg`, a secret, then the HMAC.
+    fn signature(&self, parts: &Parts, alg_text: Option<&str>) -> Outcome {
+        let Some(alg) = allowed_alg(alg_text) else {
+            let shown = alg_text.unwrap_or_default();
             let mut hints = Vec::new();
             if shown.eq_ignore_ascii_case("none") {
                 hints.push(hints::ALG_NONE.to_owned());
             }
             hints.extend(self.secrets.iter().filter_map(hints::public_key));
-            let detail =
-                format!("alg {shown:?} is not accepted: only HS256, HS384 and HS512 are verified");
-            return Checked {
-                header,
-                claims: Some(claims),
-                verification: verdict(Signature::UnsupportedAlg, alg_text, time, detail, hints),
+            return Outcome {
+                signature: Signature::UnsupportedAlg,
+                detail: format!(
+                    "alg {shown:?} is not accepted: only HS256, HS384 and HS512 are verified"
+                ),
+                hints,
+                secret: None,
             };
         };
         if self.secrets.is_empty() {
-            return Checked {
-                header,
-                claims: Some(claims),
-                verification: verdict(
-                    Signature::NoSecret,
-                    alg_text,
-                    time,
-                    "no secret is set: add the hook's secret to verify the signature".to_owned(),
-                    Vec::new(),
-                ),
+            return Outcome {
+                signature: Signature::NoSecret,
+                detail: "no secret is set: add the hook's secret to verify the signature"
+                    .to_owned(),
+                hints: Vec::new(),
+                secret: None,
             };
         }
         let matched = self
             .secrets
             .iter()
-            .position(|secret| parts.verifies(secret.key(), alg));
-        let (signature, detail, hints) = match matched {
-            Some(index) => (
-                Signature::Valid,
-                format!(
-                    "signature verified with secret #{}",
-                    self.secrets[index].index() + 1
-                ),
-                hints::for_valid(&self.secrets[index], alg),
-            ),
-            None => (
-                Signature::Invalid,
-                match self.secrets.len() {
+            .find(|secret| parts.verifies(secret.key(), alg));
+        match matched {
+            Some(secret) => Outcome {
+                signature: Signature::Valid,
+                detail: format!("signature verified with secret #{}", secret.index() + 1),
+                hints: hints::for_valid(secret, alg),
+                secret: Some(secret.index()),
+            },
+            None => Outcome {
+                signature: Signature::Invalid,
+                detail: match self.secrets.len() {
                     1 => "the signature does not match the secret".to_owned(),
                     n => format!("the signature matches none of the {n} secrets"),
                 },
-                hints::for_invalid(
+                hints: hints::for_invalid(
                     &self.secrets,
                     |key| parts.verifies_once(key, alg),
                     alg,
                     self.audience,
                 ),
-            ),
-        };
-        let mut verification = verdict(signature, alg_text, time, detail, hints);
-        verification.secret = matched.map(|index| self.secrets[index].index());
-        Checked {
-            header,
-            claims: Some(claims),
-            verification,
+                secret: None,
+            },
+        }
+    }
+}
+
+/// What one check decided.
+struct Outcome {
+    signature: Signature,
+    detail: String,
+    hints: Vec<String>,
+    /// The secret that verified, by its number.
+    secret: Option<usize>,
+}
+
+impl Outcome {
+    fn malformed(detail: String, hints: Vec<String>) -> Outcome {
+        Outcome {
+            signature: Signature::Malformed,
+            detail,
+            hints,
+            secret: None,
         }
     }
 }

@@ -213,7 +213,7 @@ impl Listener {
             ) {
                 Ok(target) => Some(target),
                 Err(text) => {
-                    self.form_error = Some(text);
+                    self.form_error = Some(text.to_string());
                     return;
                 }
             }

@@ -9,6 +9,7 @@ pub mod files;
 pub mod jobs;
 pub mod listener;
 pub mod secrets;
+pub mod startup;
 pub mod view;
 
 use std::path::PathBuf;
@@ -16,18 +17,17 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
-
 pub use files::{FileDialog, FileMode, Files, FilesCommand};
 pub use jobs::{Done, Jobs, Waker};
 pub use listener::{Listener, ListenerCommand, ListenerStatus, ReplyForm};
 pub use secrets::{KeyringStatus, SavedSecret, SecretEntry, Secrets, SecretsCommand};
+pub use startup::{Settings, Startup};
 pub use view::{Detail, View, ViewCommand};
 
 use super::store::Store;
-use crate::capture::{Journal, ListenerConfig};
+use crate::capture::Journal;
 use crate::record::Record;
-use crate::token::{SecretEncoding, Verifier};
+use crate::token::Verifier;
 
 /// Most time a frame spends taking in new events or re-verifying old ones.
 pub const FRAME_BUDGET: Duration = Duration::from_millis(4);
@@ -73,65 +73,6 @@ impl Notice {
         Notice {
             text: text.into(),
             error: true,
-        }
-    }
-}
-
-/// Settings that survive restarts (eframe persistence); never a secret value.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default)]
-pub struct Settings {
-    pub bind: String,
-    pub secrets: Vec<SavedSecret>,
-    pub remember_secret_values: bool,
-    pub newest_first: bool,
-    pub test_product: String,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            bind: crate::capture::DEFAULT_BIND.to_owned(),
-            secrets: Vec::new(),
-            remember_secret_values: false,
-            newest_first: true,
-            test_product: "digital_identity".to_owned(),
-        }
-    }
-}
-
-/// Where the window keeps its journal and how big it may grow in memory.
-#[derive(Debug, Clone)]
-pub struct Startup {
-    pub settings: Settings,
-    /// The address was given on the command line (it wins over a saved one, and
-    /// is bound without asking even when it is not loopback).
-    pub bind_given: bool,
-    /// The journal (the app's data folder, or `--out`); `None`: nothing written.
-    pub journal: Option<PathBuf>,
-    pub max_events: usize,
-    pub listener: ListenerConfig,
-    /// Start listening at once.
-    pub listen: bool,
-    /// A capture to show at start (`--open`).
-    pub open: Option<PathBuf>,
-    /// Secrets from the command line or environment, tried before saved ones.
-    pub secrets: Vec<String>,
-    pub secret_encoding: SecretEncoding,
-}
-
-impl Default for Startup {
-    fn default() -> Self {
-        Startup {
-            settings: Settings::default(),
-            bind_given: false,
-            journal: None,
-            max_events: 100_000,
-            listener: ListenerConfig::default(),
-            listen: false,
-            open: None,
-            secrets: Vec::new(),
-            secret_encoding: SecretEncoding::Utf8,
         }
     }
 }

@@ -1,0 +1,69 @@
+//! What a window starts with: the options of the command line ([`Startup`]) and
+//! the settings saved by the last run ([`Settings`]).
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use super::SavedSecret;
+use crate::capture::ListenerConfig;
+use crate::token::SecretEncoding;
+
+/// Settings that survive restarts (eframe persistence); never a secret value.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct Settings {
+    pub bind: String,
+    pub secrets: Vec<SavedSecret>,
+    pub remember_secret_values: bool,
+    pub newest_first: bool,
+    pub test_product: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            bind: crate::capture::DEFAULT_BIND.to_owned(),
+            secrets: Vec::new(),
+            remember_secret_values: false,
+            newest_first: true,
+            test_product: "digital_identity".to_owned(),
+        }
+    }
+}
+
+/// Where the window keeps its journal and how big it may grow in memory.
+#[derive(Debug, Clone)]
+pub struct Startup {
+    pub settings: Settings,
+    /// The address was given on the command line (it wins over a saved one, and
+    /// is bound without asking even when it is not loopback).
+    pub bind_given: bool,
+    /// The journal (the app's data folder, or `--out`); `None`: nothing written.
+    pub journal: Option<PathBuf>,
+    pub max_events: usize,
+    pub listener: ListenerConfig,
+    /// Start listening at once.
+    pub listen: bool,
+    /// A capture to show at start (`--open`).
+    pub open: Option<PathBuf>,
+    /// Secrets from the command line or environment, tried before saved ones.
+    pub secrets: Vec<String>,
+    pub secret_encoding: SecretEncoding,
+}
+
+impl Default for Startup {
+    fn default() -> Self {
+        Startup {
+            settings: Settings::default(),
+            bind_given: false,
+            journal: None,
+            max_events: 100_000,
+            listener: ListenerConfig::default(),
+            listen: false,
+            open: None,
+            secrets: Vec::new(),
+            secret_encoding: SecretEncoding::Utf8,
+        }
+    }
+}
