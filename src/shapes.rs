@@ -48,7 +48,7 @@ pub struct Shape {
 }
 
 /// The paths of one event and the types at each.
-type Paths = BTreeMap<String, BTreeSet<&'static str>>;
+pub type Paths = BTreeMap<String, BTreeSet<&'static str>>;
 
 fn type_name(value: &Value) -> &'static str {
     match value {
@@ -101,12 +101,19 @@ pub fn paths_of(event: &Value) -> Paths {
 
 /// The event values of a record's claims, one per entry of `record.events`.
 fn event_values(record: &Record) -> Vec<&Value> {
-    let Some(claims) = record.token.as_ref().and_then(|t| t.claims.as_ref()) else {
+    let claims = record.token.as_ref().and_then(|t| t.claims.as_ref());
+    events_of(claims, !record.events.is_empty())
+}
+
+/// The event values of claims: the items of `events`, or the claims themselves
+/// in the flat form (`flat`: the claims were classified as one event).
+pub fn events_of(claims: Option<&Value>, flat: bool) -> Vec<&Value> {
+    let Some(claims) = claims else {
         return Vec::new();
     };
     match claims.get("events") {
         Some(Value::Array(events)) => events.iter().collect(),
-        _ if !record.events.is_empty() => vec![claims],
+        _ if flat => vec![claims],
         _ => Vec::new(),
     }
 }
@@ -114,9 +121,10 @@ fn event_values(record: &Record) -> Vec<&Value> {
 /// A kind of event: its `type` and `action`.
 type KindKey = (Option<String>, Option<String>);
 
-/// What is known of one kind so far.
-#[derive(Default)]
-struct Kind {
+/// What is known of one kind so far; the window keeps one per kind to mark the
+/// events whose shape changed as they arrive.
+#[derive(Debug, Default)]
+pub struct Kind {
     events: usize,
     /// Paths in the order first seen, with their types and presence.
     order: Vec<String>,
@@ -126,7 +134,7 @@ struct Kind {
 
 impl Kind {
     /// Takes in one event; returns its change, if its shape is new.
-    fn add(&mut self, record_id: u64, paths: &Paths) -> Option<Change> {
+    pub fn add(&mut self, record_id: u64, paths: &Paths) -> Option<Change> {
         let mut change = Change {
             record_id,
             added: Vec::new(),

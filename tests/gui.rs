@@ -524,3 +524,74 @@ fn kill_9_of_the_window_loses_nothing_acknowledged_and_restore_skips_a_torn_line
     );
     restored.get_by_label_contains(&format!("skipping {bad} bad line(s)"));
 }
+
+/// The records of whole processes as the listener would journal them (ids from 1).
+fn process_records(count: u64) -> Vec<Record> {
+    let mut records = Vec::new();
+    for serial in 0..count {
+        for claims in hookscope::samples::process("check", 1_800_000_000_000, serial, 1500).unwrap()
+        {
+            let token = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
+            let mut r = record(&token, "/hooks/truora");
+            r.id = records.len() as u64 + 1;
+            records.push(r);
+        }
+    }
+    records
+}
+
+#[test]
+fn the_processes_view_groups_steps_and_a_click_selects_the_event() {
+    let mut harness = harness(Startup::default());
+    set_secret(&mut harness, SECRET);
+    let sender = harness.state().state.record_sender();
+    let mut records = process_records(3);
+    // The second process arrives with its first step last, and one step twice.
+    records.swap(3, 5);
+    for (i, r) in records.iter_mut().enumerate() {
+        // The journal numbers records as they arrive.
+        r.id = i as u64 + 1;
+    }
+    let again = records[4].clone();
+    for r in records {
+        sender.send(r).unwrap();
+    }
+    let mut retry = again;
+    retry.id = 100;
+    sender.send(retry).unwrap();
+    harness.run_steps(3);
+    // The list marks the event delivered twice.
+    assert_eq!(harness.get_all_by_label("×2").count(), 2);
+
+    harness.get_by_label("Processes").click();
+    harness.run_steps(2);
+    step_until(&mut harness, |app| {
+        !app.state.view.processes.building && !app.state.view.processes.list.is_empty()
+    });
+    harness.get_by_label("3 processes: 3 complete, 0 open, 0 unverified");
+    harness.get_by_label("started ×2 (late)");
+    harness.get_by_label("created (late)");
+    let finished = harness.get_all_by_label("finished").next().unwrap();
+    finished.click();
+    harness.run_steps(3);
+    let selected = harness.state().state.view.selected.unwrap();
+    let record = &harness.state().state.store.get(selected).unwrap().record;
+    assert_eq!(record.id, 3, "the first process's finished step");
+}
+
+#[test]
+fn an_event_whose_shape_changed_is_marked_and_its_detail_says_how() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    sender.send(record(&token, "/hooks/one")).unwrap();
+    let mut claims = truora_claims();
+    claims["events"][0]["object"]["risk_level"] = serde_json::json!("low");
+    let changed = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
+    sender.send(record(&changed, "/hooks/two")).unwrap();
+    harness.run_steps(3);
+    assert_eq!(harness.get_all_by_label("⚠ shape changed").count(), 1);
+    harness.get_by_label("POST /hooks/two").click();
+    harness.run_steps(3);
+    harness.get_by_label("added: object.risk_level");
+}

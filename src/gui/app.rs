@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use eframe::egui;
 
-use super::state::{AppState, Command, FilesCommand, Settings, Startup, ViewCommand};
+use super::state::{AppState, Command, FilesCommand, Settings, Startup, Tab, ViewCommand};
 
 /// The key settings are saved under.
 const SETTINGS_KEY: &str = "hookscope-settings";
@@ -69,10 +69,37 @@ impl HookscopeApp {
                 commands.extend(super::detail::show(ui, state));
             });
         egui::CentralPanel::default().show(ui, |ui| {
+            ui.horizontal(|ui| {
+                for (tab, name, hover) in [
+                    (Tab::Events, "Events", "Every request, as it arrived"),
+                    (
+                        Tab::Processes,
+                        "Processes",
+                        "The events grouped by Truora process: steps, retries, late arrivals",
+                    ),
+                ] {
+                    if ui
+                        .selectable_label(state.view.tab == tab, name)
+                        .on_hover_text(hover)
+                        .clicked()
+                    {
+                        commands.push(Command::View(ViewCommand::ShowTab(tab)));
+                    }
+                }
+            });
             let waiting = state.store.is_empty() && state.files.opened_from.is_none();
-            commands.extend(super::event_list::show(ui, state, waiting));
-            if waiting {
-                commands.extend(super::empty::show(ui, state));
+            match state.view.tab {
+                Tab::Events => {
+                    commands.extend(super::event_list::show(ui, state, waiting));
+                    if waiting {
+                        commands.extend(super::empty::show(ui, state));
+                    }
+                }
+                Tab::Processes => {
+                    // The filter bar only: the filter applies to the processes too.
+                    commands.extend(super::event_list::show(ui, state, true));
+                    commands.extend(super::processes::show(ui, state));
+                }
             }
         });
         commands.extend(super::files::show(ui.ctx(), state));

@@ -19,14 +19,23 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
     let record = &detail.record;
     let now = crate::token::unix_now();
     // Both ways: a long token or header scrolls inside the panel instead of widening it.
+    // One scroll position per event: a new selection starts at the top, where the
+    // verdict is.
     egui::ScrollArea::both()
-        .id_salt("detail")
+        .id_salt(("detail", detail.seq))
         .auto_shrink([false, false])
         .show(ui, |ui| {
             verdict(ui, record, state);
             replay(ui, record, state, &mut commands);
             ui.separator();
             events(ui, record);
+            if let Some(change) = state
+                .store
+                .get(detail.seq)
+                .and_then(|e| e.summary.shape_change.as_deref())
+            {
+                shape_change(ui, change);
+            }
             if let Some(token) = &record.token {
                 egui::CollapsingHeader::new("Claims")
                     .default_open(true)
@@ -259,6 +268,25 @@ fn response(ui: &mut egui::Ui, record: &Record) {
                 }
             }
         });
+}
+
+/// How this event's claims differ from the earlier events of its kind.
+fn shape_change(ui: &mut egui::Ui, change: &crate::shapes::Change) {
+    ui.label(
+        RichText::new("⚠ Its shape differs from the earlier events of its kind")
+            .color(super::palette::CAUTION)
+            .strong(),
+    );
+    for (what, paths) in [
+        ("added", &change.added),
+        ("missing", &change.missing),
+        ("retyped", &change.retyped),
+    ] {
+        if !paths.is_empty() {
+            ui.label(format!("{what}: {}", paths.join(", ")));
+        }
+    }
+    ui.separator();
 }
 
 /// The token coloured by part, as jwt.io does: header, payload, signature.

@@ -3,6 +3,7 @@
 use eframe::egui::{self, RichText};
 use egui_extras::{Column, TableBuilder};
 
+use super::palette;
 use super::state::{AppState, Command, FilesCommand, ViewCommand};
 use super::store::Summary;
 use super::widgets::{badge, human_size, labelled_choice, middle_ellipsis};
@@ -16,6 +17,7 @@ fn event_row(
     row: &mut egui_extras::TableRow<'_, '_>,
     seq: u64,
     s: &Summary,
+    deliveries: u32,
     selected: Option<u64>,
     commands: &mut Vec<Command>,
 ) {
@@ -32,6 +34,16 @@ fn event_row(
             ui.weak("—");
         } else {
             ui.label(&s.label);
+        }
+        if deliveries > 1 {
+            ui.label(RichText::new(format!("×{deliveries}")).color(palette::WARNING))
+                .on_hover_text(format!(
+                    "Deliveries: this event id arrived {deliveries} times (Truora retries); process it once"
+                ));
+        }
+        if s.shape_change.is_some() {
+            ui.label(RichText::new("⚠ shape changed").color(palette::CAUTION))
+                .on_hover_text("Its claims have another shape than the earlier events of its kind; the detail shows how");
         }
     });
     row.col(|ui| {
@@ -191,7 +203,19 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
             body.rows(ROW_HEIGHT, rows, |mut row| {
                 let seq = seq_at(row.index());
                 if let Some(entry) = store.get(seq) {
-                    event_row(&mut row, seq, &entry.summary, selected, commands);
+                    let deliveries = entry
+                        .summary
+                        .event_id
+                        .as_deref()
+                        .map_or(0, |id| store.deliveries(id));
+                    event_row(
+                        &mut row,
+                        seq,
+                        &entry.summary,
+                        deliveries,
+                        selected,
+                        commands,
+                    );
                 }
             });
         });

@@ -7,6 +7,7 @@ pub mod event_list;
 pub mod files;
 pub mod json_tree;
 pub mod palette;
+pub mod processes;
 pub mod state;
 pub mod status_bar;
 pub mod store;

@@ -19,6 +19,10 @@ pub struct Summary {
     pub signature: Signature,
     pub product: &'static str,
     pub size: usize,
+    /// The first event's id (for counting its deliveries).
+    pub event_id: Option<Box<str>>,
+    /// How the first event's shape differed from the earlier ones of its kind.
+    pub shape_change: Option<Arc<crate::shapes::Change>>,
     /// Lowercased text the free-text filter searches.
     haystack: Box<str>,
 }
@@ -68,6 +72,10 @@ pub struct Store {
     counts: [usize; Signature::ALL.len()],
     /// Where re-verification after a secret change has got to (an index into entries).
     reverify_at: Option<usize>,
+    /// Held events per event id.
+    deliveries: std::collections::HashMap<Box<str>, u32>,
+    /// The shape seen so far of each kind of event (`type`, `action`).
+    shapes: std::collections::HashMap<(Option<String>, Option<String>), crate::shapes::Kind>,
 }
 
 fn signature_index(signature: Signature) -> usize {
@@ -79,7 +87,10 @@ fn signature_index(signature: Signature) -> usize {
 
 /// Summarises a record decoded with `verifier`; `now` is unix seconds.
 pub fn summarize(record: &Record, verifier: &Verifier, now: i64) -> Summary {
-    let analysis = record.analysis(verifier, now);
+    summary_of(record, &record.analysis(verifier, now))
+}
+
+fn summary_of(record: &Record, analysis: &crate::token::Analysis) -> Summary {
     let first = analysis.events.first();
     let product = first.map_or("other", |e| {
         truora::PRODUCTS
@@ -133,6 +144,8 @@ pub fn summarize(record: &Record, verifier: &Verifier, now: i64) -> Summary {
         signature: analysis.verification.signature,
         product,
         size: record.body_len(),
+        event_id: first.and_then(|e| e.id.as_deref()).map(Box::from),
+        shape_change: None,
         haystack: haystack.to_lowercase().into_boxed_str(),
     }
 }
@@ -154,6 +167,8 @@ impl Store {
             next_seq: 0,
             max: max.max(1),
             evicted: 0,
+            deliveries: Default::default(),
+            shapes: Default::default(),
             filter: Filter::default(),
             needle: String::new(),
             visible: VecDeque::new(),
@@ -164,7 +179,12 @@ impl Store {
 
     /// Adds a record, summarised with `verifier`; evicts the oldest beyond `max`.
     pub fn push(&mut self, record: Record, verifier: &Verifier, now: i64) -> u64 {
-        let summary = summarize(&record, verifier, now);
+        let analysis = record.analysis(verifier, now);
+        let mut summary = summary_of(&record, &analysis);
+        summary.shape_change = self.track_shape(record.id, &analysis).map(Arc::new);
+        if let Some(id) = &summary.event_id {
+            *self.deliveries.entry(id.clone()).or_default() += 1;
+        }
         let seq = self.next_seq;
         self.next_seq += 1;
         self.counts[signature_index(summary.signature)] += 1;
@@ -179,6 +199,14 @@ impl Store {
         while self.entries.len() > self.max {
             if let Some(old) = self.entries.pop_front() {
                 self.counts[signature_index(old.summary.signature)] -= 1;
+                if let Some(id) = &old.summary.event_id
+                    && let Some(n) = self.deliveries.get_mut(id)
+                {
+                    *n -= 1;
+                    if *n == 0 {
+                        self.deliveries.remove(id);
+                    }
+                }
                 self.evicted += 1;
                 if self.visible.front() == Some(&old.seq) {
                     self.visible.pop_front();
@@ -191,8 +219,36 @@ impl Store {
         seq
     }
 
+    /// Changes whenever an event arrives or leaves, or the filter changes what shows.
+    pub fn stamp(&self) -> (u64, usize, usize) {
+        (self.next_seq, self.entries.len(), self.visible.len())
+    }
+
+    /// How many held events carry this event id (more than 1: a retry or duplicate).
+    pub fn deliveries(&self, event_id: &str) -> u32 {
+        self.deliveries.get(event_id).copied().unwrap_or(0)
+    }
+
+    /// Takes the first event of a record into its kind's shape; its change, if new.
+    fn track_shape(
+        &mut self,
+        record_id: u64,
+        analysis: &crate::token::Analysis,
+    ) -> Option<crate::shapes::Change> {
+        let event = analysis.events.first()?;
+        let claims = analysis.token.as_ref().and_then(|t| t.claims.as_ref());
+        let value = crate::shapes::events_of(claims, true).into_iter().next()?;
+        let key = (event.event_type.clone(), event.action.clone());
+        self.shapes
+            .entry(key)
+            .or_default()
+            .add(record_id, &crate::shapes::paths_of(value))
+    }
+
     /// Forgets every event.
     pub fn clear(&mut self) {
+        self.deliveries.clear();
+        self.shapes.clear();
         self.entries.clear();
         self.visible.clear();
         self.counts = [0; Signature::ALL.len()];
@@ -281,7 +337,8 @@ impl Store {
         let started = std::time::Instant::now();
         while at < self.entries.len() {
             let entry = &mut self.entries[at];
-            let summary = summarize(&entry.record, verifier, now);
+            let mut summary = summarize(&entry.record, verifier, now);
+            summary.shape_change = entry.summary.shape_change.take();
             self.counts[signature_index(entry.summary.signature)] -= 1;
             self.counts[signature_index(summary.signature)] += 1;
             entry.summary = summary;

@@ -38,6 +38,8 @@ pub enum Done {
         url: String,
     },
     Keyring(crate::credentials::Report),
+    /// The processes of the shown events, built from this stamp.
+    Timeline((u64, usize, usize, u64), Vec<crate::timeline::Process>),
 }
 
 /// Asked of long work between its steps: the window is closing.

@@ -22,7 +22,7 @@ pub use jobs::{Done, Jobs, Waker};
 pub use listener::{Listener, ListenerCommand, ListenerStatus, ReplyForm};
 pub use secrets::{KeyringStatus, SavedSecret, SecretEntry, Secrets, SecretsCommand};
 pub use startup::{Settings, Startup};
-pub use view::{Detail, View, ViewCommand};
+pub use view::{Detail, Tab, View, ViewCommand};
 
 use super::store::Store;
 use crate::capture::Journal;
@@ -391,7 +391,32 @@ impl AppState {
         }
         self.view
             .refresh_detail(&self.store, &verifier, self.secrets.generation());
+        self.build_processes();
         more
+    }
+
+    /// Builds the processes of the shown events on a job, when the tab shows them.
+    fn build_processes(&mut self) {
+        let (next, held, shown) = self.store.stamp();
+        let stamp = (next, held, shown, self.secrets.generation());
+        if !self.view.processes_due(stamp) {
+            return;
+        }
+        self.view.processes.building = true;
+        let records: Vec<Arc<Record>> = self
+            .store
+            .visible()
+            .iter()
+            .filter_map(|seq| self.store.get(*seq))
+            .map(|e| e.record.clone())
+            .collect();
+        let verifier = self.secrets.verifier().clone();
+        self.jobs.spawn("hookscope-timeline", move |_| {
+            let now = crate::token::unix_now();
+            // The store keeps records without their decoded token: decode again.
+            let full: Vec<Record> = records.iter().map(|r| r.analyzed(&verifier, now)).collect();
+            Done::Timeline(stamp, crate::timeline::build(&full))
+        });
     }
 
     /// Takes in what a job reports.
@@ -451,6 +476,14 @@ impl AppState {
                     failed.len()
                 )),
             }),
+            Done::Timeline(stamp, list) => {
+                let processes = &mut self.view.processes;
+                processes.list = Arc::new(list);
+                processes.built_from = Some(stamp);
+                processes.building = false;
+                processes.built_at = Some(Instant::now());
+                None
+            }
             Done::Keyring(report) => {
                 if self.secrets.keyring_report(report) {
                     self.store.start_reverify();
@@ -483,5 +516,6 @@ impl AppState {
             || !self.files.backlog.records.is_empty()
             || matches!(self.listener.status, ListenerStatus::Starting { .. })
             || self.store.reverifying().is_some()
+            || self.view.processes.building
     }
 }

@@ -25,6 +25,29 @@ pub enum ViewCommand {
     SetFollow(bool),
     FocusFilter,
     SetTestProduct(String),
+    /// The list of events, or the processes they make.
+    ShowTab(Tab),
+    /// Select the held event that has this record id (a step of a process).
+    SelectRecord(u64),
+}
+
+/// What the central panel shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tab {
+    #[default]
+    Events,
+    Processes,
+}
+
+/// The processes of the shown events, as of one state of the list.
+#[derive(Debug, Default)]
+pub struct Processes {
+    pub list: Arc<Vec<crate::timeline::Process>>,
+    /// The list's stamp and the verifier's generation they were built from.
+    pub built_from: Option<(u64, usize, usize, u64)>,
+    /// A build is under way.
+    pub building: bool,
+    pub built_at: Option<Instant>,
 }
 
 /// The selected event, decoded with the current secrets.
@@ -55,6 +78,8 @@ pub struct View {
     pub rate: f64,
     /// The product *Send test hook* signs.
     pub test_product: String,
+    pub tab: Tab,
+    pub processes: Processes,
     arrivals: VecDeque<(Instant, usize)>,
 }
 
@@ -77,6 +102,8 @@ impl View {
             arrived: 0,
             rate: 0.0,
             test_product,
+            tab: Tab::Events,
+            processes: Processes::default(),
             arrivals: VecDeque::new(),
         }
     }
@@ -107,6 +134,17 @@ impl View {
             ViewCommand::SetFollow(follow) => self.follow = follow,
             ViewCommand::FocusFilter => self.focus_filter = true,
             ViewCommand::SetTestProduct(product) => self.test_product = product,
+            ViewCommand::ShowTab(tab) => self.tab = tab,
+            ViewCommand::SelectRecord(id) => {
+                let seq = store
+                    .entries()
+                    .rev()
+                    .find(|e| e.record.id == id)
+                    .map(|e| e.seq);
+                if seq.is_some() {
+                    self.select(seq);
+                }
+            }
         }
     }
 
@@ -184,6 +222,18 @@ impl View {
         }
         let total: usize = self.arrivals.iter().map(|(_, n)| n).sum();
         self.rate = total as f64 / RATE_WINDOW.as_secs_f64();
+    }
+
+    /// Whether the processes should be built again now: the tab is shown, and the
+    /// list or the secrets changed since the last build (at most twice a second).
+    pub fn processes_due(&self, stamp: (u64, usize, usize, u64)) -> bool {
+        self.tab == Tab::Processes
+            && !self.processes.building
+            && self.processes.built_from != Some(stamp)
+            && self
+                .processes
+                .built_at
+                .is_none_or(|at| at.elapsed() >= Duration::from_millis(500))
     }
 
     /// The one-frame requests have been drawn.
