@@ -13,6 +13,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use hookscope::gui::state::{
     Command, FilesCommand, ListenerCommand, ListenerStatus, ReplyForm, ViewCommand,
+    WorkbenchCommand,
 };
 use hookscope::gui::{HookscopeApp, Startup};
 use hookscope::record::{Record, Signature};
@@ -594,4 +595,153 @@ fn an_event_whose_shape_changed_is_marked_and_its_detail_says_how() {
     harness.get_by_label("POST /hooks/two").click();
     harness.run_steps(3);
     harness.get_by_label("added: object.risk_level");
+}
+
+/// A receiver that accepts everything: the classic "never checks" mistake.
+fn careless_app() -> std::net::SocketAddr {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        length = v.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                let mut stream = stream;
+                let _ = stream.write_all(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+                );
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn probe_my_app_shows_the_scorecard_with_the_failures() {
+    let mut harness = harness(Startup::default());
+    set_secret(&mut harness, SECRET);
+    let app = careless_app();
+    let state = &mut harness.state_mut().state;
+    let form = ReplyForm {
+        forward_url: format!("http://{app}/hooks"),
+        ..state.listener.form.clone()
+    };
+    state.apply(Command::Listener(ListenerCommand::EditReply(form)));
+    harness.get_by_label("Reply & forward").click();
+    harness.run_steps(2);
+    harness.get_by_label("Probe my app").click();
+    harness.run_steps(2);
+    step_until(&mut harness, |app| app.state.workbench.probe.is_some());
+    let report = harness.state().state.workbench.probe.clone().unwrap();
+    let failed: Vec<&str> = report
+        .cases
+        .iter()
+        .filter(|c| c.required && !c.passed)
+        .map(|c| c.name.as_str())
+        .collect();
+    assert!(
+        failed.contains(&"alg_none") && failed.contains(&"wrong_secret"),
+        "{failed:?}"
+    );
+    harness.get_by_label_contains("FAIL: http://");
+    harness.get_by_label("alg_none_case");
+    assert!(harness.get_all_by_label("FAIL").count() >= 8);
+}
+
+#[test]
+fn edit_and_send_forges_on_purpose_and_links_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    set_secret(&mut harness, SECRET);
+    harness.get_by_label("Send test hook").click();
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    harness.key_press(egui::Key::ArrowDown);
+    harness.run_steps(2);
+    let original = harness.state().state.store.get(0).unwrap().record.id;
+    harness.get_by_label("Edit and send…").click();
+    harness.run_steps(2);
+    assert!(
+        harness.state().state.workbench.editor.is_some(),
+        "{:?}",
+        harness.state().state.notice
+    );
+    harness.run_steps(3);
+    harness.get_by_label_contains("Edit and send event");
+    harness.get_by_label("Claims (JSON)");
+    harness.get_by_label("✔ JSON");
+    let state = &mut harness.state_mut().state;
+    let mut form = state.workbench.editor.as_ref().unwrap().form.clone();
+    form.claims = "{not json".to_owned();
+    state.apply(Command::Workbench(WorkbenchCommand::EditForm(form.clone())));
+    harness.run_steps(2);
+    harness.get_by_label_contains("not JSON");
+    form.claims = r#"{"iss": "Truora", "forged": true}"#.to_owned();
+    form.alg = "none".to_owned();
+    let state = &mut harness.state_mut().state;
+    state.apply(Command::Workbench(WorkbenchCommand::EditForm(form)));
+    harness.run_steps(2);
+    harness.get_by_label("Send").click();
+    // The listener captures the forged request, and its result is journaled linked.
+    step_until(&mut harness, |app| app.state.store.len() == 3);
+    let journal = support::read_journal(&dir.path().join("events.ndjson"));
+    let linked = journal
+        .iter()
+        .find(|r| r["replay_of"] == original)
+        .expect("a record linked to the original");
+    assert_eq!(linked["verification"]["signature"], "unsupported_alg");
+    assert_eq!(linked["token"]["claims"]["forged"], true);
+}
+
+#[test]
+fn receiver_code_for_the_events_alg_in_the_chosen_language() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let claims = truora_claims();
+    let token = sign(&claims, SECRET.as_bytes(), Algorithm::HS384);
+    sender.send(record(&token, "/hooks/one")).unwrap();
+    harness.run_steps(3);
+    harness.get_by_label("POST /hooks/one").click();
+    harness.run_steps(2);
+    harness.get_by_label("Receiver code").click();
+    harness.run_steps(2);
+    harness
+        .state_mut()
+        .state
+        .apply(Command::Workbench(WorkbenchCommand::CodeLanguage(
+            hookscope::receivers::Language::Python,
+        )));
+    harness.run_steps(2);
+    harness.get_by_label("📋 Copy code").click();
+    let mut copied = Vec::new();
+    for _ in 0..3 {
+        harness.step();
+        copied.extend(
+            harness
+                .output()
+                .platform_output
+                .commands
+                .iter()
+                .filter_map(|c| match c {
+                    egui::OutputCommand::CopyText(text) => Some(text.clone()),
+                    _ => None,
+                }),
+        );
+    }
+    assert!(
+        copied.iter().any(|t| t.contains(r#"algorithms=["HS384"]"#)),
+        "{copied:?}"
+    );
 }

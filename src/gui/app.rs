@@ -103,6 +103,7 @@ impl HookscopeApp {
             }
         });
         commands.extend(super::files::show(ui.ctx(), state));
+        commands.extend(super::editor::show(ui.ctx(), state));
         self.state.view.frame_done();
         for command in commands {
             self.state.apply(command);

@@ -3,8 +3,9 @@
 
 use eframe::egui::{self, Color32, RichText, text::LayoutJob};
 
-use super::state::{AppState, Command};
+use super::state::{AppState, Command, WorkbenchCommand};
 use super::widgets::{badge, copy_button, human_size};
+use crate::receivers::Language;
 use crate::record::{Record, TimeState};
 
 /// Draws the detail of the selected event, or a hint to select one.
@@ -36,6 +37,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
             {
                 shape_change(ui, change);
             }
+            receiver_code(ui, record, state, &mut commands);
             if let Some(token) = &record.token {
                 egui::CollapsingHeader::new("Claims")
                     .default_open(true)
@@ -141,6 +143,50 @@ fn replay(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut V
         }
         ui.weak(format!("to {to} (set in Reply & forward)"));
     });
+    if ui
+        .button("Edit and send…")
+        .on_hover_text("Change the claims, the alg or the signature and send it again: the result is a new event linked to this one")
+        .clicked()
+    {
+        commands.push(Command::Workbench(WorkbenchCommand::Edit));
+    }
+}
+
+/// Receiver code that verifies this event's tokens, per language.
+fn receiver_code(
+    ui: &mut egui::Ui,
+    record: &Record,
+    state: &AppState,
+    commands: &mut Vec<Command>,
+) {
+    egui::CollapsingHeader::new("Receiver code")
+        .default_open(false)
+        .show(ui, |ui| {
+            let mut language = state.workbench.code_language;
+            let choices: Vec<(Language, String)> = Language::ALL
+                .iter()
+                .map(|l| (*l, format!("{} ({})", l.as_str(), l.library())))
+                .collect();
+            ui.horizontal(|ui| {
+                if super::widgets::labelled_choice(ui, "Language", 200.0, &mut language, &choices) {
+                    commands.push(Command::Workbench(WorkbenchCommand::CodeLanguage(language)));
+                }
+                let code = crate::receivers::code(language, record.verification.alg.as_deref());
+                if super::widgets::copy_button(ui, "code") {
+                    commands.push(Command::Copy(code));
+                }
+            });
+            ui.weak("Reads the raw body, the secret from TRUORA_HOOK_SECRET, and this event's alg only. `hookscope probe` checks it.");
+            let mut code = crate::receivers::code(language, record.verification.alg.as_deref());
+            let label = ui.label("Code");
+            ui.add(
+                egui::TextEdit::multiline(&mut code)
+                    .code_editor()
+                    .interactive(false)
+                    .desired_width(f32::INFINITY),
+            )
+            .labelled_by(label.id);
+        });
 }
 
 fn events(ui: &mut egui::Ui, record: &Record) {

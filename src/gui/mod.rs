@@ -2,6 +2,7 @@
 
 pub mod app;
 pub mod detail;
+pub mod editor;
 pub mod empty;
 pub mod event_list;
 pub mod files;

@@ -6,6 +6,7 @@ use eframe::egui::{self, RichText};
 use super::palette;
 use super::state::{
     AppState, Command, KeyringStatus, ListenerCommand, ListenerStatus, SecretEntry, SecretsCommand,
+    WorkbenchCommand,
 };
 use super::widgets::{copy_button, labelled_field};
 use crate::token::SecretEncoding;
@@ -134,6 +135,7 @@ fn reply_and_forward(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Com
                 labelled_field(ui, "Replay to", &mut replay_url, 260.0, false)
                     .on_hover_text("Empty: the app when forwarding, else this listener");
             });
+            probe(ui, state, commands);
         });
     if form != state.listener.form {
         commands.push(listener(ListenerCommand::EditReply(form)));
@@ -141,6 +143,75 @@ fn reply_and_forward(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Com
     if replay_url != state.listener.replay_url {
         commands.push(listener(ListenerCommand::EditReplayUrl(replay_url)));
     }
+}
+
+/// *Probe my app*: genuine and forged hooks against the app URL, and the last report.
+fn probe(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let workbench = &state.workbench;
+    ui.horizontal_wrapped(|ui| {
+        let button = ui.add_enabled(!workbench.probing, egui::Button::new("Probe my app"));
+        if button
+            .on_hover_text("Send the app URL genuine hooks (it must answer 2xx) and the forgeries a forger tries (it must refuse them), signed with the first secret")
+            .clicked()
+        {
+            commands.push(Command::Workbench(WorkbenchCommand::Probe));
+        }
+        if workbench.probing {
+            ui.spinner();
+            ui.label("probing…");
+        }
+    });
+    let Some(report) = &workbench.probe else {
+        return;
+    };
+    let failed = report
+        .cases
+        .iter()
+        .filter(|c| c.required && !c.passed)
+        .count();
+    let verdict = if failed == 0 {
+        RichText::new(format!("PASS: {} refused every forgery", report.target)).color(
+            palette::signature(ui.visuals(), crate::record::Signature::Valid),
+        )
+    } else {
+        RichText::new(format!(
+            "FAIL: {} failed {failed} required case(s)",
+            report.target
+        ))
+        .color(palette::ERROR)
+    };
+    ui.label(verdict.strong());
+    egui::Grid::new("probe report")
+        .striped(true)
+        .num_columns(5)
+        .show(ui, |ui| {
+            for title in ["case", "expect", "got", "result", "what to check"] {
+                ui.strong(title);
+            }
+            ui.end_row();
+            for case in &report.cases {
+                ui.monospace(&case.name);
+                ui.label(match case.expect {
+                    crate::probe::Expect::Accept => "accept",
+                    crate::probe::Expect::Refuse => "refuse",
+                });
+                ui.label(case.status.map_or_else(
+                    || case.error.clone().unwrap_or_else(|| "—".to_owned()),
+                    |s| s.to_string(),
+                ));
+                let (word, color) = match (case.passed, case.required) {
+                    (true, _) => (
+                        "pass",
+                        palette::signature(ui.visuals(), crate::record::Signature::Valid),
+                    ),
+                    (false, true) => ("FAIL", palette::ERROR),
+                    (false, false) => ("warn", palette::CAUTION),
+                };
+                ui.label(RichText::new(word).color(color).strong());
+                ui.label(case.advice.as_deref().unwrap_or(""));
+                ui.end_row();
+            }
+        });
 }
 
 fn address_editor(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>, action: &str) {

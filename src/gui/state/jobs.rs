@@ -38,6 +38,8 @@ pub enum Done {
         url: String,
     },
     Keyring(crate::credentials::Report),
+    /// The probe of the user's app finished.
+    Probed(Result<crate::probe::Report, String>),
     /// The processes of the shown events, built from this stamp.
     Timeline((u64, usize, usize, u64), Vec<crate::timeline::Process>),
 }
@@ -150,8 +152,11 @@ mod tests {
         jobs.spawn("hookscope-test-job", |_| Done::Browsed(None));
         let start = std::time::Instant::now();
         let mut got = Vec::new();
-        while got.is_empty() && start.elapsed() < std::time::Duration::from_secs(5) {
-            got = jobs.finished();
+        // The window is woken just after the result is sent.
+        while (got.is_empty() || !woken.load(Ordering::Relaxed))
+            && start.elapsed() < std::time::Duration::from_secs(5)
+        {
+            got.extend(jobs.finished());
         }
         assert!(matches!(got.as_slice(), [Done::Browsed(None)]));
         assert!(woken.load(Ordering::Relaxed));

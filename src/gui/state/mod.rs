@@ -11,6 +11,7 @@ pub mod listener;
 pub mod secrets;
 pub mod startup;
 pub mod view;
+pub mod workbench;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub use listener::{Listener, ListenerCommand, ListenerStatus, ReplyForm};
 pub use secrets::{KeyringStatus, SavedSecret, SecretEntry, Secrets, SecretsCommand};
 pub use startup::{Settings, Startup};
 pub use view::{Detail, Tab, View, ViewCommand};
+pub use workbench::{EditorForm, Signing, Target, Workbench, WorkbenchCommand};
 
 use super::store::Store;
 use crate::capture::Journal;
@@ -40,6 +42,7 @@ pub enum Command {
     Listener(ListenerCommand),
     Files(FilesCommand),
     View(ViewCommand),
+    Workbench(WorkbenchCommand),
     /// Empty the list and the journal, and forget the delivery health.
     Clear,
     /// Sign a sample hook with the first secret and send it to the listener.
@@ -85,6 +88,7 @@ pub struct AppState {
     pub listener: Listener,
     pub files: Files,
     pub view: View,
+    pub workbench: Workbench,
     pub notice: Option<Notice>,
     /// Text for the clipboard, taken by the app this frame.
     pub copied: Option<String>,
@@ -118,6 +122,7 @@ impl AppState {
             listener: Listener::new(startup.listener, settings.bind.clone()),
             files: Files::new(startup.journal.clone()),
             view: View::new(settings.newest_first, settings.test_product.clone()),
+            workbench: Workbench::default(),
             notice: None,
             copied: None,
             journal: None,
@@ -238,6 +243,7 @@ impl AppState {
                     .handle(command, &self.jobs, export, filtering, &mut self.notice);
             }
             Command::View(command) => self.view.handle(command, &mut self.store),
+            Command::Workbench(command) => self.workbench(command),
             Command::Clear => self.clear(),
             Command::SendTestHook => self.send_test_hook(),
             Command::Replay { shown } => self.replay(shown),
@@ -304,14 +310,21 @@ impl AppState {
                 .map(|e| vec![e.record.clone()])
                 .unwrap_or_default()
         };
-        let Some(journal) = self.journal.as_ref().map(Journal::handle) else {
-            return;
-        };
         if records.is_empty() {
             self.notice = Some(Notice::info("nothing to replay: select an event first"));
             return;
         }
         let url = self.listener.replay_target();
+        self.send_records(records, url);
+    }
+
+    /// Sends `records` to `url` on a job and journals each result as a new event
+    /// linked to its original (`replay_of`).
+    fn send_records(&mut self, records: Vec<Arc<Record>>, url: String) {
+        let Some(journal) = self.journal.as_ref().map(Journal::handle) else {
+            return;
+        };
+        let verifier = self.secrets.verifier().clone();
         self.notice = Some(Notice::info(format!(
             "replaying {} event(s) to {url}…",
             records.len()
@@ -329,10 +342,12 @@ impl AppState {
                             break;
                         }
                         let result = runtime.block_on(async {
-                            let record =
+                            let mut record =
                                 crate::replay::replay(&original, &url, Duration::from_secs(10))
                                     .await
                                     .map_err(|err| err.to_string())?;
+                            // An edited request carries another token than its original.
+                            record.analyze(&verifier, crate::token::unix_now());
                             journal.commit(record).await.map_err(|e| e.to_string())
                         });
                         match result {
@@ -345,6 +360,28 @@ impl AppState {
             }
             Done::Replayed { sent, failed, url }
         });
+    }
+
+    fn workbench(&mut self, command: WorkbenchCommand) {
+        let context = workbench::Context {
+            jobs: &self.jobs,
+            key: self.secrets.first_key(),
+            keys: self.secrets.keys(),
+            app_url: self.listener.form.forward_url.clone(),
+            listener_url: self.listener.url().map(str::to_owned),
+            selected: self
+                .view
+                .selected
+                .and_then(|seq| self.store.get(seq))
+                .map(|e| e.record.clone()),
+        };
+        match self.workbench.handle(command, context) {
+            workbench::Outcome::Nothing => {}
+            workbench::Outcome::Problem(text) => self.notice = Some(Notice::error(text)),
+            workbench::Outcome::Send { record, url } => {
+                self.send_records(vec![Arc::new(*record)], url);
+            }
+        }
     }
 
     /// The per-frame work: take in job results and new events, continue
@@ -484,6 +521,27 @@ impl AppState {
                 processes.built_at = Some(Instant::now());
                 None
             }
+            Done::Probed(Ok(report)) => {
+                let failed = report
+                    .cases
+                    .iter()
+                    .filter(|c| c.required && !c.passed)
+                    .count();
+                self.workbench.probed(report);
+                Some(if failed == 0 {
+                    Notice::info(
+                        "probe: the app accepted the genuine hooks and refused every forgery",
+                    )
+                } else {
+                    Notice::error(format!(
+                        "probe: the app failed {failed} required case(s); see Reply & forward"
+                    ))
+                })
+            }
+            Done::Probed(Err(text)) => {
+                self.workbench.probing = false;
+                Some(Notice::error(text))
+            }
             Done::Keyring(report) => {
                 if self.secrets.keyring_report(report) {
                     self.store.start_reverify();
@@ -517,5 +575,6 @@ impl AppState {
             || matches!(self.listener.status, ListenerStatus::Starting { .. })
             || self.store.reverifying().is_some()
             || self.view.processes.building
+            || self.workbench.probing
     }
 }

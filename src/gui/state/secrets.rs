@@ -168,6 +168,19 @@ impl Secrets {
         self.generation
     }
 
+    /// Each row's key bytes, `None` for an empty row or one in error.
+    pub fn keys(&self) -> Vec<Option<Vec<u8>>> {
+        self.entries
+            .iter()
+            .zip(&self.errors)
+            .map(|(entry, error)| {
+                (!entry.value.is_empty() && error.is_none())
+                    .then(|| entry.encoding.decode(&entry.value))
+                    .flatten()
+            })
+            .collect()
+    }
+
     /// The key bytes of the first usable secret.
     pub fn first_key(&self) -> Option<Vec<u8>> {
         self.entries
