@@ -82,17 +82,6 @@ impl Product {
     }
 }
 
-/// The products events are grouped under, as the record's `product` spells them.
-pub const PRODUCTS: [&str; 7] = [
-    "check",
-    "continuous_check",
-    "signals",
-    "digital_identity",
-    "validations",
-    "truconnect",
-    "other",
-];
-
 /// Fields naming the thing an event is about, in the order they are preferred.
 const SUBJECT_FIELDS: [&str; 8] = [
     "check_id",

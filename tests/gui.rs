@@ -21,7 +21,11 @@ use jsonwebtoken::Algorithm;
 use support::window::{harness, set_secret, step_until};
 use support::{SECRET, sign, truora_claims};
 
-fn filter(text: &str, signature: Option<Signature>, product: Option<&'static str>) -> Command {
+fn filter(
+    text: &str,
+    signature: Option<Signature>,
+    product: Option<hookscope::truora::Product>,
+) -> Command {
     Command::View(ViewCommand::SetFilter {
         text: text.to_owned(),
         signature,
@@ -182,7 +186,7 @@ fn filters_and_keyboard() {
     harness.get_by_label("POST /plain");
 
     let state = &mut harness.state_mut().state;
-    state.apply(filter("", None, Some("signals")));
+    state.apply(filter("", None, Some(hookscope::truora::Product::Signals)));
     harness.run_steps(2);
     assert_eq!(harness.state().state.store.visible().len(), 1);
 

@@ -102,9 +102,9 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) 
                 .chain(Signature::ALL.map(|s| (Some(s), s.label().to_owned())))
                 .collect();
         changed |= labelled_choice(ui, "Signature", 120.0, &mut signature, &signatures);
-        let products: Vec<(Option<&'static str>, String)> =
+        let products: Vec<(Option<truora::Product>, String)> =
             std::iter::once((None, "Any".to_owned()))
-                .chain(truora::PRODUCTS.map(|p| (Some(p), truora::describe(p, None))))
+                .chain(truora::Product::ALL.map(|p| (Some(p), p.title().to_owned())))
                 .collect();
         changed |= labelled_choice(ui, "Product", 130.0, &mut product, &products);
         if changed {

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use crate::record::{Record, Signature};
 use crate::token::Verifier;
 use crate::truora;
+use crate::truora::Product;
 
 /// What one list row shows, computed once per verification.
 #[derive(Debug, Clone)]
@@ -17,7 +18,7 @@ pub struct Summary {
     pub label: String,
     pub subject: String,
     pub signature: Signature,
-    pub product: &'static str,
+    pub product: Product,
     pub size: usize,
     /// The first event's id (for counting its deliveries).
     pub event_id: Option<Box<str>>,
@@ -41,7 +42,7 @@ pub struct Entry {
 pub struct Filter {
     pub text: String,
     pub signature: Option<Signature>,
-    pub product: Option<&'static str>,
+    pub product: Option<Product>,
 }
 
 impl Filter {
@@ -92,16 +93,10 @@ pub fn summarize(record: &Record, verifier: &Verifier, now: i64) -> Summary {
 
 fn summary_of(record: &Record, analysis: &crate::token::Analysis) -> Summary {
     let first = analysis.events.first();
-    let product = first.map_or("other", |e| {
-        truora::PRODUCTS
-            .iter()
-            .copied()
-            .find(|p| *p == e.product)
-            .unwrap_or("other")
-    });
+    let product = first.map_or(Product::Other, |e| Product::from_name(&e.product));
     let label = match first {
         Some(event) => {
-            let mut label = truora::describe(product, event.action.as_deref());
+            let mut label = truora::describe(product.as_str(), event.action.as_deref());
             if analysis.events.len() > 1 {
                 label.push_str(&format!(" (+{})", analysis.events.len() - 1));
             }

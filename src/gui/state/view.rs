@@ -18,7 +18,7 @@ pub enum ViewCommand {
     SetFilter {
         text: String,
         signature: Option<Signature>,
-        product: Option<&'static str>,
+        product: Option<crate::truora::Product>,
     },
     SetNewestFirst(bool),
     /// Keep the newest event in view (false: the reader scrolled away).
@@ -62,7 +62,7 @@ pub struct Detail {
 pub struct View {
     pub filter_text: String,
     pub filter_signature: Option<Signature>,
-    pub filter_product: Option<&'static str>,
+    pub filter_product: Option<crate::truora::Product>,
     pub selected: Option<u64>,
     pub detail: Option<Detail>,
     pub newest_first: bool,
