@@ -9,6 +9,7 @@ pub mod files;
 pub mod jobs;
 pub mod listener;
 pub mod secrets;
+mod sending;
 pub mod startup;
 pub mod view;
 pub mod workbench;
@@ -78,6 +79,33 @@ impl Notice {
             error: true,
         }
     }
+}
+
+/// The notice for a job that only reports (a test hook, an export, a replay, a clear).
+fn reported_notice(done: Done) -> Option<Notice> {
+    Some(match done {
+        Done::Cleared(Ok(path)) => {
+            Notice::info(format!("cleared; the journal {} is empty", path.display()))
+        }
+        Done::Cleared(Err(text)) | Done::Exported(Err(text)) => Notice::error(text),
+        Done::Exported(Ok((path, n))) => {
+            Notice::info(format!("exported {n} events to {}", path.display()))
+        }
+        Done::TestHook(Ok(status)) => {
+            Notice::info(format!("test hook sent: the listener answered {status}"))
+        }
+        Done::TestHook(Err(err)) => Notice::error(format!("the test hook failed: {err}")),
+        Done::Replayed { sent, failed, url } => match failed.first() {
+            None => Notice::info(format!(
+                "replayed {sent} event(s) to {url}; each is a new event"
+            )),
+            Some(first) => Notice::error(format!(
+                "replayed {sent} event(s) to {url}; {} failed: {first}",
+                failed.len()
+            )),
+        },
+        _ => return None,
+    })
 }
 
 /// The whole state of the window.
@@ -263,127 +291,6 @@ impl AppState {
         self.files.clear_journal(&self.jobs);
     }
 
-    fn send_test_hook(&mut self) {
-        let Some(url) = self.url().map(|url| format!("{url}hooks/test")) else {
-            self.notice = Some(Notice::error(
-                "start the listener first: the test hook is sent to it",
-            ));
-            return;
-        };
-        let product = self.view.test_product.clone();
-        // Signed with the first usable secret, as Truora would sign with the hook's secret.
-        let key = self
-            .secrets
-            .first_key()
-            .unwrap_or_else(|| b"hookscope-demo-secret-without-a-real-key".to_vec());
-        let serial = self.store.len() as u64;
-        self.jobs.spawn("hookscope-test-hook", move |_| {
-            let now = crate::token::unix_now();
-            Done::TestHook(
-                crate::samples::claims(&product, None, now, serial)
-                    .ok_or_else(|| format!("no sample for {product}"))
-                    .and_then(|claims| {
-                        crate::send::sign(&claims, &key, jsonwebtoken::Algorithm::HS256)
-                            .map_err(|err| err.to_string())
-                    })
-                    .and_then(|token| {
-                        crate::send::post_blocking(&url, token.into(), Duration::from_secs(10))
-                            .map(|d| d.status)
-                            .map_err(|err| err.to_string())
-                    }),
-            )
-        });
-    }
-
-    fn replay(&mut self, shown: bool) {
-        let records: Vec<Arc<Record>> = if shown {
-            self.store
-                .visible()
-                .iter()
-                .filter_map(|seq| self.store.get(*seq))
-                .map(|e| e.record.clone())
-                .collect()
-        } else {
-            self.view
-                .selected
-                .and_then(|seq| self.store.get(seq))
-                .map(|e| vec![e.record.clone()])
-                .unwrap_or_default()
-        };
-        if records.is_empty() {
-            self.notice = Some(Notice::info("nothing to replay: select an event first"));
-            return;
-        }
-        let url = self.listener.replay_target();
-        self.send_records(records, url);
-    }
-
-    /// Sends `records` to `url` on a job and journals each result as a new event
-    /// linked to its original (`replay_of`).
-    fn send_records(&mut self, records: Vec<Arc<Record>>, url: String) {
-        let Some(journal) = self.journal.as_ref().map(Journal::handle) else {
-            return;
-        };
-        let verifier = self.secrets.verifier().clone();
-        self.notice = Some(Notice::info(format!(
-            "replaying {} event(s) to {url}…",
-            records.len()
-        )));
-        self.jobs.spawn("hookscope-replay", move |cancel| {
-            let mut failed = Vec::new();
-            let mut sent = 0;
-            match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => {
-                    for original in records {
-                        if cancel.cancelled() {
-                            break;
-                        }
-                        let result = runtime.block_on(async {
-                            let mut record =
-                                crate::replay::replay(&original, &url, Duration::from_secs(10))
-                                    .await
-                                    .map_err(|err| err.to_string())?;
-                            // An edited request carries another token than its original.
-                            record.analyze(&verifier, crate::token::unix_now());
-                            journal.commit(record).await.map_err(|e| e.to_string())
-                        });
-                        match result {
-                            Ok(_) => sent += 1,
-                            Err(err) => failed.push(err),
-                        }
-                    }
-                }
-                Err(err) => failed.push(err.to_string()),
-            }
-            Done::Replayed { sent, failed, url }
-        });
-    }
-
-    fn workbench(&mut self, command: WorkbenchCommand) {
-        let context = workbench::Context {
-            jobs: &self.jobs,
-            key: self.secrets.first_key(),
-            keys: self.secrets.keys(),
-            app_url: self.listener.form.forward_url.clone(),
-            listener_url: self.listener.url().map(str::to_owned),
-            selected: self
-                .view
-                .selected
-                .and_then(|seq| self.store.get(seq))
-                .map(|e| e.record.clone()),
-        };
-        match self.workbench.handle(command, context) {
-            workbench::Outcome::Nothing => {}
-            workbench::Outcome::Problem(text) => self.notice = Some(Notice::error(text)),
-            workbench::Outcome::Send { record, url } => {
-                self.send_records(vec![Arc::new(*record)], url);
-            }
-        }
-    }
-
     /// The per-frame work: take in job results and new events, continue
     /// re-verification. Returns true when more work is waiting (ask for a repaint).
     pub fn tick(&mut self) -> bool {
@@ -489,30 +396,8 @@ impl AppState {
                 self.store.evicted += skipped;
                 notice
             }
-            Done::Cleared(Ok(path)) => Some(Notice::info(format!(
-                "cleared; the journal {} is empty",
-                path.display()
-            ))),
-            Done::Cleared(Err(text)) => Some(Notice::error(text)),
-            Done::Exported(Ok((path, n))) => Some(Notice::info(format!(
-                "exported {n} events to {}",
-                path.display()
-            ))),
-            Done::Exported(Err(text)) => Some(Notice::error(text)),
             Done::Browsed(picked) => self.files.browsed(picked),
-            Done::TestHook(Ok(status)) => Some(Notice::info(format!(
-                "test hook sent: the listener answered {status}"
-            ))),
-            Done::TestHook(Err(err)) => Some(Notice::error(format!("the test hook failed: {err}"))),
-            Done::Replayed { sent, failed, url } => Some(match failed.first() {
-                None => Notice::info(format!(
-                    "replayed {sent} event(s) to {url}; each is a new event"
-                )),
-                Some(first) => Notice::error(format!(
-                    "replayed {sent} event(s) to {url}; {} failed: {first}",
-                    failed.len()
-                )),
-            }),
+            Done::Probed(result) => self.probed(result),
             Done::Timeline(stamp, list) => {
                 let processes = &mut self.view.processes;
                 processes.list = Arc::new(list);
@@ -521,37 +406,40 @@ impl AppState {
                 processes.built_at = Some(Instant::now());
                 None
             }
-            Done::Probed(Ok(report)) => {
-                let failed = report
-                    .cases
-                    .iter()
-                    .filter(|c| c.required && !c.passed)
-                    .count();
-                self.workbench.probed(report);
-                Some(if failed == 0 {
-                    Notice::info(
-                        "probe: the app accepted the genuine hooks and refused every forgery",
-                    )
-                } else {
-                    Notice::error(format!(
-                        "probe: the app failed {failed} required case(s); see Reply & forward"
-                    ))
-                })
-            }
-            Done::Probed(Err(text)) => {
-                self.workbench.probing = false;
-                Some(Notice::error(text))
-            }
             Done::Keyring(report) => {
                 if self.secrets.keyring_report(report) {
                     self.store.start_reverify();
                 }
                 None
             }
+            reported => reported_notice(reported),
         };
         if let Some(notice) = notice {
             self.notice = Some(notice);
         }
+    }
+
+    fn probed(&mut self, result: Result<crate::probe::Report, String>) -> Option<Notice> {
+        let report = match result {
+            Ok(report) => report,
+            Err(text) => {
+                self.workbench.probing = false;
+                return Some(Notice::error(text));
+            }
+        };
+        let failed = report
+            .cases
+            .iter()
+            .filter(|c| c.required && !c.passed)
+            .count();
+        self.workbench.probed(report);
+        Some(if failed == 0 {
+            Notice::info("probe: the app accepted the genuine hooks and refused every forgery")
+        } else {
+            Notice::error(format!(
+                "probe: the app failed {failed} required case(s); see Reply & forward"
+            ))
+        })
     }
 
     /// What to save between runs: never a secret value (remembered values are in

@@ -1,0 +1,133 @@
+//! What the window sends: test hooks to its listener, replays, and the workbench's
+//! edited requests (each journaled as a new event linked to its original).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::jobs::Done;
+use super::{AppState, Notice, WorkbenchCommand, workbench};
+use crate::capture::Journal;
+use crate::record::Record;
+
+impl AppState {
+    pub(super) fn send_test_hook(&mut self) {
+        let Some(url) = self.url().map(|url| format!("{url}hooks/test")) else {
+            self.notice = Some(Notice::error(
+                "start the listener first: the test hook is sent to it",
+            ));
+            return;
+        };
+        let product = self.view.test_product.clone();
+        // Signed with the first usable secret, as Truora would sign with the hook's secret.
+        let key = self
+            .secrets
+            .first_key()
+            .unwrap_or_else(|| b"hookscope-demo-secret-without-a-real-key".to_vec());
+        let serial = self.store.len() as u64;
+        self.jobs.spawn("hookscope-test-hook", move |_| {
+            let now = crate::token::unix_now();
+            Done::TestHook(
+                crate::samples::claims(&product, None, now, serial)
+                    .ok_or_else(|| format!("no sample for {product}"))
+                    .and_then(|claims| {
+                        crate::send::sign(&claims, &key, jsonwebtoken::Algorithm::HS256)
+                            .map_err(|err| err.to_string())
+                    })
+                    .and_then(|token| {
+                        crate::send::post_blocking(&url, token.into(), Duration::from_secs(10))
+                            .map(|d| d.status)
+                            .map_err(|err| err.to_string())
+                    }),
+            )
+        });
+    }
+
+    pub(super) fn replay(&mut self, shown: bool) {
+        let records: Vec<Arc<Record>> = if shown {
+            self.store
+                .visible()
+                .iter()
+                .filter_map(|seq| self.store.get(*seq))
+                .map(|e| e.record.clone())
+                .collect()
+        } else {
+            self.view
+                .selected
+                .and_then(|seq| self.store.get(seq))
+                .map(|e| vec![e.record.clone()])
+                .unwrap_or_default()
+        };
+        if records.is_empty() {
+            self.notice = Some(Notice::info("nothing to replay: select an event first"));
+            return;
+        }
+        let url = self.listener.replay_target();
+        self.send_records(records, url);
+    }
+
+    /// Sends `records` to `url` on a job and journals each result as a new event
+    /// linked to its original (`replay_of`).
+    fn send_records(&mut self, records: Vec<Arc<Record>>, url: String) {
+        let Some(journal) = self.journal.as_ref().map(Journal::handle) else {
+            return;
+        };
+        let verifier = self.secrets.verifier().clone();
+        self.notice = Some(Notice::info(format!(
+            "replaying {} event(s) to {url}…",
+            records.len()
+        )));
+        self.jobs.spawn("hookscope-replay", move |cancel| {
+            let mut failed = Vec::new();
+            let mut sent = 0;
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => {
+                    for original in records {
+                        if cancel.cancelled() {
+                            break;
+                        }
+                        let result = runtime.block_on(async {
+                            let mut record =
+                                crate::replay::replay(&original, &url, Duration::from_secs(10))
+                                    .await
+                                    .map_err(|err| err.to_string())?;
+                            // An edited request carries another token than its original.
+                            record.analyze(&verifier, crate::token::unix_now());
+                            journal.commit(record).await.map_err(|e| e.to_string())
+                        });
+                        match result {
+                            Ok(_) => sent += 1,
+                            Err(err) => failed.push(err),
+                        }
+                    }
+                }
+                Err(err) => failed.push(err.to_string()),
+            }
+            Done::Replayed { sent, failed, url }
+        });
+    }
+
+    pub(super) fn workbench(&mut self, command: WorkbenchCommand) {
+        let context = workbench::Context {
+            jobs: &self.jobs,
+            key: self.secrets.first_key(),
+            keys: self.secrets.keys(),
+            app_url: self.listener.form.forward_url.clone(),
+            listener_url: self.listener.url().map(str::to_owned),
+            selected: self
+                .view
+                .selected
+                .and_then(|seq| self.store.get(seq))
+                .map(|e| e.record.clone()),
+        };
+        match self.workbench.handle(command, context) {
+            workbench::Outcome::Nothing => {}
+            workbench::Outcome::Problem(text) => self.notice = Some(Notice::error(text)),
+            workbench::Outcome::Send { record, url } => {
+                self.send_records(vec![Arc::new(*record)], url);
+            }
+        }
+    }
+}
