@@ -749,3 +749,47 @@ fn receiver_code_for_the_events_alg_in_the_chosen_language() {
         "{copied:?}"
     );
 }
+
+#[test]
+fn the_list_shows_what_the_sender_got_and_the_time_state() {
+    let mut harness = harness(Startup::default());
+    set_secret(&mut harness, SECRET);
+    let sender = harness.state().state.record_sender();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    sender.send(record(&token, "/hooks/ok")).unwrap();
+    let mut failed = record(&token, "/hooks/failed");
+    failed.response.status = 502;
+    sender.send(failed).unwrap();
+    let mut claims = truora_claims();
+    claims["exp"] = serde_json::json!(1_000_000_000);
+    let expired = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
+    sender.send(record(&expired, "/hooks/expired")).unwrap();
+    harness.run_steps(3);
+    harness.get_by_label("502");
+    // Valid, and said to be expired next to the verdict.
+    harness.get_by_label("expired");
+
+    harness.get_by_label("Failed deliveries").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().state.store.visible().len(), 1);
+    harness.get_by_label("POST /hooks/failed");
+
+    // A filter nothing matches says so.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    harness.run_steps(2);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Filter")
+        .type_text("no-such-event");
+    harness.run_steps(3);
+    harness.get_by_label_contains("No events match the filter (3 held)");
+}
+
+#[test]
+fn a_test_hook_asks_for_the_secret_instead_of_signing_with_a_hidden_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    harness.get_by_label("Send test hook").click();
+    harness.run_steps(3);
+    harness.get_by_label_contains("paste the hook's secret first");
+    assert_eq!(harness.state().state.store.len(), 0);
+}

@@ -7,7 +7,7 @@ use super::palette;
 use super::state::{AppState, Command, FilesCommand, ViewCommand};
 use super::store::Summary;
 use super::widgets::{badge, human_size, labelled_choice, middle_ellipsis};
-use crate::record::Signature;
+use crate::record::{Signature, TimeState};
 use crate::truora;
 
 const ROW_HEIGHT: f32 = 22.0;
@@ -24,6 +24,38 @@ fn event_row(
     row.set_selected(selected == Some(seq));
     row.col(|ui| {
         ui.label(RichText::new(&s.time).monospace());
+    });
+    row.col(|ui| {
+        badge(ui, s.signature);
+        let time = match s.time_state {
+            TimeState::Expired => Some("expired"),
+            TimeState::NotYetValid => Some("not yet valid"),
+            TimeState::InvalidClaim => Some("bad exp/nbf"),
+            TimeState::Ok | TimeState::Absent => None,
+        };
+        if let Some(time) = time {
+            ui.label(RichText::new(time).color(palette::WARNING))
+                .on_hover_text("The signature is right, but exp/nbf say the token is not current");
+        }
+    });
+    row.col(|ui| {
+        let failed = !crate::health::is_success(s.status);
+        let text = match (s.forwarded, s.app_status) {
+            (true, Some(app)) if app != s.status => format!("{} (app {app})", s.status),
+            (true, None) => format!("{} (app: none)", s.status),
+            _ => s.status.to_string(),
+        };
+        let text = RichText::new(text).monospace();
+        ui.label(if failed {
+            text.color(palette::ERROR)
+        } else {
+            text
+        })
+        .on_hover_text(if failed {
+            "A failed delivery: the sender got no 2xx (Truora counts it against the subscription)"
+        } else {
+            "What the sender got"
+        });
     });
     row.col(|ui| {
         let text = format!("{} {}", s.method, s.path);
@@ -47,18 +79,15 @@ fn event_row(
         }
     });
     row.col(|ui| {
+        ui.label(human_size(s.size));
+    });
+    row.col(|ui| {
         if s.subject.is_empty() {
             ui.weak("—");
         } else {
-            ui.label(RichText::new(middle_ellipsis(&s.subject, 15)).monospace())
+            ui.label(RichText::new(&s.subject).monospace())
                 .on_hover_text(&s.subject);
         }
-    });
-    row.col(|ui| {
-        badge(ui, s.signature);
-    });
-    row.col(|ui| {
-        ui.label(human_size(s.size));
     });
     if row.response().clicked() {
         commands.push(Command::View(ViewCommand::Select(seq)));
@@ -68,15 +97,24 @@ fn event_row(
 /// Draws the filter bar and, unless nothing has arrived yet, the table.
 pub fn show(ui: &mut egui::Ui, state: &AppState, waiting: bool) -> Vec<Command> {
     let mut commands = Vec::new();
-    filter_bar(ui, state, &mut commands);
+    filter_bar(ui, state, waiting, &mut commands);
     ui.separator();
-    if !waiting {
+    if waiting {
+        return commands;
+    }
+    if state.store.visible().is_empty() && !state.store.is_empty() {
+        ui.add_space(12.0);
+        ui.label(format!(
+            "No events match the filter ({} held). Escape in the filter field empties it.",
+            state.store.len()
+        ));
+    } else {
         table(ui, state, &mut commands);
     }
     commands
 }
 
-fn filter_bar(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut Vec<Command>) {
     let view = &state.view;
     // Edited as copies; a change goes back as one command.
     let (mut text, mut signature, mut product) = (
@@ -107,12 +145,28 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) 
                 .chain(truora::Product::ALL.map(|p| (Some(p), p.title().to_owned())))
                 .collect();
         changed |= labelled_choice(ui, "Product", 130.0, &mut product, &products);
+        // Escape in the filter field empties it.
+        if (field.has_focus() || field.lost_focus())
+            && ui.input(|i| i.key_pressed(egui::Key::Escape))
+            && !text.is_empty()
+        {
+            text.clear();
+            changed = true;
+        }
         if changed {
             commands.push(Command::View(ViewCommand::SetFilter {
                 text: text.clone(),
                 signature,
                 product,
             }));
+        }
+        let mut failed_only = view.failed_only;
+        if ui
+            .checkbox(&mut failed_only, "Failed deliveries")
+            .on_hover_text("Only the requests whose sender got no 2xx")
+            .changed()
+        {
+            commands.push(Command::View(ViewCommand::SetFailedOnly(failed_only)));
         }
         ui.separator();
         let mut newest_first = view.newest_first;
@@ -133,6 +187,17 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) 
         }
         if ui.button("Open…").clicked() {
             commands.push(Command::Files(FilesCommand::ShowOpen));
+        }
+        // The empty state offers its own, with a choice of product.
+        if !waiting
+            && ui
+                .button("Send test hook")
+                .on_hover_text(
+                    "Sign a Truora-shaped hook with your first secret and send it to the listener",
+                )
+                .clicked()
+        {
+            commands.push(Command::SendTestHook);
         }
         if ui
             .button("Clear")
@@ -164,12 +229,15 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         .resizable(true)
         .sense(egui::Sense::click())
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
-        .column(Column::exact(100.0))
+        // What matters most comes first, so a narrow window still shows it; the
+        // subject takes what is left of a wide one.
+        .column(Column::exact(96.0))
+        .column(Column::exact(150.0))
+        .column(Column::exact(78.0))
         .column(Column::initial(190.0).at_least(100.0).clip(true))
-        .column(Column::initial(165.0).at_least(90.0).clip(true))
-        .column(Column::initial(125.0).at_least(70.0).clip(true))
-        .column(Column::exact(122.0))
-        .column(Column::remainder().at_least(64.0))
+        .column(Column::initial(175.0).at_least(90.0).clip(true))
+        .column(Column::exact(64.0))
+        .column(Column::remainder().at_least(80.0).clip(true))
         .auto_shrink([false, false]);
     if view.scroll_to_selected {
         if let Some(row) = view
@@ -188,11 +256,12 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         .header(20.0, |mut header| {
             for title in [
                 "Time (UTC)",
+                "Signature",
+                "Status",
                 "Method · path",
                 "Product · action",
-                "Subject",
-                "Signature",
                 "Body",
+                "Subject",
             ] {
                 header.col(|ui| {
                     ui.strong(title);

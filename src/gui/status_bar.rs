@@ -13,7 +13,11 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
     let valid = state.store.count(Signature::Valid);
     let invalid = state.store.count(Signature::Invalid);
     ui.horizontal_wrapped(|ui| {
-        ui.label(format!("{total} events"));
+        ui.label(if total == 1 {
+            "1 event".to_owned()
+        } else {
+            format!("{total} events")
+        });
         ui.label(
             RichText::new(format!("{valid} valid"))
                 .color(palette::signature(ui.visuals(), Signature::Valid)),

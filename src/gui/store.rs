@@ -20,6 +20,14 @@ pub struct Summary {
     pub signature: Signature,
     pub product: Product,
     pub size: usize,
+    /// What the sender got.
+    pub status: u16,
+    /// What the user's app answered, when forwarding (`None`: no answer, or not forwarded).
+    pub app_status: Option<u16>,
+    /// Whether forwarding was tried (then `app_status` `None` means the app did not answer).
+    pub forwarded: bool,
+    /// `exp`/`nbf` state of the token.
+    pub time_state: crate::record::TimeState,
     /// The first event's id (for counting its deliveries).
     pub event_id: Option<Box<str>>,
     /// How the first event's shape differed from the earlier ones of its kind.
@@ -43,18 +51,24 @@ pub struct Filter {
     pub text: String,
     pub signature: Option<Signature>,
     pub product: Option<Product>,
+    /// Only the requests whose sender got no 2xx (a failed delivery, as Truora counts it).
+    pub failed_only: bool,
 }
 
 impl Filter {
     fn matches(&self, summary: &Summary, needle: &str) -> bool {
         self.signature.is_none_or(|s| s == summary.signature)
             && self.product.is_none_or(|p| p == summary.product)
+            && (!self.failed_only || !crate::health::is_success(summary.status))
             && (needle.is_empty() || summary.haystack.contains(needle))
     }
 
     /// True when any filter is set.
     pub fn is_active(&self) -> bool {
-        !self.text.trim().is_empty() || self.signature.is_some() || self.product.is_some()
+        !self.text.trim().is_empty()
+            || self.signature.is_some()
+            || self.product.is_some()
+            || self.failed_only
     }
 }
 
@@ -139,6 +153,10 @@ fn summary_of(record: &Record, analysis: &crate::token::Analysis) -> Summary {
         signature: analysis.verification.signature,
         product,
         size: record.body_len(),
+        status: record.response.status,
+        app_status: record.response.forwarded.as_ref().and_then(|f| f.status),
+        forwarded: record.response.forwarded.is_some(),
+        time_state: analysis.verification.time,
         event_id: first.and_then(|e| e.id.as_deref()).map(Box::from),
         shape_change: None,
         haystack: haystack.to_lowercase().into_boxed_str(),

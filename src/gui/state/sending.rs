@@ -18,11 +18,15 @@ impl AppState {
             return;
         };
         let product = self.view.test_product.clone();
-        // Signed with the first usable secret, as Truora would sign with the hook's secret.
-        let key = self
-            .secrets
-            .first_key()
-            .unwrap_or_else(|| b"hookscope-demo-secret-without-a-real-key".to_vec());
+        // Signed with the first usable secret, as Truora signs with the hook's secret;
+        // never with a hidden key, whose event would stay invalid once the real secret
+        // is pasted.
+        let Some(key) = self.secrets.first_key() else {
+            self.notice = Some(Notice::error(
+                "paste the hook's secret first: the test hook is signed with it, as Truora signs with the hook's secret",
+            ));
+            return;
+        };
         let serial = self.store.len() as u64;
         self.jobs.spawn("hookscope-test-hook", move |_| {
             let now = crate::token::unix_now();

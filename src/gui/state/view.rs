@@ -20,6 +20,8 @@ pub enum ViewCommand {
         signature: Option<Signature>,
         product: Option<crate::truora::Product>,
     },
+    /// Show only failed deliveries (the sender got no 2xx).
+    SetFailedOnly(bool),
     SetNewestFirst(bool),
     /// Keep the newest event in view (false: the reader scrolled away).
     SetFollow(bool),
@@ -63,6 +65,7 @@ pub struct View {
     pub filter_text: String,
     pub filter_signature: Option<Signature>,
     pub filter_product: Option<crate::truora::Product>,
+    pub failed_only: bool,
     pub selected: Option<u64>,
     pub detail: Option<Detail>,
     pub newest_first: bool,
@@ -93,6 +96,7 @@ impl View {
             filter_text: String::new(),
             filter_signature: None,
             filter_product: None,
+            failed_only: false,
             selected: None,
             detail: None,
             newest_first,
@@ -121,11 +125,11 @@ impl View {
                 self.filter_text = text;
                 self.filter_signature = signature;
                 self.filter_product = product;
-                store.set_filter(Filter {
-                    text: self.filter_text.clone(),
-                    signature,
-                    product,
-                });
+                self.apply_filter(store);
+            }
+            ViewCommand::SetFailedOnly(on) => {
+                self.failed_only = on;
+                self.apply_filter(store);
             }
             ViewCommand::SetNewestFirst(newest_first) => {
                 self.newest_first = newest_first;
@@ -145,6 +149,21 @@ impl View {
                     self.select(seq);
                 }
             }
+        }
+    }
+
+    fn apply_filter(&mut self, store: &mut Store) {
+        store.set_filter(Filter {
+            text: self.filter_text.clone(),
+            signature: self.filter_signature,
+            product: self.filter_product,
+            failed_only: self.failed_only,
+        });
+        // The detail never shows an event the filter hides.
+        if let Some(seq) = self.selected
+            && store.visible().binary_search(&seq).is_err()
+        {
+            self.deselect();
         }
     }
 
