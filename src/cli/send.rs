@@ -109,6 +109,9 @@ pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCod
             ExitCode::SUCCESS
         });
     }
+    // Ids differ from one run to the next, as Truora's do: two runs in the same
+    // second must not look like retries of each other.
+    let run = run_serial();
     let mut tokens = Vec::with_capacity(args.count);
     for i in 0..args.count {
         let claims = match &custom {
@@ -119,7 +122,7 @@ pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCod
                 } else {
                     args.product.as_str()
                 };
-                crate::samples::claims(product, args.action.as_deref(), now, i as u64)
+                crate::samples::claims(product, args.action.as_deref(), now, run + i as u64)
                     .ok_or_else(|| UsageError(format!("no sample for {product}")))?
             }
         };
@@ -147,6 +150,7 @@ fn scenario(
     now: i64,
 ) -> anyhow::Result<Vec<Vec<String>>> {
     let step_ms = i64::try_from(args.step_ms).unwrap_or(i64::MAX / 4);
+    let run = run_serial();
     let mut processes = Vec::with_capacity(args.count);
     for i in 0..args.count {
         let product = if args.product == "all" {
@@ -157,7 +161,7 @@ fn scenario(
         let steps = crate::samples::lifecycle(product, i as u64).len() as i64;
         // The process happened just before now, so Truora's delays come out positive.
         let start_ms = now * 1000 - step_ms.saturating_mul(steps);
-        let claims = crate::samples::process(product, start_ms, i as u64, step_ms)
+        let claims = crate::samples::process(product, start_ms, run + i as u64, step_ms)
             .ok_or_else(|| UsageError(format!("no sample for {product}")))?;
         let tokens = claims
             .iter()
@@ -195,6 +199,13 @@ fn scenario(
         args.count
     );
     Ok(sequences)
+}
+
+/// A number for this run, in the high bits of the serials that make event and
+/// subject ids unique.
+fn run_serial() -> u64 {
+    let nanos = time::OffsetDateTime::now_utc().nanosecond();
+    (u64::from(std::process::id()) << 40 | u64::from(nanos) << 8) & !0xff
 }
 
 /// One delivery: the status, or why there was none.

@@ -42,7 +42,9 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         .map(|s| millis(&s.timestamp))
         .min()
         .unwrap_or(now_ms);
-    let height = (ui.available_height() * 0.5).clamp(120.0, 420.0);
+    // Room for a named lane each, up to most of the panel.
+    let lanes = list.len().min(MAX_LANES) as f32;
+    let height = (lanes * 26.0 + 60.0).clamp(120.0, (ui.available_height() * 0.65).max(120.0));
     if let Some(record) = plot(ui, list, origin, now_ms, height) {
         commands.push(Command::View(ViewCommand::SelectRecord(record)));
     }
@@ -83,6 +85,8 @@ fn plot(ui: &mut egui::Ui, list: &[Process], origin: i64, now_ms: i64, height: f
         .include_y(-0.5)
         .include_y(lanes.len() as f64 - 0.5)
         .x_axis_label("seconds since the first event")
+        // A mark on every lane, so every lane is named.
+        .y_grid_spacer(egui_plot::uniform_grid_spacer(|_| [1.0, 5.0, 25.0]))
         .y_axis_formatter(move |mark, _| {
             let lane = mark.value.round();
             if (mark.value - lane).abs() > 0.01 || lane < 0.0 {
