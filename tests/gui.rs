@@ -96,11 +96,23 @@ fn empty_state_test_hook_and_live_arrival_with_the_real_listener() {
     drop(harness);
     let mut restored = harness_without_listener(&dir);
     step_until(&mut restored, |app| app.state.store.len() == 2);
-    // Clear empties the list and the journal.
+    // Clear asks first; Cancel (or Escape) keeps everything.
     restored.get_by_label("Clear").click();
+    // A modal lays itself out over a frame or two before it shows.
+    restored.run_steps(4);
+    restored.get_by_label_contains("Forget the 2 events held here and empty the journal");
+    restored.key_press(egui::Key::Escape);
     restored.run_steps(2);
-    assert_eq!(restored.state().state.store.len(), 0);
-    assert!(support::read_journal(&dir.path().join("events.ndjson")).is_empty());
+    assert!(restored.state().state.question.is_none());
+    assert_eq!(restored.state().state.store.len(), 2);
+    // Said yes, it empties the list and the journal.
+    restored.get_by_label("Clear").click();
+    restored.run_steps(4);
+    restored.get_by_label("Clear all").click();
+    let journal = dir.path().join("events.ndjson");
+    step_until(&mut restored, |app| {
+        app.state.store.is_empty() && support::read_journal(&journal).is_empty()
+    });
     drop(restored);
     assert_eq!(harness_without_listener(&dir).state().state.store.len(), 0);
 }
@@ -206,6 +218,20 @@ fn filters_and_keyboard() {
     harness.key_press(egui::Key::ArrowDown);
     harness.run_steps(2);
     assert_eq!(harness.state().state.view.selected, Some(first - 1));
+    // End and Home go to the last and the first row.
+    harness.key_press(egui::Key::End);
+    harness.run_steps(2);
+    assert_eq!(harness.state().state.view.selected, Some(0));
+    harness.key_press(egui::Key::Home);
+    harness.run_steps(2);
+    assert_eq!(harness.state().state.view.selected, Some(first));
+    // Escape closes a dialog.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+    harness.run_steps(2);
+    assert!(harness.state().state.files.dialog.is_some());
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    assert!(harness.state().state.files.dialog.is_none());
 }
 
 #[test]
@@ -389,6 +415,10 @@ fn replay_sends_the_request_again_and_records_a_linked_event() {
     assert_eq!(received["path"], "/hooks/test");
 
     harness.get_by_label("Replay all 2 shown").click();
+    harness.run_steps(4);
+    // Sending many asks first.
+    harness.get_by_label_contains("Send all 2 shown events again");
+    harness.get_by_label("Replay 2").click();
     step_until(&mut harness, |app| app.state.store.len() == 4);
     assert_eq!(app.records().len(), 3);
 }

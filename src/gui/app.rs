@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use eframe::egui;
 
-use super::state::{AppState, Command, FilesCommand, Settings, Startup, Tab, ViewCommand};
+use super::state::{
+    AppState, Command, FilesCommand, Settings, Startup, Tab, ViewCommand, WorkbenchCommand,
+};
 
 /// The key settings are saved under.
 const SETTINGS_KEY: &str = "hookscope-settings";
@@ -50,7 +52,7 @@ impl HookscopeApp {
 
     /// Draws one frame and applies what the panels asked for.
     pub fn draw(&mut self, ui: &mut egui::Ui) {
-        let mut commands = shortcuts(ui.ctx());
+        let mut commands = shortcuts(ui.ctx(), &self.state);
         let state = &self.state;
         egui::Panel::top("top_bar").show(ui, |ui| {
             ui.add_space(4.0);
@@ -104,11 +106,34 @@ impl HookscopeApp {
         });
         commands.extend(super::files::show(ui.ctx(), state));
         commands.extend(super::editor::show(ui.ctx(), state));
+        commands.extend(question(ui.ctx(), state));
         self.state.view.frame_done();
         for command in commands {
             self.state.apply(command);
         }
     }
+}
+
+/// The question waiting for an answer, as a modal: Enter says yes, Escape no.
+fn question(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let Some(question) = &state.question else {
+        return commands;
+    };
+    egui::Modal::new(egui::Id::unique("hookscope question")).show(ctx, |ui| {
+        ui.set_max_width(420.0);
+        ui.label(&question.text);
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if ui.button(&question.yes).clicked() {
+                commands.push(Command::Answer(true));
+            }
+            if ui.button("Cancel").clicked() || ui.input(|i| i.key_pressed(egui::Key::Escape)) {
+                commands.push(Command::Answer(false));
+            }
+        });
+    });
+    commands
 }
 
 /// The start-up options with the saved settings taken in: an address given on the
@@ -126,8 +151,16 @@ pub fn with_saved(mut startup: Startup, saved: Option<Settings>) -> Startup {
 }
 
 /// Ctrl+F, Ctrl+E, and the arrows when no text field has the keyboard.
-fn shortcuts(ctx: &egui::Context) -> Vec<Command> {
+fn shortcuts(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
     let mut commands = Vec::new();
+    // Escape closes what is open over the list (the question handles its own).
+    if state.question.is_none() && ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
+        if state.workbench.editor.is_some() {
+            commands.push(Command::Workbench(WorkbenchCommand::CloseEditor));
+        } else if state.files.dialog.is_some() {
+            commands.push(Command::Files(FilesCommand::Close));
+        }
+    }
     ctx.input_mut(|i| {
         if i.consume_key(egui::Modifiers::COMMAND, egui::Key::F) {
             commands.push(Command::View(ViewCommand::FocusFilter));
@@ -143,6 +176,17 @@ fn shortcuts(ctx: &egui::Context) -> Vec<Command> {
             }
             if i.consume_key(egui::Modifiers::NONE, egui::Key::ArrowUp) {
                 commands.push(Command::View(ViewCommand::Move(-1)));
+            }
+            // A page is about as many rows as a window shows; Home and End go to the ends.
+            for (key, delta) in [
+                (egui::Key::PageDown, 20),
+                (egui::Key::PageUp, -20),
+                (egui::Key::End, i64::MAX / 2),
+                (egui::Key::Home, -(i64::MAX / 2)),
+            ] {
+                if i.consume_key(egui::Modifiers::NONE, key) {
+                    commands.push(Command::View(ViewCommand::Move(delta)));
+                }
             }
         });
     }

@@ -139,7 +139,11 @@ fn replay(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut V
             .on_hover_text(format!("Send every event the filter shows again to {to}"))
             .clicked()
         {
-            commands.push(Command::Replay { shown: true });
+            commands.push(Command::Ask {
+                question: format!("Send all {shown} shown events again to {to}?"),
+                yes: format!("Replay {shown}"),
+                then: Box::new(Command::Replay { shown: true }),
+            });
         }
         ui.weak(format!("to {to} (set in Reply & forward)"));
     });

@@ -204,7 +204,21 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
             .on_hover_text("Forget every event, here and in the journal")
             .clicked()
         {
-            commands.push(Command::Clear);
+            let journal = state
+                .files
+                .journal_path
+                .as_ref()
+                .map_or(String::new(), |p| {
+                    format!(" and empty the journal {}", p.display())
+                });
+            commands.push(Command::Ask {
+                question: format!(
+                    "Forget the {} events held here{journal}? This cannot be undone.",
+                    state.store.len()
+                ),
+                yes: "Clear all".to_owned(),
+                then: Box::new(Command::Clear),
+            });
         }
     });
 }

@@ -54,6 +54,23 @@ pub enum Command {
     },
     Copy(String),
     DismissNotice,
+    /// Ask first: `then` runs only when the user says yes.
+    Ask {
+        question: String,
+        yes: String,
+        then: Box<Command>,
+    },
+    /// The question was answered: run its command (true) or drop it.
+    Answer(bool),
+}
+
+/// A question asked before something that cannot be undone.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Question {
+    pub text: String,
+    /// The words on the button that goes ahead.
+    pub yes: String,
+    pub then: Command,
 }
 
 /// A message in the status line.
@@ -120,6 +137,8 @@ pub struct AppState {
     pub notice: Option<Notice>,
     /// Text for the clipboard, taken by the app this frame.
     pub copied: Option<String>,
+    /// A question waiting for its answer.
+    pub question: Option<Question>,
     journal: Option<Journal>,
     /// The journal is being opened on a job.
     opening_journal: bool,
@@ -153,6 +172,7 @@ impl AppState {
             workbench: Workbench::default(),
             notice: None,
             copied: None,
+            question: None,
             journal: None,
             opening_journal: false,
             records,
@@ -277,6 +297,25 @@ impl AppState {
             Command::Replay { shown } => self.replay(shown),
             Command::Copy(text) => self.copied = Some(text),
             Command::DismissNotice => self.notice = None,
+            Command::Ask {
+                question,
+                yes,
+                then,
+            } => {
+                self.question = Some(Question {
+                    text: question,
+                    yes,
+                    then: *then,
+                });
+            }
+            Command::Answer(yes) => {
+                if let Some(question) = self.question.take()
+                    && yes
+                {
+                    self.apply(question.then);
+                    return;
+                }
+            }
         }
         let generation = self.secrets.generation();
         self.view

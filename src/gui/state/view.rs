@@ -189,11 +189,13 @@ impl View {
             .selected
             .and_then(|seq| visible.binary_search(&seq).ok())
             .map(row_of);
-        let row = match current {
-            Some(row) => (row as i64 + delta).clamp(0, visible.len() as i64 - 1) as usize,
-            None if delta >= 0 => 0,
-            None => visible.len() - 1,
-        };
+        // Without a selection, one step down is the first row and one up the last.
+        let start = current.map_or(if delta >= 0 { -1 } else { visible.len() as i64 }, |r| {
+            r as i64
+        });
+        let row = start
+            .saturating_add(delta)
+            .clamp(0, visible.len() as i64 - 1) as usize;
         let seq = visible[row_of(row)];
         self.follow = false;
         self.select(Some(seq));
