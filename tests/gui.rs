@@ -403,6 +403,8 @@ fn replay_sends_the_request_again_and_records_a_linked_event() {
     harness.get_by_label("Replay").click();
     step_until(&mut harness, |app| app.state.store.len() == 2);
     harness.get_by_label_contains("replayed 1 event(s)");
+    // The list tells a replay from its original: its id, and the id it replays.
+    harness.get_by_label(&format!("{} ({original_id})", original_id + 1));
 
     let journal = support::read_journal(&dir.path().join("events.ndjson"));
     let replay = &journal[1];
@@ -458,6 +460,13 @@ fn a_non_loopback_address_is_marked_in_the_window() {
         ListenerStatus::Running { exposed: true, .. }
     ));
     harness.get_by_label_contains("EXPOSED");
+    // A sender on this machine reaches every interface through loopback.
+    let url = match &harness.state().state.listener.status {
+        ListenerStatus::Running { url, .. } => url.clone(),
+        other => panic!("{other:?}"),
+    };
+    let port = url.rsplit(':').next().unwrap().trim_end_matches('/');
+    harness.get_by_label(&format!("http://127.0.0.1:{port}/hooks/truora"));
 }
 
 #[test]

@@ -119,9 +119,13 @@ fn verdict(ui: &mut egui::Ui, record: &Record, state: &AppState) {
 }
 
 fn replay(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut Vec<Command>) {
-    if let Some(original) = record.replay_of {
-        ui.label(format!("A replay of event #{original}."));
-    }
+    match record.replay_of {
+        Some(original) => ui.label(format!(
+            "Event #{}, a replay of event #{original}.",
+            record.id
+        )),
+        None => ui.label(format!("Event #{}", record.id)),
+    };
     ui.horizontal_wrapped(|ui| {
         let to = state.listener.replay_target();
         if ui
@@ -261,7 +265,9 @@ fn request(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut 
             egui::Grid::new("headers").striped(true).show(ui, |ui| {
                 for (name, value) in &record.headers {
                     ui.label(RichText::new(name).monospace().strong());
-                    ui.label(RichText::new(value).monospace());
+                    // Long values wrap instead of being cut; the whole value on hover too.
+                    ui.add(egui::Label::new(RichText::new(value).monospace()).wrap())
+                        .on_hover_text(value);
                     ui.end_row();
                 }
             });
@@ -298,10 +304,13 @@ fn response(ui: &mut egui::Ui, record: &Record) {
         .show(ui, |ui| {
             ui.label(format!("The sender got {}", record.response.status));
             if let Some(f) = &record.response.forwarded {
-                ui.label(format!(
-                    "Your app at {} answered in {} ms:",
-                    f.url, f.elapsed_ms
-                ));
+                ui.label(match f.status {
+                    Some(_) => format!("Your app at {} answered in {} ms:", f.url, f.elapsed_ms),
+                    None => format!(
+                        "Your app at {} did not answer (gave up after {} ms):",
+                        f.url, f.elapsed_ms
+                    ),
+                });
                 match (f.status, &f.error) {
                     (Some(status), _) => {
                         ui.label(RichText::new(format!("status {status}")).strong());

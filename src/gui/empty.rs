@@ -15,6 +15,16 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         ui.label("The listener is not running: start it in the top bar.");
         return commands;
     };
+    // Bound to every interface (0.0.0.0, [::]): a sender on this machine uses loopback.
+    let url = match state.listener.status {
+        super::state::ListenerStatus::Running { .. } if url.contains("://0.0.0.0:") => {
+            url.replace("://0.0.0.0:", "://127.0.0.1:")
+        }
+        super::state::ListenerStatus::Running { .. } if url.contains("://[::]:") => {
+            url.replace("://[::]:", "://[::1]:")
+        }
+        _ => url,
+    };
     let hook_url = format!("{url}hooks/truora");
     let curl =
         format!("curl -X POST -H 'Content-Type: application/jwt' --data \"$TOKEN\" {hook_url}");

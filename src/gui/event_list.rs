@@ -23,6 +23,18 @@ fn event_row(
 ) {
     row.set_selected(selected == Some(seq));
     row.col(|ui| {
+        match s.replay_of {
+            Some(original) => ui
+                .label(
+                    RichText::new(format!("{} ({original})", s.id))
+                        .monospace()
+                        .italics(),
+                )
+                .on_hover_text(format!("Event {}: a replay of event {original}", s.id)),
+            None => ui.label(RichText::new(s.id.to_string()).monospace()),
+        };
+    });
+    row.col(|ui| {
         ui.label(RichText::new(&s.time).monospace());
     });
     row.col(|ui| {
@@ -245,6 +257,7 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         .cell_layout(egui::Layout::left_to_right(egui::Align::Center))
         // What matters most comes first, so a narrow window still shows it; the
         // subject takes what is left of a wide one.
+        .column(Column::exact(58.0))
         .column(Column::exact(96.0))
         .column(Column::exact(150.0))
         .column(Column::exact(78.0))
@@ -269,6 +282,7 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     let output = builder
         .header(20.0, |mut header| {
             for title in [
+                "#",
                 "Time (UTC)",
                 "Signature",
                 "Status",

@@ -20,6 +20,9 @@ pub struct Summary {
     pub signature: Signature,
     pub product: Product,
     pub size: usize,
+    /// The record's id, and the id it replays.
+    pub id: u64,
+    pub replay_of: Option<u64>,
     /// What the sender got.
     pub status: u16,
     /// What the user's app answered, when forwarding (`None`: no answer, or not forwarded).
@@ -153,6 +156,8 @@ fn summary_of(record: &Record, analysis: &crate::token::Analysis) -> Summary {
         signature: analysis.verification.signature,
         product,
         size: record.body_len(),
+        id: record.id,
+        replay_of: record.replay_of,
         status: record.response.status,
         app_status: record.response.forwarded.as_ref().and_then(|f| f.status),
         forwarded: record.response.forwarded.is_some(),
