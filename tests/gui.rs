@@ -832,3 +832,63 @@ fn a_test_hook_asks_for_the_secret_instead_of_signing_with_a_hidden_key() {
     harness.get_by_label_contains("paste the hook's secret first");
     assert_eq!(harness.state().state.store.len(), 0);
 }
+
+#[test]
+fn an_opened_capture_is_a_view_of_its_own_and_live_events_wait_behind_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("capture.ndjson");
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let mut text = String::new();
+    for i in 0..3 {
+        let mut r = record(&token, &format!("/opened/{i}"));
+        r.id = i + 1;
+        text.push_str(&serde_json::to_string(&r).unwrap());
+        text.push('\n');
+    }
+    std::fs::write(&path, text).unwrap();
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    for i in 0..2 {
+        sender.send(record(&token, &format!("/live/{i}"))).unwrap();
+    }
+    harness.run_steps(3);
+    let state = &mut harness.state_mut().state;
+    state.apply(Command::Files(FilesCommand::ShowOpen));
+    state.apply(Command::Files(FilesCommand::EditDialog {
+        path: path.display().to_string(),
+        only_filtered: false,
+    }));
+    state.apply(Command::Files(FilesCommand::Run));
+    step_until(&mut harness, |app| {
+        app.state.files.opened_from.is_some() && app.state.store.len() == 3
+    });
+    // Live events keep arriving, behind the opened capture.
+    sender.send(record(&token, "/live/2")).unwrap();
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.store.len(), 3);
+    harness.get_by_label("POST /opened/1");
+    // No Clear over an opened capture: the way back instead.
+    assert!(harness.query_by_label("Clear").is_none());
+    harness.get_by_label("Back to live").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.store.len(), 3);
+    assert!(harness.state().state.files.opened_from.is_none());
+    harness.get_by_label("POST /live/2");
+}
+
+#[test]
+fn pause_freezes_the_list_while_capture_goes_on() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    sender.send(record("one", "/first")).unwrap();
+    harness.run_steps(3);
+    harness.get_by_label("Pause").click();
+    harness.run_steps(2);
+    sender.send(record("two", "/second")).unwrap();
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.store.len(), 1);
+    harness.get_by_label_contains("paused: capture goes on");
+    harness.get_by_label("Resume").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.store.len(), 2);
+}

@@ -193,6 +193,14 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
         {
             commands.push(Command::View(ViewCommand::SetFollow(follow)));
         }
+        let pause = if view.paused { "Resume" } else { "Pause" };
+        if ui
+            .button(pause)
+            .on_hover_text("Freeze the list while you read; capture goes on and new events wait")
+            .clicked()
+        {
+            commands.push(Command::View(ViewCommand::SetPaused(!view.paused)));
+        }
         ui.separator();
         if ui.button("Export…").on_hover_text("Ctrl+E").clicked() {
             commands.push(Command::Files(FilesCommand::ShowExport));
@@ -211,7 +219,18 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
         {
             commands.push(Command::SendTestHook);
         }
-        if ui
+        if let Some(path) = &state.files.opened_from {
+            if ui
+                .button("Back to live")
+                .on_hover_text(format!(
+                    "Leave {} and show the live capture again",
+                    path.display()
+                ))
+                .clicked()
+            {
+                commands.push(Command::BackToLive);
+            }
+        } else if ui
             .button("Clear")
             .on_hover_text("Forget every event, here and in the journal")
             .clicked()

@@ -28,6 +28,11 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         );
         ui.label(format!("{} other", total - valid - invalid));
         ui.label(format!("{:.1}/s", state.view.rate));
+        if state.view.paused {
+            ui.label(
+                RichText::new("paused: capture goes on, new events wait").color(palette::CAUTION),
+            );
+        }
         if let Some(health) = state.listener.health_now {
             let text = format!(
                 "{:.0}% of {} deliveries failed (60 min)",
@@ -61,7 +66,11 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         }
         ui.separator();
         match (&state.files.opened_from, &state.files.journal_path) {
-            (Some(path), _) => ui.label(format!("showing {}", path.display())),
+            (Some(path), _) => ui.label(format!(
+                "showing {}; the live capture goes on ({} events): Back to live",
+                path.display(),
+                state.live.as_ref().map_or(0, |live| live.len())
+            )),
             (None, Some(path)) => ui.label(format!("journal: {}", path.display())),
             (None, None) => ui.label("journal: off"),
         };

@@ -62,6 +62,8 @@ pub enum Command {
     },
     /// The question was answered: run its command (true) or drop it.
     Answer(bool),
+    /// Leave an opened capture and show the live one again.
+    BackToLive,
 }
 
 /// A question asked before something that cannot be undone.
@@ -127,7 +129,10 @@ fn reported_notice(done: Done) -> Option<Notice> {
 
 /// The whole state of the window.
 pub struct AppState {
+    /// The events shown: the live capture, or a capture opened from a file.
     pub store: Store,
+    /// The live capture while an opened one is shown; new events keep going here.
+    pub live: Option<Store>,
     pub secrets: Secrets,
     // Declared before the journal: the listener must stop before the journal goes.
     pub listener: Listener,
@@ -165,6 +170,7 @@ impl AppState {
         secrets.start(&settings.secrets, &jobs);
         let mut state = AppState {
             store: Store::new(startup.max_events),
+            live: None,
             secrets,
             listener: Listener::new(startup.listener, settings.bind.clone()),
             files: Files::new(startup.journal.clone()),
@@ -308,6 +314,13 @@ impl AppState {
                     then: *then,
                 });
             }
+            Command::BackToLive => {
+                if let Some(live) = self.live.take() {
+                    self.store = live;
+                    self.files.opened_from = None;
+                    self.view.deselect();
+                }
+            }
             Command::Answer(yes) => {
                 if let Some(question) = self.question.take()
                     && yes
@@ -350,7 +363,8 @@ impl AppState {
         // Live events wait until the journal's older ones are in, so the order holds.
         let waiting = self.files.backlog.loading || !self.files.backlog.records.is_empty();
         let mut arrived = 0;
-        if !waiting {
+        // Paused, events wait in the channel (the journal has them already).
+        if !waiting && !self.view.paused {
             loop {
                 if started.elapsed() >= FRAME_BUDGET {
                     more = true;
@@ -359,8 +373,15 @@ impl AppState {
                 match self.records.try_recv() {
                     Ok(record) => {
                         self.listener.count_delivery(record.response.status);
-                        self.store.push(record, &verifier, now);
-                        arrived += 1;
+                        match &mut self.live {
+                            Some(live) => {
+                                live.push(record, &verifier, now);
+                            }
+                            None => {
+                                self.store.push(record, &verifier, now);
+                                arrived += 1;
+                            }
+                        }
                     }
                     Err(_) => break,
                 }
@@ -429,7 +450,12 @@ impl AppState {
                 let (notice, replace, skipped) =
                     self.files.loaded(path, restore, result, self.store.max());
                 if replace {
-                    self.store.clear();
+                    // An opened capture is a view of its own: the live one waits aside.
+                    let opened = Store::new(self.store.max());
+                    let shown = std::mem::replace(&mut self.store, opened);
+                    if self.live.is_none() {
+                        self.live = Some(shown);
+                    }
                     self.view.deselect();
                 }
                 self.store.evicted += skipped;

@@ -25,6 +25,8 @@ pub enum ViewCommand {
     SetNewestFirst(bool),
     /// Keep the newest event in view (false: the reader scrolled away).
     SetFollow(bool),
+    /// Freeze the list; capture goes on and the events wait.
+    SetPaused(bool),
     FocusFilter,
     SetTestProduct(String),
     /// The list of events, or the processes they make.
@@ -71,6 +73,8 @@ pub struct View {
     pub newest_first: bool,
     /// Keep the newest event in view; paused when the user scrolls away.
     pub follow: bool,
+    /// The list is frozen; new events wait until it resumes.
+    pub paused: bool,
     /// One frame: give the filter field keyboard focus.
     pub focus_filter: bool,
     /// One frame: scroll the list to the selected row.
@@ -101,6 +105,7 @@ impl View {
             detail: None,
             newest_first,
             follow: true,
+            paused: false,
             focus_filter: false,
             scroll_to_selected: false,
             arrived: 0,
@@ -136,6 +141,7 @@ impl View {
                 self.follow = true;
             }
             ViewCommand::SetFollow(follow) => self.follow = follow,
+            ViewCommand::SetPaused(paused) => self.paused = paused,
             ViewCommand::FocusFilter => self.focus_filter = true,
             ViewCommand::SetTestProduct(product) => self.test_product = product,
             ViewCommand::ShowTab(tab) => self.tab = tab,
