@@ -124,6 +124,17 @@ pub enum TimeState {
     InvalidClaim,
 }
 
+impl TimeState {
+    /// The token is not current by its own claims: expired, not yet valid, or
+    /// `exp`/`nbf` that are not numbers.
+    pub fn is_problem(self) -> bool {
+        matches!(
+            self,
+            TimeState::Expired | TimeState::NotYetValid | TimeState::InvalidClaim
+        )
+    }
+}
+
 /// One Truora event carried by the token.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {

@@ -892,3 +892,48 @@ fn pause_freezes_the_list_while_capture_goes_on() {
     harness.run_steps(3);
     assert_eq!(harness.state().state.store.len(), 2);
 }
+
+#[test]
+fn the_filter_finds_text_in_bodies_headers_and_claims() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let mut claims = truora_claims();
+    claims["events"][0]["object"]["document_number"] = serde_json::json!("CC-88442211");
+    let token = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
+    sender.send(record(&token, "/hooks/claims")).unwrap();
+    let mut headed = record("plain", "/hooks/header");
+    headed
+        .headers
+        .push(("X-Request-Trace".to_owned(), "trace-7f3a9".to_owned()));
+    sender.send(headed).unwrap();
+    sender
+        .send(record("a body with zebra-stripes", "/hooks/body"))
+        .unwrap();
+    let mut claims = truora_claims();
+    claims["exp"] = serde_json::json!(1_000_000_000);
+    let expired = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
+    sender.send(record(&expired, "/hooks/expired")).unwrap();
+    harness.run_steps(3);
+    for (text, path) in [
+        ("88442211", "POST /hooks/claims"),
+        ("TRACE-7F3A9", "POST /hooks/header"),
+        ("zebra", "POST /hooks/body"),
+    ] {
+        let state = &mut harness.state_mut().state;
+        state.apply(filter(text, None, None));
+        step_until(&mut harness, |app| !app.state.view.searching);
+        assert_eq!(harness.state().state.store.visible().len(), 1, "{text}");
+        harness.get_by_label(path);
+    }
+    // A new event that matches joins the list at once.
+    sender.send(record("zebra again", "/hooks/later")).unwrap();
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.store.visible().len(), 2);
+    // The signature filter offers tokens that are not current.
+    let state = &mut harness.state_mut().state;
+    state.apply(filter("", None, None));
+    state.apply(Command::View(ViewCommand::SetTimeProblem(true)));
+    harness.run_steps(2);
+    assert_eq!(harness.state().state.store.visible().len(), 1);
+    harness.get_by_label("POST /hooks/expired");
+}

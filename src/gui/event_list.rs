@@ -140,18 +140,30 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
             .add(
                 egui::TextEdit::singleline(&mut text)
                     .desired_width(220.0)
-                    .hint_text("path, id, subject, product… (Ctrl+F)"),
+                    .hint_text("anything in a body, header or claim (Ctrl+F)"),
             )
             .labelled_by(label.id);
         if view.focus_filter {
             field.request_focus();
         }
         let mut changed = field.changed();
-        let signatures: Vec<(Option<Signature>, String)> =
-            std::iter::once((None, "Any".to_owned()))
-                .chain(Signature::ALL.map(|s| (Some(s), s.label().to_owned())))
+        // The verdicts, and tokens that are not current by their exp/nbf.
+        let signatures: Vec<((Option<Signature>, bool), String)> =
+            std::iter::once(((None, false), "Any".to_owned()))
+                .chain(Signature::ALL.map(|s| ((Some(s), false), s.label().to_owned())))
+                .chain(std::iter::once((
+                    (None, true),
+                    "Expired or not yet valid".to_owned(),
+                )))
                 .collect();
-        changed |= labelled_choice(ui, "Signature", 120.0, &mut signature, &signatures);
+        let mut verdict = (signature, view.time_problem);
+        if labelled_choice(ui, "Signature", 150.0, &mut verdict, &signatures) {
+            signature = verdict.0;
+            changed = true;
+            if verdict.1 != view.time_problem {
+                commands.push(Command::View(ViewCommand::SetTimeProblem(verdict.1)));
+            }
+        }
         let products: Vec<(Option<truora::Product>, String)> =
             std::iter::once((None, "Any".to_owned()))
                 .chain(truora::Product::ALL.map(|p| (Some(p), p.title().to_owned())))
@@ -171,6 +183,10 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
                 signature,
                 product,
             }));
+        }
+        if view.searching {
+            ui.spinner()
+                .on_hover_text("searching bodies, headers and claims");
         }
         let mut failed_only = view.failed_only;
         if ui

@@ -56,14 +56,19 @@ pub struct Filter {
     pub product: Option<Product>,
     /// Only the requests whose sender got no 2xx (a failed delivery, as Truora counts it).
     pub failed_only: bool,
+    /// Only tokens whose `exp`/`nbf` say they are not current (expired, not yet
+    /// valid, not numbers).
+    pub time_problem: bool,
 }
 
 impl Filter {
-    fn matches(&self, summary: &Summary, needle: &str) -> bool {
+    /// `deep`: the text was found in the event's body, headers or claims.
+    fn matches(&self, summary: &Summary, needle: &str, deep: bool) -> bool {
         self.signature.is_none_or(|s| s == summary.signature)
+            && (!self.time_problem || summary.time_state.is_problem())
             && self.product.is_none_or(|p| p == summary.product)
             && (!self.failed_only || !crate::health::is_success(summary.status))
-            && (needle.is_empty() || summary.haystack.contains(needle))
+            && (needle.is_empty() || deep || summary.haystack.contains(needle))
     }
 
     /// True when any filter is set.
@@ -72,6 +77,7 @@ impl Filter {
             || self.signature.is_some()
             || self.product.is_some()
             || self.failed_only
+            || self.time_problem
     }
 }
 
@@ -85,6 +91,9 @@ pub struct Store {
     pub evicted: u64,
     filter: Filter,
     needle: String,
+    /// Events whose body, headers or claims hold the needle (a search of their
+    /// whole text, which the summary does not keep).
+    deep: std::collections::HashSet<u64>,
     /// Seqs of the entries the filter lets through, ascending.
     visible: VecDeque<u64>,
     counts: [usize; Signature::ALL.len()],
@@ -168,6 +177,26 @@ fn summary_of(record: &Record, analysis: &crate::token::Analysis) -> Summary {
     }
 }
 
+/// True when `needle` (lowercased) is in the record's body, header names and
+/// values, or decoded claims: what the list's summary does not keep.
+pub fn full_text_contains(
+    record: &Record,
+    analysis: &crate::token::Analysis,
+    needle: &str,
+) -> bool {
+    let contains = |text: &str| text.to_lowercase().contains(needle);
+    record.body.as_deref().is_some_and(contains)
+        || record
+            .headers
+            .iter()
+            .any(|(name, value)| contains(name) || contains(value))
+        || analysis
+            .token
+            .as_ref()
+            .and_then(|t| t.claims.as_ref())
+            .is_some_and(|claims| contains(&claims.to_string()))
+}
+
 /// A record without its decoded parts, which are derived again when needed.
 pub fn strip(mut record: Record) -> Record {
     record.token = None;
@@ -189,6 +218,7 @@ impl Store {
             shapes: Default::default(),
             filter: Filter::default(),
             needle: String::new(),
+            deep: Default::default(),
             visible: VecDeque::new(),
             counts: [0; Signature::ALL.len()],
             reverify_at: None,
@@ -206,7 +236,13 @@ impl Store {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.counts[signature_index(summary.signature)] += 1;
-        if self.filter.matches(&summary, &self.needle) {
+        let deep = !self.needle.is_empty()
+            && !summary.haystack.contains(self.needle.as_str())
+            && full_text_contains(&record, &analysis, &self.needle);
+        if deep {
+            self.deep.insert(seq);
+        }
+        if self.filter.matches(&summary, &self.needle, deep) {
             self.visible.push_back(seq);
         }
         self.entries.push_back(Entry {
@@ -317,19 +353,46 @@ impl Store {
 
     /// Sets the filter and recomputes the visible list.
     pub fn set_filter(&mut self, filter: Filter) {
-        self.needle = filter.text.trim().to_lowercase();
+        let needle = filter.text.trim().to_lowercase();
+        if needle != self.needle {
+            self.deep.clear();
+        }
+        self.needle = needle;
         self.filter = filter;
         self.refilter();
     }
 
     fn refilter(&mut self) {
-        let (filter, needle) = (&self.filter, &self.needle);
+        let (filter, needle, deep) = (&self.filter, &self.needle, &self.deep);
         self.visible = self
             .entries
             .iter()
-            .filter(|e| filter.matches(&e.summary, needle))
+            .filter(|e| filter.matches(&e.summary, needle, deep.contains(&e.seq)))
             .map(|e| e.seq)
             .collect();
+    }
+
+    /// The text the filter searches, lowercased (empty: none).
+    pub fn needle(&self) -> &str {
+        &self.needle
+    }
+
+    /// What a full-text search needs: each held event with its seq.
+    pub fn snapshot(&self) -> Vec<(u64, Arc<Record>)> {
+        self.entries
+            .iter()
+            .map(|e| (e.seq, e.record.clone()))
+            .collect()
+    }
+
+    /// The events a full-text search for `needle` found; ignored when the filter
+    /// has moved on to another text.
+    pub fn add_found(&mut self, needle: &str, seqs: Vec<u64>) {
+        if needle != self.needle {
+            return;
+        }
+        self.deep.extend(seqs);
+        self.refilter();
     }
 
     /// Starts verifying every held event again (after a secret change).

@@ -38,6 +38,8 @@ pub enum Done {
         url: String,
     },
     Keyring(crate::credentials::Report),
+    /// The events whose body, headers or claims hold this (lowercased) text.
+    Searched(String, Vec<u64>),
     /// The probe of the user's app finished.
     Probed(Result<crate::probe::Report, String>),
     /// The processes of the shown events, built from this stamp.

@@ -296,7 +296,13 @@ impl AppState {
                 self.files
                     .handle(command, &self.jobs, export, filtering, &mut self.notice);
             }
-            Command::View(command) => self.view.handle(command, &mut self.store),
+            Command::View(command) => {
+                let before = self.store.needle().to_owned();
+                self.view.handle(command, &mut self.store);
+                if self.store.needle() != before {
+                    self.search();
+                }
+            }
             Command::Workbench(command) => self.workbench(command),
             Command::Clear => self.clear(),
             Command::SendTestHook => self.send_test_hook(),
@@ -399,6 +405,32 @@ impl AppState {
         more
     }
 
+    /// Searches the held events' bodies, headers and claims for the filter text on
+    /// a job (the summaries the list keeps hold only a few fields).
+    fn search(&mut self) {
+        let needle = self.store.needle().to_owned();
+        if needle.is_empty() {
+            return;
+        }
+        self.view.searching = true;
+        let events = self.store.snapshot();
+        let verifier = self.secrets.verifier().clone();
+        self.jobs.spawn("hookscope-search", move |cancel| {
+            let now = crate::token::unix_now();
+            let mut found = Vec::new();
+            for (seq, record) in events {
+                if cancel.cancelled() {
+                    break;
+                }
+                let analysis = record.analysis(&verifier, now);
+                if super::store::full_text_contains(&record, &analysis, &needle) {
+                    found.push(seq);
+                }
+            }
+            Done::Searched(needle, found)
+        });
+    }
+
     /// Builds the processes of the shown events on a job, when the tab shows them.
     fn build_processes(&mut self) {
         let (next, held, shown) = self.store.stamp();
@@ -462,6 +494,11 @@ impl AppState {
                 notice
             }
             Done::Browsed(picked) => self.files.browsed(picked),
+            Done::Searched(needle, found) => {
+                self.view.searching = needle != self.store.needle();
+                self.store.add_found(&needle, found);
+                None
+            }
             Done::Probed(result) => self.probed(result),
             Done::Timeline(stamp, list) => {
                 let processes = &mut self.view.processes;
@@ -529,5 +566,6 @@ impl AppState {
             || self.store.reverifying().is_some()
             || self.view.processes.building
             || self.workbench.probing
+            || self.view.searching
     }
 }

@@ -22,6 +22,8 @@ pub enum ViewCommand {
     },
     /// Show only failed deliveries (the sender got no 2xx).
     SetFailedOnly(bool),
+    /// Show only tokens that are not current (`exp`/`nbf`).
+    SetTimeProblem(bool),
     SetNewestFirst(bool),
     /// Keep the newest event in view (false: the reader scrolled away).
     SetFollow(bool),
@@ -68,6 +70,9 @@ pub struct View {
     pub filter_signature: Option<Signature>,
     pub filter_product: Option<crate::truora::Product>,
     pub failed_only: bool,
+    pub time_problem: bool,
+    /// A search of the events' whole text is under way.
+    pub searching: bool,
     pub selected: Option<u64>,
     pub detail: Option<Detail>,
     pub newest_first: bool,
@@ -101,6 +106,8 @@ impl View {
             filter_signature: None,
             filter_product: None,
             failed_only: false,
+            time_problem: false,
+            searching: false,
             selected: None,
             detail: None,
             newest_first,
@@ -136,6 +143,10 @@ impl View {
                 self.failed_only = on;
                 self.apply_filter(store);
             }
+            ViewCommand::SetTimeProblem(on) => {
+                self.time_problem = on;
+                self.apply_filter(store);
+            }
             ViewCommand::SetNewestFirst(newest_first) => {
                 self.newest_first = newest_first;
                 self.follow = true;
@@ -164,6 +175,7 @@ impl View {
             signature: self.filter_signature,
             product: self.filter_product,
             failed_only: self.failed_only,
+            time_problem: self.time_problem,
         });
         // The detail never shows an event the filter hides.
         if let Some(seq) = self.selected
