@@ -208,7 +208,7 @@ fn filters_and_keyboard() {
     let state = &mut harness.state_mut().state;
     state.apply(filter("", None, None));
     harness.run_steps(2);
-    harness.key_press(egui::Key::ArrowDown);
+    harness.key_press(egui::Key::Home);
     harness.run_steps(2);
     let first = harness.state().state.view.selected.unwrap();
     assert_eq!(
@@ -936,4 +936,45 @@ fn the_filter_finds_text_in_bodies_headers_and_claims() {
     harness.run_steps(2);
     assert_eq!(harness.state().state.store.visible().len(), 1);
     harness.get_by_label("POST /hooks/expired");
+}
+
+#[test]
+fn a_pasted_token_is_verified_with_the_windows_secrets_and_sent_nowhere() {
+    let mut harness = harness(Startup::default());
+    set_secret(&mut harness, SECRET);
+    harness.get_by_label("Verify a token…").click();
+    harness.run_steps(4);
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    harness
+        .state_mut()
+        .state
+        .apply(Command::Workbench(WorkbenchCommand::Paste(Some(format!(
+            "  {token}\n"
+        )))));
+    harness.run_steps(4);
+    harness.get_by_label("✔ Valid");
+    harness.get_by_label_contains("whitespace around it");
+    assert_eq!(harness.state().state.store.len(), 0, "nothing was sent");
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    assert!(harness.state().state.workbench.paste.is_none());
+}
+
+#[test]
+fn a_body_shows_pretty_raw_or_as_hex() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    sender
+        .send(record(r#"{"token":"none here","n":1}"#, "/json"))
+        .unwrap();
+    harness.run_steps(3);
+    harness.get_by_label("POST /json").click();
+    harness.run_steps(3);
+    harness.get_by_label_contains("\"n\": 1");
+    harness.get_by_label("Hex").click();
+    harness.run_steps(3);
+    harness.get_by_label_contains("000000  7b 22 74 6f");
+    harness.get_by_label("Raw").click();
+    harness.run_steps(3);
+    harness.get_by_label_contains(r#"{"token":"none here","n":1}"#);
 }

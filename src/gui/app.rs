@@ -15,6 +15,8 @@ const SETTINGS_KEY: &str = "hookscope-settings";
 /// The desktop inspector.
 pub struct HookscopeApp {
     pub state: AppState,
+    /// For the look the settings remember (theme, zoom), which egui's context holds.
+    ctx: egui::Context,
 }
 
 impl HookscopeApp {
@@ -23,6 +25,18 @@ impl HookscopeApp {
         let saved = cc
             .storage
             .and_then(|storage| eframe::get_value::<Settings>(storage, SETTINGS_KEY));
+        if let Some(saved) = &saved {
+            if let Some(dark) = saved.dark {
+                cc.egui_ctx.set_theme(if dark {
+                    egui::Theme::Dark
+                } else {
+                    egui::Theme::Light
+                });
+            }
+            if saved.zoom.is_finite() && (0.5..=3.0).contains(&saved.zoom) {
+                cc.egui_ctx.set_zoom_factor(saved.zoom);
+            }
+        }
         startup = with_saved(startup, saved);
         Self::with_context(&cc.egui_ctx, startup)
     }
@@ -33,6 +47,20 @@ impl HookscopeApp {
         let waker = Arc::new(move || repaint.request_repaint());
         HookscopeApp {
             state: AppState::new(startup, waker),
+            ctx: ctx.clone(),
+        }
+    }
+
+    /// What to save between runs: the state's settings and the window's look.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            dark: match self.ctx.options(|o| o.theme_preference) {
+                egui::ThemePreference::Dark => Some(true),
+                egui::ThemePreference::Light => Some(false),
+                egui::ThemePreference::System => None,
+            },
+            zoom: self.ctx.zoom_factor(),
+            ..self.state.settings()
         }
     }
 
@@ -106,6 +134,7 @@ impl HookscopeApp {
         });
         commands.extend(super::files::show(ui.ctx(), state));
         commands.extend(super::editor::show(ui.ctx(), state));
+        commands.extend(super::paste::show(ui.ctx(), state));
         commands.extend(question(ui.ctx(), state));
         self.state.view.frame_done();
         for command in commands {
@@ -157,6 +186,8 @@ fn shortcuts(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
     if state.question.is_none() && ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
         if state.workbench.editor.is_some() {
             commands.push(Command::Workbench(WorkbenchCommand::CloseEditor));
+        } else if state.workbench.paste.is_some() {
+            commands.push(Command::Workbench(WorkbenchCommand::Paste(None)));
         } else if state.files.dialog.is_some() {
             commands.push(Command::Files(FilesCommand::Close));
         }
@@ -203,6 +234,6 @@ impl eframe::App for HookscopeApp {
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
-        eframe::set_value(storage, SETTINGS_KEY, &self.state.settings());
+        eframe::set_value(storage, SETTINGS_KEY, &self.settings());
     }
 }

@@ -3,7 +3,7 @@
 
 use eframe::egui::{self, Color32, RichText, text::LayoutJob};
 
-use super::state::{AppState, Command, WorkbenchCommand};
+use super::state::{AppState, BodyView, Command, ViewCommand, WorkbenchCommand};
 use super::widgets::{badge, copy_button, human_size};
 use crate::receivers::Language;
 use crate::record::{Record, TimeState};
@@ -285,13 +285,22 @@ fn request(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut 
                     ui.weak("(binary, shown as base64)");
                 }
             });
-            let shown = record
-                .body
-                .as_deref()
-                .or(record.body_base64.as_deref())
-                .unwrap_or("");
+            let mut view = state.view.body_view;
+            ui.horizontal(|ui| {
+                for (choice, name) in [
+                    (BodyView::Pretty, "Pretty"),
+                    (BodyView::Raw, "Raw"),
+                    (BodyView::Hex, "Hex"),
+                ] {
+                    ui.selectable_value(&mut view, choice, name);
+                }
+            });
+            if view != state.view.body_view {
+                commands.push(Command::View(ViewCommand::SetBodyView(view)));
+            }
+            let shown = body_text(record, view);
             let preview: String = shown.chars().take(8192).collect();
-            ui.label(RichText::new(preview).monospace());
+            ui.add(egui::Label::new(RichText::new(preview).monospace()).wrap());
             if shown.len() > 8192 {
                 ui.weak("… (copy the body to see all of it)");
             }
@@ -327,6 +336,47 @@ fn response(ui: &mut egui::Ui, record: &Record) {
                 }
             }
         });
+}
+
+/// The body as the detail shows it: JSON indented (Pretty), as received (Raw), or
+/// a hex dump of its bytes (Hex).
+fn body_text(record: &Record, view: BodyView) -> String {
+    use std::fmt::Write as _;
+    match view {
+        BodyView::Pretty => match record
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_str::<serde_json::Value>(b).ok())
+        {
+            Some(json) => serde_json::to_string_pretty(&json).unwrap_or_default(),
+            None => body_text(record, BodyView::Raw),
+        },
+        BodyView::Raw => record
+            .body
+            .clone()
+            .or_else(|| record.body_base64.clone())
+            .unwrap_or_default(),
+        BodyView::Hex => {
+            let bytes = record.body_bytes();
+            let mut out = String::new();
+            for (line, chunk) in bytes.chunks(16).take(512).enumerate() {
+                let _ = write!(out, "{:06x}  ", line * 16);
+                for byte in chunk {
+                    let _ = write!(out, "{byte:02x} ");
+                }
+                out.push_str(&"   ".repeat(16 - chunk.len()));
+                out.extend(chunk.iter().map(|&b| {
+                    if b.is_ascii_graphic() || b == b' ' {
+                        b as char
+                    } else {
+                        '.'
+                    }
+                }));
+                out.push('\n');
+            }
+            out
+        }
+    }
 }
 
 /// How this event's claims differ from the earlier events of its kind.

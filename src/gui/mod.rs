@@ -8,6 +8,7 @@ pub mod event_list;
 pub mod files;
 pub mod json_tree;
 pub mod palette;
+pub mod paste;
 pub mod processes;
 pub mod state;
 pub mod status_bar;

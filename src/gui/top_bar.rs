@@ -16,6 +16,17 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
     let mut commands = Vec::new();
     ui.horizontal_wrapped(|ui| {
         ui.heading("hookscope");
+        // Light, dark or as the system says; remembered with the zoom (Ctrl +/-/0).
+        egui::widgets::global_theme_preference_buttons(ui);
+        if ui
+            .small_button("Verify a token…")
+            .on_hover_text("Paste any token: decoded and verified with these secrets, sent nowhere")
+            .clicked()
+        {
+            commands.push(Command::Workbench(WorkbenchCommand::Paste(Some(
+                String::new(),
+            ))));
+        }
         ui.separator();
         listener_row(ui, state, &mut commands);
     });

@@ -24,7 +24,7 @@ pub use jobs::{Done, Jobs, Waker};
 pub use listener::{Listener, ListenerCommand, ListenerStatus, ReplyForm};
 pub use secrets::{KeyringStatus, SavedSecret, SecretEntry, Secrets, SecretsCommand};
 pub use startup::{Settings, Startup};
-pub use view::{Detail, Tab, View, ViewCommand};
+pub use view::{BodyView, Detail, Tab, View, ViewCommand};
 pub use workbench::{EditorForm, Signing, Target, Workbench, WorkbenchCommand};
 
 use super::store::Store;
@@ -553,6 +553,8 @@ impl AppState {
             remember_secret_values: self.secrets.remember,
             newest_first: self.view.newest_first,
             test_product: self.view.test_product.clone(),
+            // The window's look is the app's to fill in (it lives in egui's context).
+            ..Settings::default()
         }
     }
 

@@ -18,6 +18,10 @@ pub struct Settings {
     pub remember_secret_values: bool,
     pub newest_first: bool,
     pub test_product: String,
+    /// The theme chosen in the window (`None`: follow the system).
+    pub dark: Option<bool>,
+    /// The zoom (Ctrl +, Ctrl -, Ctrl 0).
+    pub zoom: f32,
 }
 
 impl Default for Settings {
@@ -28,6 +32,8 @@ impl Default for Settings {
             remember_secret_values: false,
             newest_first: true,
             test_product: "digital_identity".to_owned(),
+            dark: None,
+            zoom: 1.0,
         }
     }
 }

@@ -35,6 +35,18 @@ pub enum ViewCommand {
     ShowTab(Tab),
     /// Select the held event that has this record id (a step of a process).
     SelectRecord(u64),
+    /// How the detail shows a body.
+    SetBodyView(BodyView),
+}
+
+/// How the detail shows a body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BodyView {
+    /// JSON indented, anything else as it is.
+    #[default]
+    Pretty,
+    Raw,
+    Hex,
 }
 
 /// What the central panel shows.
@@ -92,6 +104,7 @@ pub struct View {
     pub test_product: String,
     pub tab: Tab,
     pub processes: Processes,
+    pub body_view: BodyView,
     arrivals: VecDeque<(Instant, usize)>,
 }
 
@@ -120,6 +133,7 @@ impl View {
             test_product,
             tab: Tab::Events,
             processes: Processes::default(),
+            body_view: BodyView::Pretty,
             arrivals: VecDeque::new(),
         }
     }
@@ -156,6 +170,7 @@ impl View {
             ViewCommand::FocusFilter => self.focus_filter = true,
             ViewCommand::SetTestProduct(product) => self.test_product = product,
             ViewCommand::ShowTab(tab) => self.tab = tab,
+            ViewCommand::SetBodyView(view) => self.body_view = view,
             ViewCommand::SelectRecord(id) => {
                 let seq = store
                     .entries()

@@ -27,6 +27,8 @@ pub enum WorkbenchCommand {
     CloseEditor,
     /// The language of the receiver code shown.
     CodeLanguage(Language),
+    /// Open (Some) or close (None) the pane that verifies a pasted token.
+    Paste(Option<String>),
 }
 
 /// How the edited token is signed.
@@ -78,6 +80,8 @@ pub struct Workbench {
     pub probing: bool,
     pub editor: Option<Editor>,
     pub code_language: Language,
+    /// The text in the *Verify a token* pane, while it is open.
+    pub paste: Option<String>,
 }
 
 impl Default for Workbench {
@@ -87,6 +91,7 @@ impl Default for Workbench {
             probing: false,
             editor: None,
             code_language: Language::Go,
+            paste: None,
         }
     }
 }
@@ -161,6 +166,10 @@ impl Workbench {
             }
             WorkbenchCommand::CodeLanguage(language) => {
                 self.code_language = language;
+                Outcome::Nothing
+            }
+            WorkbenchCommand::Paste(text) => {
+                self.paste = text;
                 Outcome::Nothing
             }
         }
