@@ -110,8 +110,14 @@ pub fn write_atomic(
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    // tempfile creates the file 0600.
-    let temp = tempfile::NamedTempFile::new_in(dir)?;
+    // tempfile creates the file 0600. Its errors name the temporary file, which
+    // the user never chose: say the folder instead.
+    let temp = tempfile::NamedTempFile::new_in(dir).map_err(|err| {
+        io::Error::new(
+            err.kind(),
+            format!("cannot write in {}: {}", dir.display(), err.kind()),
+        )
+    })?;
     if let Ok(existing) = std::fs::metadata(path) {
         temp.as_file().set_permissions(existing.permissions())?;
     }
@@ -119,7 +125,12 @@ pub fn write_atomic(
     write(&mut out, format, records, origin)?;
     let temp = out.into_inner().map_err(|err| err.into_error())?;
     temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|err| err.error)?;
+    temp.persist(path).map_err(|err| {
+        io::Error::new(
+            err.error.kind(),
+            format!("cannot replace it: {}", err.error.kind()),
+        )
+    })?;
     Ok(())
 }
 
@@ -500,6 +511,16 @@ mod tests {
         let loaded = load_from(&foreign[..]).unwrap();
         assert!(loaded.records.is_empty());
         assert!(loaded.problems[0].contains("no hookscope record"));
+    }
+
+    #[test]
+    fn a_failed_export_names_the_folder_not_a_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("missing/out.ndjson");
+        let err = write_atomic(&path, Format::Ndjson, &[sample(1)], DEFAULT_ORIGIN).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("missing"), "{text}");
+        assert!(!text.contains("missing/.tmp"), "{text}");
     }
 
     #[test]

@@ -978,3 +978,43 @@ fn a_body_shows_pretty_raw_or_as_hex() {
     harness.run_steps(3);
     harness.get_by_label_contains(r#"{"token":"none here","n":1}"#);
 }
+
+#[test]
+fn a_claims_value_copies_its_path_or_filters_the_list() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    sender.send(record(&token, "/hooks/one")).unwrap();
+    sender.send(record("plain", "/hooks/two")).unwrap();
+    harness.run_steps(3);
+    harness.get_by_label("POST /hooks/one").click();
+    harness.run_steps(3);
+    harness.get_by_label("\"IDP456\"").click_secondary();
+    harness.run_steps(3);
+    harness.get_by_label("Copy path").click();
+    let mut copied = Vec::new();
+    for _ in 0..3 {
+        harness.step();
+        copied.extend(
+            harness
+                .output()
+                .platform_output
+                .commands
+                .iter()
+                .filter_map(|c| match c {
+                    egui::OutputCommand::CopyText(text) => Some(text.clone()),
+                    _ => None,
+                }),
+        );
+    }
+    assert!(
+        copied.iter().any(|t| t == "events[0].object.process_id"),
+        "{copied:?}"
+    );
+    harness.get_by_label("\"IDP456\"").click_secondary();
+    harness.run_steps(3);
+    harness.get_by_label("Filter by it").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().state.view.filter_text, "IDP456");
+    assert_eq!(harness.state().state.store.visible().len(), 1);
+}

@@ -93,7 +93,9 @@ impl HookscopeApp {
         egui::Panel::right("detail")
             .resizable(true)
             .default_size(440.0)
-            .min_size(280.0)
+            // Wide enough that claims and the token stay readable however wide the
+            // list is dragged.
+            .min_size(360.0)
             .max_size(900.0)
             .show(ui, |ui| {
                 commands.extend(super::detail::show(ui, state));

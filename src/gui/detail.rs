@@ -48,12 +48,13 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
                                     serde_json::to_string_pretty(claims).unwrap_or_default(),
                                 ));
                             }
-                            super::json_tree::show(
+                            let actions = super::json_tree::show(
                                 ui,
                                 &format!("claims{}", detail.seq),
                                 claims,
                                 now,
                             );
+                            commands.extend(actions.into_iter().map(|a| tree_action(a, state)));
                         } else {
                             ui.weak("The payload is not JSON.");
                         }
@@ -61,12 +62,13 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
                 egui::CollapsingHeader::new("JWT header")
                     .default_open(true)
                     .show(ui, |ui| {
-                        super::json_tree::show(
+                        let actions = super::json_tree::show(
                             ui,
                             &format!("header{}", detail.seq),
                             &token.header,
                             now,
                         );
+                        commands.extend(actions.into_iter().map(|a| tree_action(a, state)));
                     });
                 egui::CollapsingHeader::new(format!("Token (from {})", token.source))
                     .default_open(true)
@@ -157,6 +159,18 @@ fn replay(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut V
         .clicked()
     {
         commands.push(Command::Workbench(WorkbenchCommand::Edit));
+    }
+}
+
+/// A value's menu choice as a command: copy, or filter the list by the value.
+fn tree_action(action: super::json_tree::Action, state: &AppState) -> Command {
+    match action {
+        super::json_tree::Action::Copy(text) => Command::Copy(text),
+        super::json_tree::Action::Filter(text) => Command::View(ViewCommand::SetFilter {
+            text,
+            signature: state.view.filter_signature,
+            product: state.view.filter_product,
+        }),
     }
 }
 
@@ -266,8 +280,12 @@ fn request(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut 
                 for (name, value) in &record.headers {
                     ui.label(RichText::new(name).monospace().strong());
                     // Long values wrap instead of being cut; the whole value on hover too.
-                    ui.add(egui::Label::new(RichText::new(value).monospace()).wrap())
+                    let shown = ui
+                        .add(egui::Label::new(RichText::new(value).monospace()).wrap())
                         .on_hover_text(value);
+                    let mut actions = Vec::new();
+                    super::json_tree::value_menu(&shown, value, None, &mut actions);
+                    commands.extend(actions.into_iter().map(|a| tree_action(a, state)));
                     ui.end_row();
                 }
             });

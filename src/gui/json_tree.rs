@@ -7,17 +7,64 @@ use serde_json::Value;
 /// Claims that are NumericDate timestamps (RFC 7519).
 const TIME_CLAIMS: [&str; 4] = ["iat", "exp", "nbf", "auth_time"];
 
-/// Shows `value` as a tree; `now` (unix seconds) anchors relative times.
-pub fn show(ui: &mut egui::Ui, id: &str, value: &Value, now: i64) {
+/// What a value's context menu asked for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Copy this text (a value, or its path such as `events[0].object.status`).
+    Copy(String),
+    /// Show only the events holding this value.
+    Filter(String),
+}
+
+/// Shows `value` as a tree; `now` (unix seconds) anchors relative times. Each
+/// value's context menu (right click) copies it or its path, or filters by it.
+pub fn show(ui: &mut egui::Ui, id: &str, value: &Value, now: i64) -> Vec<Action> {
+    let mut actions = Vec::new();
     match value {
-        Value::Object(_) | Value::Array(_) => children(ui, id, value, now, 0),
+        Value::Object(_) | Value::Array(_) => {
+            children(ui, id, "", value, now, 0, &mut actions);
+        }
         leaf => {
             ui.label(leaf_text(ui, leaf));
         }
     }
+    actions
 }
 
-fn children(ui: &mut egui::Ui, path: &str, value: &Value, now: i64, depth: usize) {
+/// The menu of one value: copy it, copy its path, filter by it.
+pub fn value_menu(
+    response: &egui::Response,
+    value: &str,
+    path: Option<&str>,
+    actions: &mut Vec<Action>,
+) {
+    response.context_menu(|ui| {
+        if ui.button("Copy value").clicked() {
+            actions.push(Action::Copy(value.to_owned()));
+            ui.close();
+        }
+        if let Some(path) = path
+            && ui.button("Copy path").clicked()
+        {
+            actions.push(Action::Copy(path.to_owned()));
+            ui.close();
+        }
+        if ui.button("Filter by it").clicked() {
+            actions.push(Action::Filter(value.to_owned()));
+            ui.close();
+        }
+    });
+}
+
+fn children(
+    ui: &mut egui::Ui,
+    path: &str,
+    dotted: &str,
+    value: &Value,
+    now: i64,
+    depth: usize,
+    actions: &mut Vec<Action>,
+) {
     let items: Vec<(String, &Value)> = match value {
         Value::Object(map) => map.iter().map(|(k, v)| (k.clone(), v)).collect(),
         Value::Array(items) => items
@@ -29,6 +76,10 @@ fn children(ui: &mut egui::Ui, path: &str, value: &Value, now: i64, depth: usize
     };
     for (key, child) in items {
         let child_path = format!("{path}/{key}");
+        let child_dotted = match (dotted.is_empty(), key.starts_with('[')) {
+            (true, _) | (false, true) => format!("{dotted}{key}"),
+            (false, false) => format!("{dotted}.{key}"),
+        };
         let title = match child {
             Value::Object(map) => Some(format!("{key}  {{{}}}", map.len())),
             Value::Array(items) => Some(format!("{key}  [{}]", items.len())),
@@ -39,12 +90,29 @@ fn children(ui: &mut egui::Ui, path: &str, value: &Value, now: i64, depth: usize
                 egui::CollapsingHeader::new(title)
                     .id_salt(&child_path)
                     .default_open(depth < 3)
-                    .show(ui, |ui| children(ui, &child_path, child, now, depth + 1));
+                    .show(ui, |ui| {
+                        children(
+                            ui,
+                            &child_path,
+                            &child_dotted,
+                            child,
+                            now,
+                            depth + 1,
+                            actions,
+                        );
+                    });
             }
             None => {
                 ui.horizontal_wrapped(|ui| {
                     ui.label(RichText::new(format!("{key}:")).strong());
-                    ui.label(leaf_text(ui, child));
+                    let shown = ui
+                        .label(leaf_text(ui, child))
+                        .on_hover_text("Right click: copy the value or its path, or filter by it");
+                    let text = match child {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    value_menu(&shown, &text, Some(&child_dotted), actions);
                     if TIME_CLAIMS.contains(&key.as_str())
                         && let Some(seconds) = child.as_i64()
                     {

@@ -97,7 +97,7 @@ pub struct Store {
     /// Seqs of the entries the filter lets through, ascending.
     visible: VecDeque<u64>,
     counts: [usize; Signature::ALL.len()],
-    /// Where re-verification after a secret change has got to (an index into entries).
+    /// How many events re-verification after a secret change has done, newest first.
     reverify_at: Option<usize>,
     /// Held events per event id.
     deliveries: std::collections::HashMap<Box<str>, u32>,
@@ -265,9 +265,6 @@ impl Store {
                 if self.visible.front() == Some(&old.seq) {
                     self.visible.pop_front();
                 }
-                if let Some(at) = self.reverify_at.as_mut() {
-                    *at = at.saturating_sub(1);
-                }
             }
         }
         seq
@@ -416,8 +413,11 @@ impl Store {
             return true;
         };
         let started = std::time::Instant::now();
+        // Newest first: those are the rows on screen. `at` counts from the newest, so
+        // events arriving or leaving meanwhile do not move what is left to do.
         while at < self.entries.len() {
-            let entry = &mut self.entries[at];
+            let index = self.entries.len() - 1 - at;
+            let entry = &mut self.entries[index];
             let mut summary = summarize(&entry.record, verifier, now);
             summary.shape_change = entry.summary.shape_change.take();
             self.counts[signature_index(entry.summary.signature)] -= 1;
@@ -443,6 +443,27 @@ impl Store {
 mod tests {
     use super::*;
     use crate::token::{Secret, SecretEncoding};
+
+    #[test]
+    fn reverification_starts_with_the_newest_events() {
+        let secret = "0123456789abcdef0123456789abcdef";
+        let token = crate::send::sign(
+            &serde_json::json!({"iss": "Truora"}),
+            secret.as_bytes(),
+            jsonwebtoken::Algorithm::HS256,
+        )
+        .unwrap();
+        let mut store = Store::new(1000);
+        for i in 0..200 {
+            store.push(record(&token, &format!("/p{i}")), &Verifier::default(), 0);
+        }
+        let verifier = Verifier::new(vec![Secret::new(secret, SecretEncoding::Utf8, 0).unwrap()]);
+        store.start_reverify();
+        // One slice with no time to spare does a first batch only.
+        assert!(!store.reverify_step(&verifier, 0, std::time::Duration::ZERO));
+        assert_eq!(store.get(199).unwrap().summary.signature, Signature::Valid);
+        assert_eq!(store.get(0).unwrap().summary.signature, Signature::NoSecret);
+    }
 
     fn record(body: &str, path: &str) -> Record {
         Record::request(
