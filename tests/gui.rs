@@ -1018,3 +1018,21 @@ fn a_claims_value_copies_its_path_or_filters_the_list() {
     assert_eq!(harness.state().state.view.filter_text, "IDP456");
     assert_eq!(harness.state().state.store.visible().len(), 1);
 }
+
+#[test]
+fn times_show_their_date_when_not_today_and_can_be_local() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    // Recorded on 2026-11-26; today the list says the date as well.
+    sender.send(record("old", "/old")).unwrap();
+    let mut now = record("new", "/new");
+    now.received_at = hookscope::record::timestamp(time::OffsetDateTime::now_utc());
+    sender.send(now).unwrap();
+    harness.run_steps(3);
+    harness.get_by_label("2026-11-26 13:45:11");
+    harness.get_by_label("Time (UTC)");
+    harness.get_by_label("Local time").click();
+    harness.run_steps(2);
+    harness.get_by_label("Time (local)");
+    assert!(harness.state().state.settings().local_time);
+}

@@ -12,11 +12,45 @@ use crate::truora;
 
 const ROW_HEIGHT: f32 = 22.0;
 
+/// How the list writes times: UTC or this machine's zone, with the date when it
+/// is not today.
+struct Clock {
+    zone: jiff::tz::TimeZone,
+    today: jiff::civil::Date,
+}
+
+impl Clock {
+    fn new(local: bool) -> Clock {
+        let zone = if local {
+            jiff::tz::TimeZone::system()
+        } else {
+            jiff::tz::TimeZone::UTC
+        };
+        let today = jiff::Timestamp::now()
+            .to_zoned_datetime(zone.clone())
+            .date();
+        Clock { zone, today }
+    }
+
+    fn show(&self, s: &Summary) -> String {
+        let Ok(at) = jiff::Timestamp::from_millisecond(s.received_ms) else {
+            return s.time.clone();
+        };
+        let at = at.to_zoned_datetime(self.zone.clone());
+        if at.date() == self.today {
+            at.strftime("%H:%M:%S%.3f").to_string()
+        } else {
+            at.strftime("%Y-%m-%d %H:%M:%S").to_string()
+        }
+    }
+}
+
 /// One row of the table: every cell selects the event when clicked.
 fn event_row(
     row: &mut egui_extras::TableRow<'_, '_>,
     seq: u64,
     s: &Summary,
+    time: &str,
     deliveries: u32,
     selected: Option<u64>,
     commands: &mut Vec<Command>,
@@ -35,7 +69,7 @@ fn event_row(
         };
     });
     row.col(|ui| {
-        ui.label(RichText::new(&s.time).monospace());
+        ui.label(RichText::new(time).monospace());
     });
     row.col(|ui| {
         badge(ui, s.signature);
@@ -188,6 +222,16 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
             ui.spinner()
                 .on_hover_text("searching bodies, headers and claims");
         }
+        let mut local = view.local_time;
+        if ui
+            .checkbox(&mut local, "Local time")
+            .on_hover_text(
+                "Times in this machine's time zone (else UTC); the date shows when it is not today",
+            )
+            .changed()
+        {
+            commands.push(Command::View(ViewCommand::SetLocalTime(local)));
+        }
         let mut failed_only = view.failed_only;
         if ui
             .checkbox(&mut failed_only, "Failed deliveries")
@@ -293,7 +337,7 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         // What matters most comes first, so a narrow window still shows it; the
         // subject takes what is left of a wide one.
         .column(Column::exact(58.0))
-        .column(Column::exact(96.0))
+        .column(Column::initial(96.0).at_least(96.0))
         .column(Column::exact(150.0))
         .column(Column::exact(78.0))
         .column(Column::initial(190.0).at_least(100.0).clip(true))
@@ -314,11 +358,16 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     }
     let selected = view.selected;
     let store = &state.store;
+    let clock = Clock::new(view.local_time);
     let output = builder
         .header(20.0, |mut header| {
             for title in [
                 "#",
-                "Time (UTC)",
+                if view.local_time {
+                    "Time (local)"
+                } else {
+                    "Time (UTC)"
+                },
                 "Signature",
                 "Status",
                 "Method · path",
@@ -340,10 +389,12 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
                         .event_id
                         .as_deref()
                         .map_or(0, |id| store.deliveries(id));
+                    let time = clock.show(&entry.summary);
                     event_row(
                         &mut row,
                         seq,
                         &entry.summary,
+                        &time,
                         deliveries,
                         selected,
                         commands,

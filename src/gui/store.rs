@@ -20,6 +20,8 @@ pub struct Summary {
     pub signature: Signature,
     pub product: Product,
     pub size: usize,
+    /// When it arrived, unix milliseconds (for local times and dates).
+    pub received_ms: i64,
     /// The record's id, and the id it replays.
     pub id: u64,
     pub replay_of: Option<u64>,
@@ -165,6 +167,11 @@ fn summary_of(record: &Record, analysis: &crate::token::Analysis) -> Summary {
         signature: analysis.verification.signature,
         product,
         size: record.body_len(),
+        received_ms: time::OffsetDateTime::parse(
+            &record.received_at,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .map_or(0, |t| (t.unix_timestamp_nanos() / 1_000_000) as i64),
         id: record.id,
         replay_of: record.replay_of,
         status: record.response.status,

@@ -185,6 +185,7 @@ impl AppState {
             records_tx,
             jobs,
         };
+        state.view.local_time = settings.local_time;
         state.open_journal(startup.journal);
         let saved_exposed = !startup.bind_given
             && state
@@ -553,6 +554,7 @@ impl AppState {
             remember_secret_values: self.secrets.remember,
             newest_first: self.view.newest_first,
             test_product: self.view.test_product.clone(),
+            local_time: self.view.local_time,
             // The window's look is the app's to fill in (it lives in egui's context).
             ..Settings::default()
         }

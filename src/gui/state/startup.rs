@@ -22,6 +22,8 @@ pub struct Settings {
     pub dark: Option<bool>,
     /// The zoom (Ctrl +, Ctrl -, Ctrl 0).
     pub zoom: f32,
+    /// Times in the list in this machine's time zone.
+    pub local_time: bool,
 }
 
 impl Default for Settings {
@@ -34,6 +36,7 @@ impl Default for Settings {
             test_product: "digital_identity".to_owned(),
             dark: None,
             zoom: 1.0,
+            local_time: false,
         }
     }
 }

@@ -37,6 +37,8 @@ pub enum ViewCommand {
     SelectRecord(u64),
     /// How the detail shows a body.
     SetBodyView(BodyView),
+    /// Times in the list in this machine's time zone (true) or in UTC.
+    SetLocalTime(bool),
 }
 
 /// How the detail shows a body.
@@ -105,6 +107,8 @@ pub struct View {
     pub tab: Tab,
     pub processes: Processes,
     pub body_view: BodyView,
+    /// Times in the list in this machine's time zone, else UTC.
+    pub local_time: bool,
     arrivals: VecDeque<(Instant, usize)>,
 }
 
@@ -134,6 +138,7 @@ impl View {
             tab: Tab::Events,
             processes: Processes::default(),
             body_view: BodyView::Pretty,
+            local_time: false,
             arrivals: VecDeque::new(),
         }
     }
@@ -171,6 +176,7 @@ impl View {
             ViewCommand::SetTestProduct(product) => self.test_product = product,
             ViewCommand::ShowTab(tab) => self.tab = tab,
             ViewCommand::SetBodyView(view) => self.body_view = view,
+            ViewCommand::SetLocalTime(local) => self.local_time = local,
             ViewCommand::SelectRecord(id) => {
                 let seq = store
                     .entries()
