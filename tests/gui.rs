@@ -1036,3 +1036,29 @@ fn times_show_their_date_when_not_today_and_can_be_local() {
     harness.get_by_label("Time (local)");
     assert!(harness.state().state.settings().local_time);
 }
+
+#[test]
+fn ctrl_click_compares_two_events_side_by_side() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    sender.send(record(&token, "/hooks/one")).unwrap();
+    let mut claims = truora_claims();
+    claims["events"][0]["object"]["status"] = serde_json::json!("failure");
+    let other = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
+    sender.send(record(&other, "/hooks/two")).unwrap();
+    harness.run_steps(3);
+    harness.get_by_label("POST /hooks/one").click();
+    harness.run_steps(2);
+    harness
+        .get_by_label("POST /hooks/two")
+        .click_modifiers(egui::Modifiers::COMMAND);
+    harness.run_steps(4);
+    assert_eq!(harness.state().state.view.compare, Some(1));
+    harness.get_by_label("Claims: 1 differ");
+    harness.get_by_label("events[0].object.status");
+    harness.get_by_label("\"failure\"");
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    assert_eq!(harness.state().state.view.compare, None);
+}

@@ -137,6 +137,7 @@ impl HookscopeApp {
         commands.extend(super::files::show(ui.ctx(), state));
         commands.extend(super::editor::show(ui.ctx(), state));
         commands.extend(super::paste::show(ui.ctx(), state));
+        commands.extend(super::compare::show(ui.ctx(), state));
         commands.extend(question(ui.ctx(), state));
         self.state.view.frame_done();
         for command in commands {
@@ -188,6 +189,8 @@ fn shortcuts(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
     if state.question.is_none() && ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
         if state.workbench.editor.is_some() {
             commands.push(Command::Workbench(WorkbenchCommand::CloseEditor));
+        } else if state.view.compare.is_some() {
+            commands.push(Command::View(ViewCommand::Compare(None)));
         } else if state.workbench.paste.is_some() {
             commands.push(Command::Workbench(WorkbenchCommand::Paste(None)));
         } else if state.files.dialog.is_some() {

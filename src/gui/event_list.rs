@@ -135,8 +135,15 @@ fn event_row(
                 .on_hover_text(&s.subject);
         }
     });
-    if row.response().clicked() {
-        commands.push(Command::View(ViewCommand::Select(seq)));
+    let response = row.response();
+    if response.clicked() {
+        // Ctrl+click (Cmd on macOS) picks a second event to compare with.
+        let compare = response.ctx.input(|i| i.modifiers.command);
+        commands.push(Command::View(if compare && selected.is_some() {
+            ViewCommand::Compare(Some(seq))
+        } else {
+            ViewCommand::Select(seq)
+        }));
     }
 }
 

@@ -1,6 +1,7 @@
 //! The desktop inspector: the only module that imports egui/eframe.
 
 pub mod app;
+pub mod compare;
 pub mod detail;
 pub mod editor;
 pub mod empty;

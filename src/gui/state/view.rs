@@ -39,6 +39,8 @@ pub enum ViewCommand {
     SetBodyView(BodyView),
     /// Times in the list in this machine's time zone (true) or in UTC.
     SetLocalTime(bool),
+    /// Compare the selected event with this one (Ctrl+click); `None` stops.
+    Compare(Option<u64>),
 }
 
 /// How the detail shows a body.
@@ -109,6 +111,8 @@ pub struct View {
     pub body_view: BodyView,
     /// Times in the list in this machine's time zone, else UTC.
     pub local_time: bool,
+    /// The event compared with the selected one.
+    pub compare: Option<u64>,
     arrivals: VecDeque<(Instant, usize)>,
 }
 
@@ -139,6 +143,7 @@ impl View {
             processes: Processes::default(),
             body_view: BodyView::Pretty,
             local_time: false,
+            compare: None,
             arrivals: VecDeque::new(),
         }
     }
@@ -177,6 +182,7 @@ impl View {
             ViewCommand::ShowTab(tab) => self.tab = tab,
             ViewCommand::SetBodyView(view) => self.body_view = view,
             ViewCommand::SetLocalTime(local) => self.local_time = local,
+            ViewCommand::Compare(seq) => self.compare = seq,
             ViewCommand::SelectRecord(id) => {
                 let seq = store
                     .entries()

@@ -1,0 +1,129 @@
+//! Two events side by side (Ctrl+click a second one): their claims and headers,
+//! path by path, with the differences marked.
+
+use std::collections::BTreeMap;
+
+use eframe::egui::{self, RichText};
+use serde_json::Value;
+
+use super::palette;
+use super::state::{AppState, Command, ViewCommand};
+use crate::record::Record;
+
+/// Draws the comparison while one is asked for.
+pub fn show(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
+    let mut commands = Vec::new();
+    let (Some(a), Some(b)) = (state.view.selected, state.view.compare) else {
+        return commands;
+    };
+    let (Some(a), Some(b)) = (state.store.get(a), state.store.get(b)) else {
+        return commands;
+    };
+    let now = crate::token::unix_now();
+    let verifier = state.verifier();
+    let (a, b) = (
+        a.record.analyzed(verifier, now),
+        b.record.analyzed(verifier, now),
+    );
+    let mut open = true;
+    egui::Window::new(format!("Compare event #{} with #{}", a.id, b.id))
+        .open(&mut open)
+        .default_width(720.0)
+        .default_height(520.0)
+        .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
+        .show(ctx, |ui| {
+            egui::ScrollArea::both().show(ui, |ui| {
+                section(ui, "Claims", &a, &b, &claims(&a), &claims(&b));
+                section(ui, "Headers", &a, &b, &headers(&a), &headers(&b));
+            });
+        });
+    if !open {
+        commands.push(Command::View(ViewCommand::Compare(None)));
+    }
+    commands
+}
+
+fn claims(record: &Record) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    if let Some(claims) = record.token.as_ref().and_then(|t| t.claims.as_ref()) {
+        flatten(claims, String::new(), &mut out);
+    }
+    out
+}
+
+fn flatten(value: &Value, path: String, out: &mut BTreeMap<String, String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                let child_path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                flatten(child, child_path, out);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                flatten(child, format!("{path}[{i}]"), out);
+            }
+        }
+        leaf => {
+            out.insert(path, leaf.to_string());
+        }
+    }
+}
+
+fn headers(record: &Record) -> BTreeMap<String, String> {
+    let mut out: BTreeMap<String, String> = BTreeMap::new();
+    for (name, value) in &record.headers {
+        let entry = out.entry(name.to_ascii_lowercase()).or_default();
+        if !entry.is_empty() {
+            entry.push_str(", ");
+        }
+        entry.push_str(value);
+    }
+    out
+}
+
+/// One table: every path of either side, the two values, differences marked.
+fn section(
+    ui: &mut egui::Ui,
+    title: &str,
+    a: &Record,
+    b: &Record,
+    left: &BTreeMap<String, String>,
+    right: &BTreeMap<String, String>,
+) {
+    let differing = left
+        .keys()
+        .chain(right.keys())
+        .filter(|k| left.get(*k) != right.get(*k))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    ui.strong(format!("{title}: {differing} differ"));
+    egui::Grid::new(("compare", title))
+        .striped(true)
+        .num_columns(3)
+        .show(ui, |ui| {
+            ui.strong("path");
+            ui.strong(format!("#{}", a.id));
+            ui.strong(format!("#{}", b.id));
+            ui.end_row();
+            let paths: std::collections::BTreeSet<&String> =
+                left.keys().chain(right.keys()).collect();
+            for path in paths {
+                let (x, y) = (left.get(path), right.get(path));
+                let same = x == y;
+                let text = |v: Option<&String>| {
+                    let t = RichText::new(v.map_or("—", String::as_str)).monospace();
+                    if same { t } else { t.color(palette::WARNING) }
+                };
+                ui.label(RichText::new(path).monospace());
+                ui.label(text(x));
+                ui.label(text(y));
+                ui.end_row();
+            }
+        });
+    ui.add_space(8.0);
+}
