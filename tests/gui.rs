@@ -1062,3 +1062,31 @@ fn ctrl_click_compares_two_events_side_by_side() {
     harness.run_steps(2);
     assert_eq!(harness.state().state.view.compare, None);
 }
+
+#[test]
+fn rows_under_the_reader_stay_put_when_newer_events_arrive() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let send = |from: u64, to: u64| {
+        for i in from..to {
+            let mut r = record("plain", &format!("/p{i}"));
+            r.id = 1000 + i;
+            sender.send(r).unwrap();
+        }
+    };
+    send(0, 80);
+    harness.run_steps(3);
+    // The reader scrolls down to an older event: following stops.
+    let state = &mut harness.state_mut().state;
+    state.apply(Command::View(ViewCommand::SetFollow(false)));
+    state.apply(Command::View(ViewCommand::Select(30)));
+    harness.run_steps(4);
+    let before = harness.get_by_label("1030").rect();
+    send(80, 85);
+    harness.run_steps(4);
+    let after = harness.get_by_label("1030").rect();
+    assert!(
+        (before.top() - after.top()).abs() < 2.0,
+        "the row moved from {before:?} to {after:?}"
+    );
+}

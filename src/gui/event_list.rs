@@ -335,6 +335,12 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     };
     // Labels that can be selected would take the click from the row.
     ui.style_mut().interaction.selectable_labels = false;
+    // Newest first and not following: new rows come in above what is being read,
+    // so the view moves down by as many rows and the rows under the pointer stay put.
+    let memory = ui.scope_id().with("events-scroll");
+    let (last_rows, last_offset): (usize, f32) =
+        ui.data(|d| d.get_temp(memory)).unwrap_or((rows, 0.0));
+    let row_pitch = ROW_HEIGHT + ui.spacing().item_spacing.y;
     let mut builder = TableBuilder::new(ui)
         .id_salt("events")
         .striped(true)
@@ -362,6 +368,10 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         }
     } else if view.follow && view.arrived > 0 && rows > 0 {
         builder = builder.scroll_to_row(if newest_first { 0 } else { rows - 1 }, None);
+    }
+    if newest_first && !view.follow && !view.scroll_to_selected && rows > last_rows {
+        builder =
+            builder.vertical_scroll_offset(last_offset + (rows - last_rows) as f32 * row_pitch);
     }
     let selected = view.selected;
     let store = &state.store;
@@ -411,6 +421,7 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         });
     // Scrolling away from the newest event pauses following; coming back resumes it.
     let offset = output.state.clamped_offset().y;
+    ui.data_mut(|d| d.insert_temp(memory, (rows, offset)));
     let max = (output.content_size.y - output.inner_rect.height()).max(0.0);
     let user_scrolled = ui.input(|i| i.smooth_scroll_delta.y != 0.0 || i.pointer.any_down());
     if user_scrolled && rows > 0 {
