@@ -18,7 +18,7 @@ use hookscope::gui::state::{
 use hookscope::gui::{HookscopeApp, Startup};
 use hookscope::record::{Record, Signature};
 use jsonwebtoken::Algorithm;
-use support::window::{harness, set_secret, step_until};
+use support::window::{harness, in_list, set_secret, step_until};
 use support::{SECRET, sign, truora_claims};
 
 fn filter(
@@ -69,8 +69,11 @@ fn empty_state_test_hook_and_live_arrival_with_the_real_listener() {
     set_secret(&mut harness, SECRET);
     harness.get_by_label("Send test hook").click();
     step_until(&mut harness, |app| app.state.store.len() == 1);
-    harness.get_by_label("Digital identity · succeeded");
-    harness.get_by_label("✔ Valid");
+    in_list(&harness, "Digital identity · succeeded");
+    in_list(&harness, "✔ Valid");
+    // The first hook of an empty window is selected: its verdict shows at once.
+    assert_eq!(harness.state().state.view.selected, Some(0));
+    harness.get_by_label_contains("signature verified with secret #1");
 
     // A hook from outside arrives live too.
     let token = sign(
@@ -133,7 +136,7 @@ fn selecting_shows_claims_and_verdict_and_secret_change_reverifies() {
     sender.send(record("just text", "/hooks/two")).unwrap();
     harness.run_steps(3);
     assert_eq!(harness.state().state.store.len(), 2);
-    harness.get_by_label("POST /hooks/one").click();
+    in_list(&harness, "POST /hooks/one").click();
     harness.run_steps(3);
     harness.get_by_label("\"IDP456\"");
     harness.get_by_label_contains("no secret is set");
@@ -160,7 +163,7 @@ fn a_click_on_any_text_of_a_row_selects_it() {
     sender.send(record("just text", "/hooks/two")).unwrap();
     harness.run_steps(3);
     // The verdict badge of the first event, and the size of the second.
-    harness.get_by_label("○ No secret").click();
+    in_list(&harness, "○ No secret").click();
     harness.run_steps(3);
     assert_eq!(harness.state().state.view.selected, Some(0));
     harness.get_by_label("9 B").click();
@@ -756,7 +759,7 @@ fn receiver_code_for_the_events_alg_in_the_chosen_language() {
     let token = sign(&claims, SECRET.as_bytes(), Algorithm::HS384);
     sender.send(record(&token, "/hooks/one")).unwrap();
     harness.run_steps(3);
-    harness.get_by_label("POST /hooks/one").click();
+    in_list(&harness, "POST /hooks/one").click();
     harness.run_steps(2);
     harness.get_by_label("Receiver code").click();
     harness.run_steps(2);
@@ -968,7 +971,7 @@ fn a_body_shows_pretty_raw_or_as_hex() {
         .send(record(r#"{"token":"none here","n":1}"#, "/json"))
         .unwrap();
     harness.run_steps(3);
-    harness.get_by_label("POST /json").click();
+    in_list(&harness, "POST /json").click();
     harness.run_steps(3);
     harness.get_by_label_contains("\"n\": 1");
     harness.get_by_label("Hex").click();
@@ -987,7 +990,7 @@ fn a_claims_value_copies_its_path_or_filters_the_list() {
     sender.send(record(&token, "/hooks/one")).unwrap();
     sender.send(record("plain", "/hooks/two")).unwrap();
     harness.run_steps(3);
-    harness.get_by_label("POST /hooks/one").click();
+    in_list(&harness, "POST /hooks/one").click();
     harness.run_steps(3);
     harness.get_by_label("\"IDP456\"").click_secondary();
     harness.run_steps(3);
@@ -1048,7 +1051,7 @@ fn ctrl_click_compares_two_events_side_by_side() {
     let other = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
     sender.send(record(&other, "/hooks/two")).unwrap();
     harness.run_steps(3);
-    harness.get_by_label("POST /hooks/one").click();
+    in_list(&harness, "POST /hooks/one").click();
     harness.run_steps(2);
     harness
         .get_by_label("POST /hooks/two")

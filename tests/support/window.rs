@@ -52,3 +52,15 @@ pub fn set_secret(harness: &mut Harness<'static, HookscopeApp>, secret: &str) {
     field.set_text_value_accesskit(secret);
     harness.run_steps(3);
 }
+
+/// The last node with this label: the list's row when the selected event's detail
+/// (drawn before the list) shows the same words.
+pub fn in_list<'a>(
+    harness: &'a Harness<'static, HookscopeApp>,
+    label: &'a str,
+) -> egui_kittest::Node<'a> {
+    harness
+        .get_all_by_label(label)
+        .last()
+        .unwrap_or_else(|| panic!("no node labelled {label:?}"))
+}
