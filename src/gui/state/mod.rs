@@ -396,11 +396,13 @@ impl AppState {
         }
         // The first hook in an empty window is selected: its verdict is what the
         // user has been waiting for.
-        if arrived > 0 && arrived == self.store.len() && self.view.selected.is_none() {
-            if let Some(&first) = self.store.visible().front() {
-                self.view
-                    .handle(ViewCommand::Select(first), &mut self.store);
-            }
+        if arrived > 0
+            && arrived == self.store.len()
+            && self.view.selected.is_none()
+            && let Some(&first) = self.store.visible().front()
+        {
+            self.view
+                .handle(ViewCommand::Select(first), &mut self.store);
         }
         self.view.count_arrivals(arrived);
         self.listener.update_health();
