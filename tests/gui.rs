@@ -1093,3 +1093,36 @@ fn rows_under_the_reader_stay_put_when_newer_events_arrive() {
         "the row moved from {before:?} to {after:?}"
     );
 }
+
+#[test]
+fn a_failed_export_says_why_in_the_dialog_which_stays_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    sender.send(record("plain", "/one")).unwrap();
+    harness.run_steps(3);
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+    harness.run_steps(2);
+    let path = dir.path().join("no-such-folder/out.ndjson");
+    harness
+        .state_mut()
+        .state
+        .apply(Command::Files(FilesCommand::EditDialog {
+            path: path.display().to_string(),
+            only_filtered: false,
+        }));
+    harness.run_steps(2);
+    harness.get_by_label("Export").click();
+    step_until(&mut harness, |app| {
+        app.state
+            .files
+            .dialog
+            .as_ref()
+            .is_some_and(|d| d.error.is_some())
+    });
+    harness.get_by_label_contains("no-such-folder");
+    assert!(
+        harness.state().state.notice.is_none(),
+        "not in the status bar"
+    );
+}

@@ -55,13 +55,22 @@ pub fn show(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
                     ui.checkbox(&mut dialog.only_filtered, "Only the events the filter shows");
                 });
             }
+            if let Some(error) = &dialog.error {
+                ui.label(egui::RichText::new(format!("✖ {error}")).color(super::palette::ERROR));
+            }
             ui.horizontal(|ui| {
                 let action = match dialog.mode {
                     FileMode::Export => "Export",
                     FileMode::Open => "Open",
                 };
-                if ui.button(action).clicked() {
+                if ui
+                    .add_enabled(!dialog.working, egui::Button::new(action))
+                    .clicked()
+                {
                     commands.push(Command::Files(FilesCommand::Run));
+                }
+                if dialog.working {
+                    ui.spinner();
                 }
                 if ui.button("Cancel").clicked() {
                     commands.push(Command::Files(FilesCommand::Close));

@@ -43,6 +43,10 @@ pub struct FileDialog {
     pub path: String,
     pub only_filtered: bool,
     pub browsing: bool,
+    /// An export or an open is under way: the dialog stays until it is done.
+    pub working: bool,
+    /// Why the last export or open failed, shown in the dialog.
+    pub error: Option<String>,
 }
 
 /// What is waiting to enter the list.
@@ -84,7 +88,6 @@ impl Files {
         jobs: &Jobs,
         export: impl FnOnce(bool) -> (Vec<Arc<Record>>, Arc<Verifier>, String),
         filtering: bool,
-        notice: &mut Option<Notice>,
     ) {
         match command {
             FilesCommand::ShowExport => {
@@ -97,6 +100,8 @@ impl Files {
                     path: default_dir().join(name).display().to_string(),
                     only_filtered: filtering,
                     browsing: false,
+                    working: false,
+                    error: None,
                 });
             }
             FilesCommand::ShowOpen => {
@@ -109,6 +114,8 @@ impl Files {
                     path: path.display().to_string(),
                     only_filtered: false,
                     browsing: false,
+                    working: false,
+                    error: None,
                 });
             }
             FilesCommand::EditDialog {
@@ -121,7 +128,7 @@ impl Files {
                 }
             }
             FilesCommand::Browse => self.browse(jobs),
-            FilesCommand::Run => self.run_dialog(jobs, export, notice),
+            FilesCommand::Run => self.run_dialog(jobs, export),
             FilesCommand::Close => self.dialog = None,
         }
     }
@@ -263,19 +270,23 @@ impl Files {
         &mut self,
         jobs: &Jobs,
         export: impl FnOnce(bool) -> (Vec<Arc<Record>>, Arc<Verifier>, String),
-        notice: &mut Option<Notice>,
     ) {
-        let Some(dialog) = self.dialog.clone() else {
+        let Some(dialog) = self.dialog.as_mut() else {
             return;
         };
+        dialog.error = None;
+        let dialog = dialog.clone();
         let path = PathBuf::from(dialog.path.trim());
         match dialog.mode {
             FileMode::Open => self.load(path, false, jobs),
             FileMode::Export => {
                 let Some(format) = Format::from_path(&path) else {
-                    *notice = Some(Notice::error(
-                        "name the file .ndjson, .json or .har: the extension picks the format",
-                    ));
+                    if let Some(dialog) = &mut self.dialog {
+                        dialog.error = Some(
+                            "name the file .ndjson, .json or .har: the extension picks the format"
+                                .to_owned(),
+                        );
+                    }
                     return;
                 };
                 let (records, verifier, origin) = export(dialog.only_filtered);
@@ -293,7 +304,22 @@ impl Files {
                 });
             }
         }
-        self.dialog = None;
+        // The dialog stays, busy, until the job says how it went.
+        if let Some(dialog) = &mut self.dialog {
+            dialog.working = true;
+        }
+    }
+
+    /// An export or an open from the dialog finished: close it, or show why not.
+    pub fn dialog_done(&mut self, error: Option<String>) {
+        match (error, &mut self.dialog) {
+            (Some(error), Some(dialog)) if dialog.working => {
+                dialog.working = false;
+                dialog.error = Some(error);
+            }
+            (_, Some(dialog)) if dialog.working => self.dialog = None,
+            _ => {}
+        }
     }
 }
 

@@ -106,10 +106,7 @@ fn reported_notice(done: Done) -> Option<Notice> {
         Done::Cleared(Ok(path)) => {
             Notice::info(format!("cleared; the journal {} is empty", path.display()))
         }
-        Done::Cleared(Err(text)) | Done::Exported(Err(text)) => Notice::error(text),
-        Done::Exported(Ok((path, n))) => {
-            Notice::info(format!("exported {n} events to {}", path.display()))
-        }
+        Done::Cleared(Err(text)) => Notice::error(text),
         Done::TestHook(Ok(status)) => {
             Notice::info(format!("test hook sent: the listener answered {status}"))
         }
@@ -294,8 +291,7 @@ impl AppState {
                     };
                     (records, verifier, origin)
                 };
-                self.files
-                    .handle(command, &self.jobs, export, filtering, &mut self.notice);
+                self.files.handle(command, &self.jobs, export, filtering);
             }
             Command::View(command) => {
                 let before = self.store.needle().to_owned();
@@ -490,6 +486,14 @@ impl AppState {
                 restore,
                 result,
             } => {
+                if !restore {
+                    self.files.dialog_done(
+                        result
+                            .as_ref()
+                            .err()
+                            .map(|e| format!("could not open it: {e}")),
+                    );
+                }
                 let (notice, replace, skipped) =
                     self.files.loaded(path, restore, result, self.store.max());
                 if replace {
@@ -505,6 +509,18 @@ impl AppState {
                 notice
             }
             Done::Browsed(picked) => self.files.browsed(picked),
+            Done::Exported(Err(text)) => {
+                // Said in the dialog, which stays open to try another path.
+                self.files.dialog_done(Some(text));
+                None
+            }
+            Done::Exported(Ok((path, n))) => {
+                self.files.dialog_done(None);
+                Some(Notice::info(format!(
+                    "exported {n} events to {}",
+                    path.display()
+                )))
+            }
             Done::Searched(needle, found) => {
                 self.view.searching = needle != self.store.needle();
                 self.store.add_found(&needle, found);
