@@ -202,27 +202,30 @@ fn har_request(record: &Record, origin: &str) -> Value {
 }
 
 fn har_response(record: &Record) -> Value {
-    // The reply body is kept only when it came from the user's app (forwarding).
-    let reply_text = record
-        .response
-        .forwarded
-        .as_ref()
-        .and_then(|f| f.body.clone())
-        .unwrap_or_default();
+    let (headers, body) = record.reply();
+    let mime = headers
+        .iter()
+        .find(|(name, _)| name == "content-type")
+        .map_or("", |(_, value)| value.as_str())
+        .to_owned();
+    let headers: Vec<Value> = headers
+        .iter()
+        .map(|(name, value)| json!({"name": name, "value": value}))
+        .collect();
     json!({
         "status": record.response.status,
         "statusText": status_text(record.response.status),
         "httpVersion": "HTTP/1.1",
         "cookies": [],
-        "headers": [],
+        "headers": headers,
         "content": {
-            "size": reply_text.len(),
-            "mimeType": "application/json",
-            "text": reply_text,
+            "size": body.len(),
+            "mimeType": mime,
+            "text": body,
         },
         "redirectURL": "",
         "headersSize": -1,
-        "bodySize": -1,
+        "bodySize": body.len(),
     })
 }
 

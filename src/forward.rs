@@ -157,6 +157,7 @@ pub async fn deliver(
             error: Some(error.clone()),
             elapsed_ms,
             body: None,
+            content_type: None,
         },
         status,
         body: Bytes::from(format!(
@@ -178,6 +179,7 @@ pub async fn deliver(
                 error: None,
                 elapsed_ms,
                 body: Some(String::from_utf8_lossy(&body).into_owned()),
+                content_type: content_type.clone(),
             },
             status,
             body,

@@ -147,10 +147,22 @@ pub struct Event {
 }
 
 /// What the sender got back.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Response {
     pub status: u16,
     pub forwarded: Option<Forwarded>,
+    /// The listener's own reply body when it was not the default acknowledgement
+    /// (`{"received":true,"id":ID}`): a chosen body, or an error's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    /// The reply's `Content-Type` when it was not `application/json`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
+}
+
+/// The default acknowledgement's body for record `id`.
+pub fn ack_body(id: u64) -> String {
+    format!(r#"{{"received":true,"id":{id}}}"#)
 }
 
 /// The user's app's reply when forwarding.
@@ -163,6 +175,9 @@ pub struct Forwarded {
     /// The app's reply body, cut at 64 KiB (absent when empty).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
+    /// The app's reply `Content-Type` (absent when it sent none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
 }
 
 impl Verification {
@@ -191,6 +206,38 @@ impl Record {
             verifier,
             now,
         )
+    }
+
+    /// What the sender got: the reply's headers and body, as the listener (or the
+    /// app, when forwarding) sent them.
+    pub fn reply(&self) -> (Vec<(String, String)>, String) {
+        let response = &self.response;
+        let (content_type, body) = match &response.forwarded {
+            Some(forwarded) if forwarded.status.is_some() => (
+                forwarded.content_type.clone(),
+                forwarded.body.clone().unwrap_or_default(),
+            ),
+            // No answer from the app: the sender got the listener's error reply.
+            Some(_) => (
+                Some("application/json".to_owned()),
+                response.body.clone().unwrap_or_default(),
+            ),
+            None => (
+                Some(
+                    response
+                        .content_type
+                        .clone()
+                        .unwrap_or_else(|| "application/json".to_owned()),
+                ),
+                response.body.clone().unwrap_or_else(|| ack_body(self.id)),
+            ),
+        };
+        let mut headers = Vec::new();
+        if let Some(content_type) = content_type {
+            headers.push(("content-type".to_owned(), content_type));
+        }
+        headers.push(("x-hookscope-id".to_owned(), self.id.to_string()));
+        (headers, body)
     }
 
     /// Sets `token`, `verification` and `events` from [`Record::analysis`].
@@ -236,7 +283,7 @@ impl Record {
             events: Vec::new(),
             response: Response {
                 status: 200,
-                forwarded: None,
+                ..Response::default()
             },
             replay_of: None,
         }

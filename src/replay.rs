@@ -32,6 +32,7 @@ pub async fn replay(
     record.response = Response {
         status: outcome.status,
         forwarded: Some(outcome.forwarded),
+        ..Response::default()
     };
     Ok(record)
 }

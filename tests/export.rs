@@ -93,3 +93,42 @@ fn unknown_extension_is_a_usage_error() {
         String::from_utf8_lossy(&output.stderr).contains("could not read /nonexistent/j.ndjson")
     );
 }
+
+#[test]
+fn the_reply_is_in_the_record_and_the_har_response() {
+    // A chosen reply is kept; the default acknowledgement is known by the id.
+    let listener = Listener::start(&["--respond-status", "202", "--respond-body", "queued"]);
+    let reply = listener.post("/chosen", &[], b"x");
+    assert_eq!(reply.body, b"queued");
+    let chosen = listener.last();
+    assert_eq!(chosen["response"]["body"], "queued");
+    let plain = Listener::start(&[]);
+    let reply = plain.post("/default", &[], b"x");
+    let record = plain.last();
+    assert!(record["response"].get("body").is_none(), "{record}");
+    let id = record["id"].as_u64().unwrap();
+    assert_eq!(
+        String::from_utf8(reply.body).unwrap(),
+        format!(r#"{{"received":true,"id":{id}}}"#)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    for (listener, text) in [
+        (&listener, "queued".to_owned()),
+        (&plain, format!(r#"{{"received":true,"id":{id}}}"#)),
+    ] {
+        let to = dir.path().join("out.har");
+        assert!(support::export(&listener.journal, &to).status.success());
+        let har: Value = serde_json::from_str(&std::fs::read_to_string(&to).unwrap()).unwrap();
+        let response = &har["log"]["entries"][0]["response"];
+        assert_eq!(response["content"]["text"], text.as_str());
+        assert!(
+            response["headers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["name"] == "x-hookscope-id"),
+            "{response}"
+        );
+    }
+}

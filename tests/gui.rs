@@ -974,6 +974,9 @@ fn a_body_shows_pretty_raw_or_as_hex() {
     in_list(&harness, "POST /json").click();
     harness.run_steps(3);
     harness.get_by_label_contains("\"n\": 1");
+    // What the sender got: the headers and body of the reply.
+    harness.get_by_label("x-hookscope-id");
+    harness.get_by_label(r#"{"received":true,"id":0}"#);
     harness.get_by_label("Hex").click();
     harness.run_steps(3);
     harness.get_by_label_contains("000000  7b 22 74 6f");
@@ -1084,10 +1087,10 @@ fn rows_under_the_reader_stay_put_when_newer_events_arrive() {
     state.apply(Command::View(ViewCommand::SetFollow(false)));
     state.apply(Command::View(ViewCommand::Select(30)));
     harness.run_steps(4);
-    let before = harness.get_by_label("1030").rect();
+    let before = in_list(&harness, "1030").rect();
     send(80, 85);
     harness.run_steps(4);
-    let after = harness.get_by_label("1030").rect();
+    let after = in_list(&harness, "1030").rect();
     assert!(
         (before.top() - after.top()).abs() < 2.0,
         "the row moved from {before:?} to {after:?}"

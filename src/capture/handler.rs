@@ -205,9 +205,22 @@ async fn settle(
     (record.body, record.body_base64) = Record::encode_body_vec(body);
     record.body_truncated = truncated;
     record.analyze(&verifier, received_at.unix_timestamp());
+    let (content_type, reply_body) = match &forwarded {
+        // The app's reply is in `forwarded`; without one, the sender got our error.
+        Some(outcome) if outcome.forwarded.status.is_none() => (
+            "application/json".to_owned(),
+            Some(String::from_utf8_lossy(&outcome.body).into_owned()),
+        ),
+        Some(_) => ("application/json".to_owned(), None),
+        None => reply_text(end, &shared.config, &live.reply),
+    };
     record.response = record::Response {
         status,
         forwarded: forwarded.as_ref().map(|outcome| outcome.forwarded.clone()),
+        // Only what the record cannot tell: the default acknowledgement is known by
+        // its id (`record::ack_body`).
+        body: reply_body,
+        content_type: Some(content_type).filter(|c| c != "application/json"),
     };
     let committed = shared.journal.commit(record).await;
     drop(held);
@@ -244,44 +257,12 @@ fn reply(
     policy: &super::ReplyPolicy,
 ) -> Response<Full<Bytes>> {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    let mut response = match end {
-        BodyEnd::Complete => {
-            let body = match &policy.body {
-                Some(body) => body.clone(),
-                None => format!(r#"{{"received":true,"id":{id}}}"#),
-            };
-            plain(code, &policy.content_type, body)
-        }
-        BodyEnd::TooLarge => plain(
-            code,
-            "application/json",
-            format!(
-                r#"{{"error":"body larger than {} bytes","id":{id}}}"#,
-                config.max_body
-            ),
-        ),
-        BodyEnd::TimedOut => plain(
-            code,
-            "application/json",
-            r#"{"error":"body timed out"}"#.to_owned(),
-        ),
-        BodyEnd::Broken => plain(
-            code,
-            "application/json",
-            r#"{"error":"bad request body"}"#.to_owned(),
-        ),
-        BodyEnd::OverBudget => plain(
-            code,
-            "application/json",
-            r#"{"error":"too many request bodies in flight; retry later"}"#.to_owned(),
-        ),
-        BodyEnd::Browser => plain(
-            code,
-            "application/json",
-            r#"{"error":"requests from a web browser are not forwarded (hookscope --allow-browser lets them through)"}"#
-                .to_owned(),
-        ),
-    };
+    let (content_type, body) = reply_text(end, config, policy);
+    let mut response = plain(
+        code,
+        &content_type,
+        body.unwrap_or_else(|| record::ack_body(id)),
+    );
     if end != BodyEnd::Complete {
         // The rest of the body is unread: the connection cannot be reused.
         response
@@ -289,6 +270,39 @@ fn reply(
             .insert(CONNECTION, HeaderValue::from_static("close"));
     }
     with_id(response, id)
+}
+
+/// The listener's reply: its content type, and its body unless it is the default
+/// acknowledgement (which names the record id, known only once journaled).
+fn reply_text(
+    end: BodyEnd,
+    config: &super::ListenerConfig,
+    policy: &super::ReplyPolicy,
+) -> (String, Option<String>) {
+    let json = "application/json".to_owned();
+    match end {
+        BodyEnd::Complete => (policy.content_type.clone(), policy.body.clone()),
+        BodyEnd::TooLarge => (
+            json,
+            Some(format!(
+                r#"{{"error":"body larger than {} bytes"}}"#,
+                config.max_body
+            )),
+        ),
+        BodyEnd::TimedOut => (json, Some(r#"{"error":"body timed out"}"#.to_owned())),
+        BodyEnd::Broken => (json, Some(r#"{"error":"bad request body"}"#.to_owned())),
+        BodyEnd::OverBudget => (
+            json,
+            Some(r#"{"error":"too many request bodies in flight; retry later"}"#.to_owned()),
+        ),
+        BodyEnd::Browser => (
+            json,
+            Some(
+                r#"{"error":"requests from a web browser are not forwarded (hookscope --allow-browser lets them through)"}"#
+                    .to_owned(),
+            ),
+        ),
+    }
 }
 
 /// Tells the sender which record its request became.

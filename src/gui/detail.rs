@@ -347,12 +347,19 @@ fn response(ui: &mut egui::Ui, record: &Record) {
                     }
                     _ => {}
                 }
-                if let Some(body) = &f.body {
-                    ui.label(
-                        RichText::new(body.chars().take(4096).collect::<String>()).monospace(),
-                    );
-                }
             }
+            let (headers, body) = record.reply();
+            egui::Grid::new("reply headers")
+                .striped(true)
+                .show(ui, |ui| {
+                    for (name, value) in &headers {
+                        ui.label(RichText::new(name).monospace().strong());
+                        ui.label(RichText::new(value).monospace());
+                        ui.end_row();
+                    }
+                });
+            let shown: String = body.chars().take(4096).collect();
+            ui.add(egui::Label::new(RichText::new(shown).monospace()).wrap());
         });
 }
 

@@ -275,16 +275,23 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
         if ui.button("Open…").clicked() {
             commands.push(Command::Files(FilesCommand::ShowOpen));
         }
-        // The empty state offers its own, with a choice of product.
-        if !waiting
-            && ui
-                .button("Send test hook")
-                .on_hover_text(
-                    "Sign a Truora-shaped hook with your first secret and send it to the listener",
-                )
-                .clicked()
-        {
-            commands.push(Command::SendTestHook);
+        // The empty state offers its own; here, a menu of every product.
+        if !waiting {
+            ui.menu_button("Send test hook", |ui| {
+                for product in crate::samples::PRODUCTS {
+                    if ui.button(truora::describe(product, None)).clicked() {
+                        commands.push(Command::View(ViewCommand::SetTestProduct(
+                            product.to_owned(),
+                        )));
+                        commands.push(Command::SendTestHook);
+                        ui.close();
+                    }
+                }
+            })
+            .response
+            .on_hover_text(
+                "Sign a Truora-shaped hook with your first secret and send it to the listener",
+            );
         }
         if let Some(path) = &state.files.opened_from {
             if ui
