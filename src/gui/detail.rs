@@ -276,19 +276,19 @@ fn request(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut 
                     ""
                 }
             ));
-            egui::Grid::new("headers").striped(true).show(ui, |ui| {
-                for (name, value) in &record.headers {
-                    ui.label(RichText::new(name).monospace().strong());
-                    // Long values wrap instead of being cut; the whole value on hover too.
+            for (name, value) in &record.headers {
+                // One line a header: a long value wraps in the panel's width instead
+                // of being cut; the whole value on hover too.
+                ui.horizontal_wrapped(|ui| {
+                    ui.label(RichText::new(format!("{name}:")).monospace().strong());
                     let shown = ui
                         .add(egui::Label::new(RichText::new(value).monospace()).wrap())
                         .on_hover_text(value);
                     let mut actions = Vec::new();
                     super::json_tree::value_menu(&shown, value, None, &mut actions);
                     commands.extend(actions.into_iter().map(|a| tree_action(a, state)));
-                    ui.end_row();
-                }
-            });
+                });
+            }
             ui.horizontal(|ui| {
                 ui.strong("Body");
                 let text = match (&record.body, &record.body_base64) {
