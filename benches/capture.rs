@@ -2,12 +2,16 @@
 //! receiver, under the same keep-alive load, in the same run.
 //!
 //! Run: `cargo bench --bench capture` (options after `--`: `--connections 50,200`,
-//! `--seconds 5`, `--rounds 5`). The references are this same file started with
-//! `HOOKSCOPE_BENCH_ROLE=reference`: hyper's HTTP/1 server that reads the body,
-//! verifies it with `jsonwebtoken::decode`, appends one line to a file and answers
-//! 200. Two lines are measured: `ref-token` appends the verdict and the token it
-//! received (the least a journal holds), `ref-small` only the verdict and length.
-//! The bar is set against `ref-token`; `ref-small` is shown for scale.
+//! `--seconds 5`, `--rounds 5`, `--pin`, or `--server-cores LIST --load-cores LIST`
+//! as `taskset` takes them, e.g. `0-7` and `8-15`). The references are this same file
+//! started with `HOOKSCOPE_BENCH_ROLE=reference`: hyper's HTTP/1 server that reads the
+//! body, verifies it with `jsonwebtoken::decode`, writes one line and answers 200.
+//! Three are measured: `ref-token` appends the verdict and the token it received (the
+//! least a journal holds) before replying, `ref-small` only the verdict and length,
+//! and `ref-channel` replies first and hands the line to one writer thread through a
+//! channel (a `BufWriter`): the fastest a receiver that writes anything can be, though
+//! it acknowledges what is not yet on disk, which hookscope never does. The bar is set
+//! against `ref-token`; the others are shown for scale.
 //!
 //! The load generator keeps N connections busy on one thread and counts
 //! replies, errors and latencies; the journal is then checked against the 2xx count.
@@ -55,36 +59,60 @@ fn main() {
     let seconds: u64 = option("--seconds", "5").parse().unwrap();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let pin = args.iter().any(|a| a == "--pin") && cores > 1;
-    if pin {
-        // This process (the load generator) gets every core but the server's.
-        let load_cores = format!("0-{}", cores - 2);
+    let server_cores = args
+        .iter()
+        .position(|a| a == "--server-cores")
+        .map(|_| option("--server-cores", "0"));
+    let load_cores = if pin {
+        // The load generator gets every core but the server's.
+        Some(format!("0-{}", cores - 2))
+    } else {
+        args.iter()
+            .position(|a| a == "--load-cores")
+            .map(|_| option("--load-cores", "0"))
+    };
+    if let Some(load_cores) = &load_cores {
         let _ = Command::new("taskset")
             .args([
                 "-a",
                 "-p",
                 "-c",
-                &load_cores,
+                load_cores,
                 &std::process::id().to_string(),
             ])
             .stdout(Stdio::null())
             .status();
     }
-    let _ = PIN.set(pin.then_some(cores - 1));
+    let _ = PIN.set(if pin {
+        Some((cores - 1).to_string())
+    } else {
+        server_cores.clone()
+    });
     let rounds: usize = option("--rounds", "5").parse().unwrap();
     let token = token();
     println!(
-        "capture bench: token {} bytes, {seconds} s per run, {rounds} rounds, cores {cores}, servers pinned to one core: {pin}",
-        token.len()
+        "capture bench: token {} bytes, {seconds} s per run, {rounds} rounds, cores {cores}, servers on cores {}, load on cores {}",
+        token.len(),
+        PIN.get()
+            .cloned()
+            .flatten()
+            .unwrap_or_else(|| "any".to_owned()),
+        load_cores.as_deref().unwrap_or("any")
     );
     for &conns in &connections {
         let mut results: Vec<(&str, Vec<Run>)> = vec![
             ("ref-token", vec![]),
             ("hookscope", vec![]),
             ("ref-small", vec![]),
+            ("ref-channel", vec![]),
         ];
         for round in 0..rounds {
             // Alternate the order so neither side always runs on a warmer machine.
-            let order: [usize; 3] = if round % 2 == 0 { [0, 1, 2] } else { [2, 1, 0] };
+            let order: [usize; 4] = if round % 2 == 0 {
+                [0, 1, 2, 3]
+            } else {
+                [3, 2, 1, 0]
+            };
             for which in order {
                 let run = run_one(results[which].0, conns, seconds, &token);
                 println!(
@@ -114,8 +142,15 @@ fn main() {
         let reference = median(&results[0].1);
         let ours = median(&results[1].1);
         let small = median(&results[2].1);
+        let channel = median(&results[3].1);
+        let mut to_channel: Vec<f64> = (0..rounds)
+            .map(|r| results[1].1[r].rps / results[3].1[r].rps)
+            .collect();
+        to_channel.sort_by(f64::total_cmp);
+        // ref-channel replies before its line is written: its file may lag its 2xx.
         let all_ok = results
             .iter()
+            .filter(|(name, _)| *name != "ref-channel")
             .flat_map(|(_, runs)| runs)
             .all(|r| r.errors == 0 && r.ok_all == r.journal_lines);
         println!(
@@ -138,6 +173,11 @@ fn main() {
             small.rps,
             ours.rps / small.rps
         );
+        println!(
+            "{conns} connections: hookscope / ref-channel (replies first, one writer thread) {:.0} req/s: median per round {:.2}x",
+            channel.rps,
+            to_channel[to_channel.len() / 2]
+        );
     }
 }
 
@@ -155,13 +195,15 @@ fn run_one(which: &str, conns: usize, seconds: u64, token: &str) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("journal.ndjson");
     let mut child = match which {
-        "ref-token" | "ref-small" => server_command(std::env::current_exe().unwrap())
-            .env("HOOKSCOPE_BENCH_ROLE", "reference")
-            .env("REFERENCE_LINE", which)
-            .env("REFERENCE_OUT", &journal)
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
+        "ref-token" | "ref-small" | "ref-channel" => {
+            server_command(std::env::current_exe().unwrap())
+                .env("HOOKSCOPE_BENCH_ROLE", "reference")
+                .env("REFERENCE_LINE", which)
+                .env("REFERENCE_OUT", &journal)
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        }
         _ => server_command(env!("CARGO_BIN_EXE_hookscope").into())
             .args([
                 "listen",
@@ -203,15 +245,15 @@ fn run_one(which: &str, conns: usize, seconds: u64, token: &str) -> Run {
     }
 }
 
-/// With `--pin`, servers run on the last core and the load on the others, so the
+/// The cores servers run on (`--pin`: the last one; `--server-cores LIST`), so the
 /// load generator does not take CPU from the server under test.
-static PIN: std::sync::OnceLock<Option<usize>> = std::sync::OnceLock::new();
+static PIN: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
 
 fn server_command(exe: std::path::PathBuf) -> Command {
-    match PIN.get().copied().flatten() {
-        Some(core) => {
+    match PIN.get().cloned().flatten() {
+        Some(cores) => {
             let mut command = Command::new("taskset");
-            command.args(["-c", &core.to_string()]).arg(exe);
+            command.args(["-c", &cores]).arg(exe);
             command
         }
         None => Command::new(exe),
@@ -355,9 +397,24 @@ fn reference_server() {
         .open(out)
         .unwrap();
     let file = Arc::new(Mutex::new(file));
-    let with_token = std::env::var("REFERENCE_LINE").as_deref() != Ok("ref-small");
+    let kind = std::env::var("REFERENCE_LINE").unwrap_or_default();
+    let with_token = kind != "ref-small";
+    // ref-channel: the line goes to one writer thread; the reply does not wait for it.
+    let channel = (kind == "ref-channel").then(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<String>();
+        let file = file.clone();
+        std::thread::spawn(move || {
+            let mut out = std::io::BufWriter::new(file.lock().unwrap().try_clone().unwrap());
+            for line in rx {
+                let _ = out.write_all(line.as_bytes());
+            }
+        });
+        Arc::new(Mutex::new(tx))
+    });
+    // Every core the process may use, as hookscope's default.
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(workers)
         .enable_all()
         .build()
         .unwrap();
@@ -370,11 +427,13 @@ fn reference_server() {
             let (stream, _) = listener.accept().await.unwrap();
             let _ = stream.set_nodelay(true);
             let (file, key, validation) = (file.clone(), key.clone(), validation.clone());
+            let channel = channel.clone();
             tokio::spawn(async move {
                 let service =
                     hyper::service::service_fn(move |request: Request<hyper::body::Incoming>| {
                         let (file, key, validation) =
                             (file.clone(), key.clone(), validation.clone());
+                        let channel = channel.clone();
                         async move {
                             let body = request
                                 .into_body()
@@ -391,7 +450,12 @@ fn reference_server() {
                             } else {
                                 format!("{{\"valid\":{valid},\"len\":{}}}\n", body.len())
                             };
-                            file.lock().unwrap().write_all(line.as_bytes()).unwrap();
+                            match &channel {
+                                Some(tx) => {
+                                    let _ = tx.lock().unwrap().send(line);
+                                }
+                                None => file.lock().unwrap().write_all(line.as_bytes()).unwrap(),
+                            }
                             Ok::<_, Infallible>(Response::new(Full::new(Bytes::from_static(
                                 b"{\"ok\":true}",
                             ))))
