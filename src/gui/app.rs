@@ -44,7 +44,11 @@ impl HookscopeApp {
     /// Builds the app on a context (tests use this with kittest's context).
     pub fn with_context(ctx: &egui::Context, startup: Startup) -> Self {
         let repaint = ctx.clone();
-        let waker = Arc::new(move || repaint.request_repaint());
+        // Within a display frame or two: under a flood of hooks the window redraws at
+        // that rate at most, leaving the cores to capture.
+        let waker = Arc::new(move || {
+            repaint.request_repaint_after(std::time::Duration::from_millis(30));
+        });
         HookscopeApp {
             state: AppState::new(startup, waker),
             ctx: ctx.clone(),
@@ -67,7 +71,8 @@ impl HookscopeApp {
     /// The logic of one frame: never draws.
     pub fn logic_pass(&mut self, ctx: &egui::Context) {
         if self.state.tick() {
-            ctx.request_repaint();
+            // More is waiting: the next frame takes its next slice, at display rate.
+            ctx.request_repaint_after(std::time::Duration::from_millis(16));
         }
         if let Some(text) = self.state.copied.take() {
             ctx.copy_text(text);

@@ -144,6 +144,8 @@ pub struct AppState {
     journal: Option<Journal>,
     /// The journal is being opened on a job.
     opening_journal: bool,
+    /// A record woke the window and it has not looked yet.
+    wake_pending: Arc<std::sync::atomic::AtomicBool>,
     records: Receiver<Record>,
     records_tx: Sender<Record>,
     // Last: joined after everything that may feed it has stopped.
@@ -178,6 +180,7 @@ impl AppState {
             question: None,
             journal: None,
             opening_journal: false,
+            wake_pending: Arc::default(),
             records,
             records_tx,
             jobs,
@@ -212,9 +215,15 @@ impl AppState {
     fn open_journal(&mut self, path: Option<PathBuf>) {
         let tx = self.records_tx.clone();
         let waker = self.jobs.waker();
+        let pending = self.wake_pending.clone();
+        // Called on the capture path, once per record: wake the window only when it
+        // is not already due to look, so a flood costs one wake per frame, not one
+        // per request (each wake takes egui's context lock).
         let subscriber: crate::capture::journal::Subscriber = Box::new(move |record| {
             let _ = tx.send(record);
-            waker();
+            if !pending.swap(true, std::sync::atomic::Ordering::AcqRel) {
+                waker();
+            }
         });
         match path {
             Some(path) => {
@@ -350,6 +359,9 @@ impl AppState {
     /// re-verification. Returns true when more work is waiting (ask for a repaint).
     pub fn tick(&mut self) -> bool {
         let started = Instant::now();
+        // From here on, a new record wakes the window again.
+        self.wake_pending
+            .store(false, std::sync::atomic::Ordering::Release);
         let now = crate::token::unix_now();
         for done in self.jobs.finished() {
             self.finish(done);
