@@ -99,6 +99,17 @@ pub struct Report {
     pub cases: Vec<CaseReport>,
 }
 
+impl Report {
+    /// The names of the required cases that failed.
+    pub fn failed(&self) -> Vec<&str> {
+        self.cases
+            .iter()
+            .filter(|c| c.required && !c.passed)
+            .map(|c| c.name.as_str())
+            .collect()
+    }
+}
+
 /// How to probe.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -134,9 +145,9 @@ fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// The HMAC of `input` under `alg` (HS256 for any other name: the alg-confusion
-/// forgery signs an RS256/ES256 header with the shared secret).
-fn mac(input: &str, key: &[u8], alg: Algorithm) -> String {
+/// The HMAC of `input` under `alg`, base64url (HS256 for any other name: the
+/// alg-confusion forgery signs an RS256/ES256 header with the shared secret).
+pub fn mac(input: &str, key: &[u8], alg: Algorithm) -> String {
     let alg = match alg {
         Algorithm::HS384 | Algorithm::HS512 => alg,
         _ => Algorithm::HS256,
@@ -149,13 +160,18 @@ fn mac(input: &str, key: &[u8], alg: Algorithm) -> String {
     .unwrap_or_default()
 }
 
-/// A compact JWS over `header` and `claims`, signed with `key` (HMAC-SHA256 family).
-fn jws(header: &Value, claims: &Value, key: &[u8], alg: Algorithm) -> String {
-    let input = format!(
+/// `header.payload` of a compact JWS: what its signature covers.
+pub fn signing_input(header: &Value, claims: &Value) -> String {
+    format!(
         "{}.{}",
         b64(header.to_string().as_bytes()),
         b64(claims.to_string().as_bytes())
-    );
+    )
+}
+
+/// A compact JWS over `header` and `claims`, signed with `key` (HMAC-SHA256 family).
+fn jws(header: &Value, claims: &Value, key: &[u8], alg: Algorithm) -> String {
+    let input = signing_input(header, claims);
     let signature = mac(&input, key, alg);
     format!("{input}.{signature}")
 }
@@ -173,9 +189,7 @@ fn event(n: u64, now: i64) -> Value {
             "validation_status": "success"
         },
         "version": "1.0",
-        "timestamp": crate::record::timestamp(
-            time::OffsetDateTime::from_unix_timestamp(now).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
-        ),
+        "timestamp": crate::record::timestamp_ms(now.saturating_mul(1000)),
     })
 }
 

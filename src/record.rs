@@ -330,6 +330,21 @@ impl Record {
     }
 }
 
+/// Unix milliseconds as a record timestamp (RFC 3339, UTC, milliseconds).
+pub fn timestamp_ms(ms: i64) -> String {
+    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    timestamp(at)
+}
+
+/// An RFC 3339 timestamp (a record's `received_at`, an event's `timestamp`) as unix
+/// milliseconds; `None` when it is not one.
+pub fn millis(text: &str) -> Option<i64> {
+    let at =
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
 /// A time as the record's `received_at`: RFC 3339, UTC, milliseconds.
 pub fn timestamp(at: time::OffsetDateTime) -> String {
     // Written by hand: this runs for every captured request, and the general

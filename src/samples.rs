@@ -4,6 +4,8 @@
 
 use serde_json::Value;
 
+use crate::record::timestamp_ms;
+
 /// The products with a sample, as the record's `product` spells them.
 pub const PRODUCTS: [&str; 6] = [
     "check",
@@ -66,13 +68,6 @@ pub fn lifecycle(product: &str, variant: u64) -> Vec<&'static str> {
         "signals" => vec!["detected"],
         _ => vec!["started", "finished"],
     }
-}
-
-/// Unix milliseconds as the RFC 3339 text Truora's `timestamp` uses.
-fn timestamp_ms(ms: i64) -> String {
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    crate::record::timestamp(at)
 }
 
 /// Fresh claims for one hook of `product`: new event and subject ids, `iat` and

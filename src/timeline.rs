@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::record::{Record, Signature};
+use crate::record::{Record, Signature, millis, timestamp_ms as text_of};
 use crate::truora::Product;
 
 /// One step of a process: an event, however many times it was delivered.
@@ -31,10 +31,11 @@ pub struct Step {
     pub deliveries: usize,
     /// It arrived after a step of the same subject with a later event time.
     pub out_of_order: bool,
+    /// `timestamp` and `received_at` as unix milliseconds.
     #[serde(skip)]
-    at_ms: i64,
+    pub at_ms: i64,
     #[serde(skip)]
-    arrived_ms: i64,
+    pub arrived_ms: i64,
 }
 
 /// One process: the steps of one subject of one product.
@@ -63,19 +64,6 @@ impl Process {
     pub fn out_of_order(&self) -> usize {
         self.steps.iter().filter(|s| s.out_of_order).count()
     }
-}
-
-/// Parses RFC 3339 text to unix milliseconds.
-fn millis(text: &str) -> Option<i64> {
-    let at =
-        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
-}
-
-fn text_of(ms: i64) -> String {
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    crate::record::timestamp(at)
 }
 
 /// The event's own time in unix milliseconds: `events[i].timestamp`, else the

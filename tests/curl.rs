@@ -7,6 +7,22 @@ mod support;
 
 use support::Listener;
 
+/// Runs the record's curl command, in bash, against a fresh listener; that listener.
+fn run_curl_against_a_new_listener(record: &hookscope::record::Record) -> Listener {
+    let second = Listener::start(&[]);
+    let command = hookscope::curl::command(record, &format!("http://{}", second.addr));
+    let output = std::process::Command::new("bash")
+        .args(["-c", &command])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{command}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    second
+}
+
 #[test]
 fn curl_command_reproduces_the_request_byte_for_byte() {
     let first = Listener::start(&[]);
@@ -24,17 +40,7 @@ fn curl_command_reproduces_the_request_byte_for_byte() {
     );
     let record: hookscope::record::Record = serde_json::from_value(first.last()).unwrap();
 
-    let second = Listener::start(&[]);
-    let command = hookscope::curl::command(&record, &format!("http://{}", second.addr));
-    let output = std::process::Command::new("bash")
-        .args(["-c", &command])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{command}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let second = run_curl_against_a_new_listener(&record);
     let replayed: hookscope::record::Record = serde_json::from_value(second.last()).unwrap();
 
     assert_eq!(replayed.method, record.method);
@@ -61,17 +67,7 @@ fn a_bracketed_path_is_one_request_and_a_dash_body_is_data() {
     let record: hookscope::record::Record = serde_json::from_value(first.last()).unwrap();
     assert_eq!(record.path, "/z[1-5]");
 
-    let second = Listener::start(&[]);
-    let command = hookscope::curl::command(&record, &format!("http://{}", second.addr));
-    let output = std::process::Command::new("bash")
-        .args(["-c", &command])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{command}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let second = run_curl_against_a_new_listener(&record);
     let records = second.records();
     assert_eq!(records.len(), 1, "{records:?}");
     let replayed: hookscope::record::Record = serde_json::from_value(records[0].clone()).unwrap();

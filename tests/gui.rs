@@ -18,8 +18,19 @@ use hookscope::gui::state::{
 use hookscope::gui::{HookscopeApp, Startup};
 use hookscope::record::{Record, Signature};
 use jsonwebtoken::Algorithm;
-use support::window::{harness, in_list, set_secret, step_until};
+use support::window::{copied_text, harness, in_list, set_secret, step_until};
 use support::{SECRET, sign, truora_claims};
+
+/// A window (no listener) showing these records, as if they had just arrived.
+fn showing(records: Vec<Record>) -> Harness<'static, HookscopeApp> {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    for record in records {
+        sender.send(record).unwrap();
+    }
+    harness.run_steps(3);
+    harness
+}
 
 fn filter(
     text: &str,
@@ -129,12 +140,11 @@ fn harness_without_listener(dir: &tempfile::TempDir) -> Harness<'static, Hooksco
 
 #[test]
 fn selecting_shows_claims_and_verdict_and_secret_change_reverifies() {
-    let mut harness = harness(Startup::default());
-    let sender = harness.state().state.record_sender();
     let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
-    sender.send(record(&token, "/hooks/one")).unwrap();
-    sender.send(record("just text", "/hooks/two")).unwrap();
-    harness.run_steps(3);
+    let mut harness = showing(vec![
+        record(&token, "/hooks/one"),
+        record("just text", "/hooks/two"),
+    ]);
     assert_eq!(harness.state().state.store.len(), 2);
     in_list(&harness, "POST /hooks/one").click();
     harness.run_steps(3);
@@ -156,12 +166,11 @@ fn selecting_shows_claims_and_verdict_and_secret_change_reverifies() {
 
 #[test]
 fn a_click_on_any_text_of_a_row_selects_it() {
-    let mut harness = harness(Startup::default());
-    let sender = harness.state().state.record_sender();
     let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
-    sender.send(record(&token, "/hooks/one")).unwrap();
-    sender.send(record("just text", "/hooks/two")).unwrap();
-    harness.run_steps(3);
+    let mut harness = showing(vec![
+        record(&token, "/hooks/one"),
+        record("just text", "/hooks/two"),
+    ]);
     // The verdict badge of the first event, and the size of the second.
     in_list(&harness, "○ No secret").click();
     harness.run_steps(3);
@@ -358,21 +367,7 @@ fn failing_on_purpose_shows_the_health_warning_and_copy_as_curl() {
     // Below the fold of the detail panel: clicked the way a screen reader would.
     harness.get_by_label("📋 Copy as curl").click_accesskit();
     // The click is seen in one frame; the copy goes out with the next.
-    let mut copied: Vec<String> = Vec::new();
-    for _ in 0..3 {
-        harness.step();
-        copied.extend(
-            harness
-                .output()
-                .platform_output
-                .commands
-                .iter()
-                .filter_map(|c| match c {
-                    egui::OutputCommand::CopyText(text) => Some(text.clone()),
-                    _ => None,
-                }),
-        );
-    }
+    let copied = copied_text(&mut harness);
     assert!(
         copied
             .iter()
@@ -628,15 +623,14 @@ fn the_processes_view_groups_steps_and_a_click_selects_the_event() {
 
 #[test]
 fn an_event_whose_shape_changed_is_marked_and_its_detail_says_how() {
-    let mut harness = harness(Startup::default());
-    let sender = harness.state().state.record_sender();
     let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
-    sender.send(record(&token, "/hooks/one")).unwrap();
     let mut claims = truora_claims();
     claims["events"][0]["object"]["risk_level"] = serde_json::json!("low");
     let changed = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
-    sender.send(record(&changed, "/hooks/two")).unwrap();
-    harness.run_steps(3);
+    let mut harness = showing(vec![
+        record(&token, "/hooks/one"),
+        record(&changed, "/hooks/two"),
+    ]);
     assert_eq!(harness.get_all_by_label("⚠ shape changed").count(), 1);
     harness.get_by_label("POST /hooks/two").click();
     harness.run_steps(3);
@@ -645,34 +639,7 @@ fn an_event_whose_shape_changed_is_marked_and_its_detail_says_how() {
 
 /// A receiver that accepts everything: the classic "never checks" mistake.
 fn careless_app() -> std::net::SocketAddr {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut length = 0;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                        break;
-                    }
-                    if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap_or(0);
-                    }
-                }
-                let mut body = vec![0; length];
-                let _ = reader.read_exact(&mut body);
-                let mut stream = stream;
-                let _ = stream.write_all(
-                    b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-                );
-            });
-        }
-    });
-    addr
+    support::app(|_| "200 OK")
 }
 
 #[test]
@@ -692,12 +659,7 @@ fn probe_my_app_shows_the_scorecard_with_the_failures() {
     harness.run_steps(2);
     step_until(&mut harness, |app| app.state.workbench.probe.is_some());
     let report = harness.state().state.workbench.probe.clone().unwrap();
-    let failed: Vec<&str> = report
-        .cases
-        .iter()
-        .filter(|c| c.required && !c.passed)
-        .map(|c| c.name.as_str())
-        .collect();
+    let failed = report.failed();
     assert!(
         failed.contains(&"alg_none") && failed.contains(&"wrong_secret"),
         "{failed:?}"
@@ -771,21 +733,7 @@ fn receiver_code_for_the_events_alg_in_the_chosen_language() {
         )));
     harness.run_steps(2);
     harness.get_by_label("📋 Copy code").click();
-    let mut copied = Vec::new();
-    for _ in 0..3 {
-        harness.step();
-        copied.extend(
-            harness
-                .output()
-                .platform_output
-                .commands
-                .iter()
-                .filter_map(|c| match c {
-                    egui::OutputCommand::CopyText(text) => Some(text.clone()),
-                    _ => None,
-                }),
-        );
-    }
+    let copied = copied_text(&mut harness);
     assert!(
         copied.iter().any(|t| t.contains(r#"algorithms=["HS384"]"#)),
         "{copied:?}"
@@ -987,32 +935,17 @@ fn a_body_shows_pretty_raw_or_as_hex() {
 
 #[test]
 fn a_claims_value_copies_its_path_or_filters_the_list() {
-    let mut harness = harness(Startup::default());
-    let sender = harness.state().state.record_sender();
     let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
-    sender.send(record(&token, "/hooks/one")).unwrap();
-    sender.send(record("plain", "/hooks/two")).unwrap();
-    harness.run_steps(3);
+    let mut harness = showing(vec![
+        record(&token, "/hooks/one"),
+        record("plain", "/hooks/two"),
+    ]);
     in_list(&harness, "POST /hooks/one").click();
     harness.run_steps(3);
     harness.get_by_label("\"IDP456\"").click_secondary();
     harness.run_steps(3);
     harness.get_by_label("Copy path").click();
-    let mut copied = Vec::new();
-    for _ in 0..3 {
-        harness.step();
-        copied.extend(
-            harness
-                .output()
-                .platform_output
-                .commands
-                .iter()
-                .filter_map(|c| match c {
-                    egui::OutputCommand::CopyText(text) => Some(text.clone()),
-                    _ => None,
-                }),
-        );
-    }
+    let copied = copied_text(&mut harness);
     assert!(
         copied.iter().any(|t| t == "events[0].object.process_id"),
         "{copied:?}"
@@ -1045,15 +978,14 @@ fn times_show_their_date_when_not_today_and_can_be_local() {
 
 #[test]
 fn ctrl_click_compares_two_events_side_by_side() {
-    let mut harness = harness(Startup::default());
-    let sender = harness.state().state.record_sender();
     let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
-    sender.send(record(&token, "/hooks/one")).unwrap();
     let mut claims = truora_claims();
     claims["events"][0]["object"]["status"] = serde_json::json!("failure");
     let other = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
-    sender.send(record(&other, "/hooks/two")).unwrap();
-    harness.run_steps(3);
+    let mut harness = showing(vec![
+        record(&token, "/hooks/one"),
+        record(&other, "/hooks/two"),
+    ]);
     in_list(&harness, "POST /hooks/one").click();
     harness.run_steps(2);
     harness
@@ -1100,10 +1032,7 @@ fn rows_under_the_reader_stay_put_when_newer_events_arrive() {
 #[test]
 fn a_failed_export_says_why_in_the_dialog_which_stays_open() {
     let dir = tempfile::tempdir().unwrap();
-    let mut harness = harness(Startup::default());
-    let sender = harness.state().state.record_sender();
-    sender.send(record("plain", "/one")).unwrap();
-    harness.run_steps(3);
+    let mut harness = showing(vec![record("plain", "/one")]);
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
     harness.run_steps(2);
     let path = dir.path().join("no-such-folder/out.ndjson");

@@ -102,16 +102,23 @@ fn without_a_credential_store_the_window_says_so_and_keeps_the_value() {
     );
 }
 
+/// A window with the test secret typed in and *Remember secret values* ticked,
+/// once the credential store has answered.
+fn remembering_window() -> egui_kittest::Harness<'static, hookscope::gui::HookscopeApp> {
+    let mut harness = harness(Startup::default());
+    set_secret(&mut harness, SECRET);
+    harness.get_by_label("Remember secret values").click();
+    step_until(&mut harness, answered);
+    harness
+}
+
 #[test]
 #[ignore = "a child of a_remembered_secret_lives_in_the_secret_service_and_comes_back"]
 fn child_remembers_through_the_secret_service() {
     if std::env::var_os(CHILD).is_none() {
         return;
     }
-    let mut harness = harness(Startup::default());
-    set_secret(&mut harness, SECRET);
-    harness.get_by_label("Remember secret values").click();
-    step_until(&mut harness, answered);
+    let harness = remembering_window();
     assert_eq!(harness.state().state.secrets.keyring, KeyringStatus::Kept);
     harness.get_by_label("kept in the system keyring");
     let saved = serde_json::to_string(&harness.state().state.settings()).unwrap();
@@ -151,10 +158,7 @@ fn child_without_a_store() {
     if std::env::var_os(CHILD).is_none() {
         return;
     }
-    let mut harness = harness(Startup::default());
-    set_secret(&mut harness, SECRET);
-    harness.get_by_label("Remember secret values").click();
-    step_until(&mut harness, answered);
+    let harness = remembering_window();
     assert!(
         matches!(
             harness.state().state.secrets.keyring,

@@ -7,7 +7,7 @@
 mod support;
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader};
 use std::net::{SocketAddr, TcpListener};
 
 use base64::Engine as _;
@@ -80,61 +80,30 @@ impl Receiver {
 /// A receiver on a real socket: finds the token in the body, a JSON or form
 /// `token` field, or `Authorization: Bearer`; 200 when it accepts, 401 otherwise.
 fn serve(receiver: Receiver) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut length = 0;
-                let mut bearer = None;
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let lower = line.to_ascii_lowercase();
-                    if let Some(v) = lower.strip_prefix("content-length:") {
-                        length = v.trim().parse().unwrap();
-                    }
-                    if lower.starts_with("authorization: bearer ") {
-                        bearer = Some(line["authorization: bearer ".len()..].trim().to_owned());
-                    }
-                    if line == "\r\n" {
-                        break;
-                    }
-                }
-                let mut body = vec![0; length];
-                reader.read_exact(&mut body).unwrap();
-                let text = String::from_utf8_lossy(&body).trim().to_owned();
-                let token = bearer.unwrap_or_else(|| {
-                    if let Ok(Value::Object(fields)) = serde_json::from_str::<Value>(&text) {
-                        fields
-                            .get("token")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned()
-                    } else if let Some(token) = text.strip_prefix("token=") {
-                        token.to_owned()
-                    } else {
-                        text.clone()
-                    }
-                });
-                let status = if receiver.accepts(&token) {
-                    "200 OK"
-                } else {
-                    "401 Unauthorized"
-                };
-                let mut stream = stream;
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                );
-            });
+    support::app(move |seen| {
+        let text = String::from_utf8_lossy(&seen.body).trim().to_owned();
+        let bearer = seen
+            .header("authorization")
+            .and_then(|v| v.strip_prefix("Bearer "));
+        let token = match bearer {
+            Some(token) => token.to_owned(),
+            None => match serde_json::from_str::<Value>(&text) {
+                Ok(Value::Object(fields)) => fields
+                    .get("token")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned(),
+                _ => text
+                    .strip_prefix("token=")
+                    .map_or_else(|| text.clone(), str::to_owned),
+            },
+        };
+        if receiver.accepts(&token) {
+            "200 OK"
+        } else {
+            "401 Unauthorized"
         }
-    });
-    addr
+    })
 }
 
 /// Runs the real binary's probe; returns its exit code and report.

@@ -24,11 +24,11 @@ fn hookscope(args: &[&str]) -> (bool, String) {
     )
 }
 
-#[test]
-fn a_lifecycle_scenario_becomes_complete_processes_with_retries_and_late_arrivals() {
-    let listener = Listener::start(&["--secret", SECRET]);
+/// `send --scenario lifecycle --product all --count COUNT EXTRA` into `listener`;
+/// its standard output.
+fn send_scenario(listener: &Listener, count: &str, extra: &[&str]) -> String {
     let url = format!("http://{}/hooks/truora", listener.addr);
-    let (ok, out) = hookscope(&[
+    let mut args = vec![
         "send",
         "--to",
         &url,
@@ -39,14 +39,22 @@ fn a_lifecycle_scenario_becomes_complete_processes_with_retries_and_late_arrival
         "--product",
         "all",
         "--count",
-        "50",
-        "--duplicates",
-        "0.1",
-        "--shuffle",
-        "--concurrency",
-        "8",
-    ]);
+        count,
+    ];
+    args.extend_from_slice(extra);
+    let (ok, out) = hookscope(&args);
     assert!(ok, "{out}");
+    out
+}
+
+#[test]
+fn a_lifecycle_scenario_becomes_complete_processes_with_retries_and_late_arrivals() {
+    let listener = Listener::start(&["--secret", SECRET]);
+    let out = send_scenario(
+        &listener,
+        "50",
+        &["--duplicates", "0.1", "--shuffle", "--concurrency", "8"],
+    );
     // "scenario lifecycle: 50 processes, E events, D sent twice, S delivered out of order"
     let numbers: Vec<usize> = out
         .lines()
@@ -135,21 +143,7 @@ fn a_forged_hook_never_completes_a_process() {
 #[test]
 fn shapes_write_schemas_every_event_validates_against_and_report_a_new_field() {
     let listener = Listener::start(&["--secret", SECRET]);
-    let url = format!("http://{}/hooks", listener.addr);
-    let (ok, out) = hookscope(&[
-        "send",
-        "--to",
-        &url,
-        "--secret",
-        SECRET,
-        "--scenario",
-        "lifecycle",
-        "--product",
-        "all",
-        "--count",
-        "12",
-    ]);
-    assert!(ok, "{out}");
+    send_scenario(&listener, "12", &[]);
     // Truora adds a field to one kind.
     let mut claims = hookscope::samples::process("check", 1_800_000_000_000, 99, 1000).unwrap();
     claims[2]["events"][0]["object"]["risk_level"] = json!("low");

@@ -82,7 +82,13 @@ pub(super) async fn handle(
         end,
     };
     let finished = tokio::spawn(settle(request, shared.clone(), live.clone(), held));
-    let Ok((committed, status, forwarded)) = finished.await else {
+    let Ok(Settled {
+        committed,
+        status,
+        forwarded,
+        reply: (content_type, body),
+    }) = finished.await
+    else {
         return Ok(unavailable());
     };
     if !live.reply.delay.is_zero() {
@@ -93,7 +99,7 @@ pub(super) async fn handle(
             shared.count_delivery(status);
             match forwarded {
                 Some(outcome) => relay(outcome, id),
-                None => reply(status, end, id, config, &live.reply),
+                None => reply(status, end, id, &content_type, body),
             }
         }
         Err(err) => {
@@ -149,11 +155,7 @@ async fn settle(
     shared: Arc<Shared>,
     live: Arc<super::Live>,
     held: super::Held,
-) -> (
-    Result<u64, super::journal::JournalError>,
-    u16,
-    Option<crate::forward::Outcome>,
-) {
+) -> Settled {
     let Arrived {
         received_at,
         method,
@@ -219,12 +221,27 @@ async fn settle(
         forwarded: forwarded.as_ref().map(|outcome| outcome.forwarded.clone()),
         // Only what the record cannot tell: the default acknowledgement is known by
         // its id (`record::ack_body`).
-        body: reply_body,
-        content_type: Some(content_type).filter(|c| c != "application/json"),
+        body: reply_body.clone(),
+        content_type: Some(content_type.clone()).filter(|c| c != "application/json"),
     };
     let committed = shared.journal.commit(record).await;
     drop(held);
-    (committed, status, forwarded)
+    Settled {
+        committed,
+        status,
+        forwarded,
+        reply: (content_type, reply_body),
+    }
+}
+
+/// A request journaled (or not): what its sender is answered with.
+struct Settled {
+    committed: Result<u64, super::journal::JournalError>,
+    status: u16,
+    forwarded: Option<crate::forward::Outcome>,
+    /// The listener's own reply: its content type, and its body unless it is the
+    /// default acknowledgement.
+    reply: (String, Option<String>),
 }
 
 fn unavailable() -> Response<Full<Bytes>> {
@@ -249,18 +266,18 @@ fn relay(outcome: crate::forward::Outcome, id: u64) -> Response<Full<Bytes>> {
     with_id(response, id)
 }
 
+/// The listener's own reply, as recorded (`body`: `None` for the acknowledgement).
 fn reply(
     status: u16,
     end: BodyEnd,
     id: u64,
-    config: &super::ListenerConfig,
-    policy: &super::ReplyPolicy,
+    content_type: &str,
+    body: Option<String>,
 ) -> Response<Full<Bytes>> {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    let (content_type, body) = reply_text(end, config, policy);
     let mut response = plain(
         code,
-        &content_type,
+        content_type,
         body.unwrap_or_else(|| record::ack_body(id)),
     );
     if end != BodyEnd::Complete {

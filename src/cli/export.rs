@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::Args;
 
 use super::UsageError;
-use crate::export::{Format, load, write_atomic};
+use crate::export::{Format, write_atomic};
 
 /// Arguments of `hookscope export`.
 #[derive(Debug, Args)]
@@ -31,16 +31,12 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
             args.to.display()
         ))
     })?;
-    let loaded = load(&args.journal)
-        .with_context(|| format!("could not read {}", args.journal.display()))?;
-    for problem in &loaded.problems {
-        eprintln!("warning: {}: {problem}", args.journal.display());
-    }
-    write_atomic(&args.to, format, &loaded.records, &args.origin)
+    let records = super::load_warning(&args.journal)?;
+    write_atomic(&args.to, format, &records, &args.origin)
         .with_context(|| format!("could not write {}", args.to.display()))?;
     eprintln!(
         "exported {} records to {}",
-        loaded.records.len(),
+        records.len(),
         args.to.display()
     );
     Ok(ExitCode::SUCCESS)

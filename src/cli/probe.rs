@@ -31,17 +31,11 @@ pub struct ProbeArgs {
 
 /// Runs `probe`: exit 0 when every required case passed, 1 otherwise.
 pub fn run(args: ProbeArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
-    let (texts, encoding) = super::secrets::texts(&args.secrets, matches)?;
-    super::secrets::verifier_for(&texts, encoding)?;
-    let key = texts
-        .first()
-        .and_then(|text| encoding.decode(text))
-        .ok_or_else(|| {
-            UsageError(
-                "probe signs genuine hooks with your receiver's secret: give it with --secret-file, HOOKSCOPE_SECRET or --secret"
-                    .to_owned(),
-            )
-        })?;
+    let key = super::secrets::signing_key(
+        &args.secrets,
+        matches,
+        "probe signs genuine hooks with your receiver's secret",
+    )?;
     crate::forward::Target::parse(&args.to, Duration::from_millis(args.timeout_ms))
         .map_err(|err| UsageError(err.to_string()))?;
     let placement: Placement = args.placement.parse().map_err(UsageError)?;
@@ -108,12 +102,7 @@ fn render(report: &Report) -> String {
             }
         }
     }
-    let failed: Vec<&str> = report
-        .cases
-        .iter()
-        .filter(|c| c.required && !c.passed)
-        .map(|c| c.name.as_str())
-        .collect();
+    let failed = report.failed();
     let _ = writeln!(out);
     if failed.is_empty() {
         let _ = writeln!(

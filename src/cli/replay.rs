@@ -36,13 +36,7 @@ pub struct ReplayArgs {
 pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     crate::forward::Target::parse(&args.to, Duration::from_millis(args.timeout_ms))
         .map_err(|err| UsageError(err.to_string()))?;
-    let loaded = crate::export::load(&args.journal)
-        .with_context(|| format!("could not read {}", args.journal.display()))?;
-    for problem in &loaded.problems {
-        eprintln!("warning: {}: {problem}", args.journal.display());
-    }
-    let originals: Vec<_> = loaded
-        .records
+    let originals: Vec<_> = super::load_warning(&args.journal)?
         .into_iter()
         .filter(|r| args.ids.is_empty() || args.ids.contains(&r.id))
         .collect();

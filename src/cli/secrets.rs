@@ -28,6 +28,27 @@ pub fn verifier_for(texts: &[String], encoding: SecretEncoding) -> anyhow::Resul
     Ok(Verifier::new(secrets))
 }
 
+/// The key bytes of the first secret, for the commands that sign (`send`, `probe`):
+/// every secret is checked as the verifying commands check them; none is a usage
+/// error that says `why` one is needed.
+pub fn signing_key(
+    args: &SecretArgs,
+    matches: &clap::ArgMatches,
+    why: &str,
+) -> anyhow::Result<Vec<u8>> {
+    let (texts, encoding) = texts(args, matches)?;
+    verifier_for(&texts, encoding)?;
+    texts
+        .first()
+        .and_then(|text| encoding.decode(text))
+        .ok_or_else(|| {
+            UsageError(format!(
+                "{why}: give it with --secret-file, HOOKSCOPE_SECRET or --secret"
+            ))
+            .into()
+        })
+}
+
 /// The secret texts in order, and the encoding to read them with.
 pub fn texts(
     args: &SecretArgs,

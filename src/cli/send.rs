@@ -59,18 +59,8 @@ pub struct SendArgs {
 
 /// Runs `send`.
 pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
-    let (texts, encoding) = super::secrets::texts(&args.secrets, matches)?;
-    // Checked like the verifying commands, then the first secret signs.
-    super::secrets::verifier_for(&texts, encoding)?;
-    let key = texts
-        .first()
-        .and_then(|text| encoding.decode(text))
-        .ok_or_else(|| {
-            UsageError(
-                "send needs a secret to sign with: --secret, --secret-file or HOOKSCOPE_SECRET"
-                    .to_owned(),
-            )
-        })?;
+    let key =
+        super::secrets::signing_key(&args.secrets, matches, "send needs a secret to sign with")?;
     if args.count == 0 || args.concurrency == 0 {
         return Err(UsageError("--count and --concurrency must be at least 1".to_owned()).into());
     }
@@ -97,24 +87,35 @@ pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCod
     if !(0.0..=1.0).contains(&args.duplicates) {
         return Err(UsageError("--duplicates is a fraction between 0 and 1".to_owned()).into());
     }
-    if args.scenario.is_some() {
-        let sequences = scenario(&args, &key, alg, now)?;
-        let timeout = Duration::from_millis(args.timeout_ms);
-        let outcomes = deliver(&args.to, sequences, args.concurrency, timeout)?;
-        let report = Report::new(&outcomes);
-        print!("{}", report.render(&args.to));
-        return Ok(if report.would_disable {
-            ExitCode::FAILURE
-        } else {
-            ExitCode::SUCCESS
-        });
-    }
+    let sequences = match args.scenario {
+        Some(_) => scenario(&args, &key, alg, now)?,
+        None => singles(&args, custom.as_ref(), &key, alg, now)?,
+    };
+    let timeout = Duration::from_millis(args.timeout_ms);
+    let outcomes = deliver(&args.to, sequences, args.concurrency, timeout)?;
+    let report = Report::new(&outcomes);
+    print!("{}", report.render(&args.to));
+    Ok(if report.would_disable {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// One hook per delivery: `--claims`, or the samples of `--product` in turn.
+fn singles(
+    args: &SendArgs,
+    custom: Option<&Value>,
+    key: &[u8],
+    alg: jsonwebtoken::Algorithm,
+    now: i64,
+) -> anyhow::Result<Vec<Vec<String>>> {
     // Ids differ from one run to the next, as Truora's do: two runs in the same
     // second must not look like retries of each other.
     let run = run_serial();
-    let mut tokens = Vec::with_capacity(args.count);
+    let mut sequences = Vec::with_capacity(args.count);
     for i in 0..args.count {
-        let claims = match &custom {
+        let claims = match custom {
             Some(claims) => claims.clone(),
             None => {
                 let product = if args.product == "all" {
@@ -126,18 +127,10 @@ pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCod
                     .ok_or_else(|| UsageError(format!("no sample for {product}")))?
             }
         };
-        tokens.push(crate::send::sign(&claims, &key, alg).context("could not sign the hook")?);
+        let token = crate::send::sign(&claims, key, alg).context("could not sign the hook")?;
+        sequences.push(vec![token]);
     }
-    let timeout = Duration::from_millis(args.timeout_ms);
-    let sequences = tokens.into_iter().map(|token| vec![token]).collect();
-    let outcomes = deliver(&args.to, sequences, args.concurrency, timeout)?;
-    let report = Report::new(&outcomes);
-    print!("{}", report.render(&args.to));
-    Ok(if report.would_disable {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(sequences)
 }
 
 /// `--scenario lifecycle`: one delivery sequence per process, in the order its

@@ -39,7 +39,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
     let origin = list
         .iter()
         .filter_map(|p| p.steps.first())
-        .map(|s| millis(&s.timestamp))
+        .map(|s| s.at_ms)
         .min()
         .unwrap_or(now_ms);
     // Room for a named lane each, up to most of the panel.
@@ -58,11 +58,6 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
             }
         });
     commands
-}
-
-fn millis(text: &str) -> i64 {
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .map_or(0, |t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
 
 fn lane_name(process: &Process) -> String {
@@ -100,7 +95,7 @@ fn plot(ui: &mut egui::Ui, list: &[Process], origin: i64, now_ms: i64, height: f
                 let xs: Vec<[f64; 2]> = process
                     .steps
                     .iter()
-                    .map(|s| [seconds(millis(&s.timestamp)), y])
+                    .map(|s| [seconds(s.at_ms), y])
                     .collect();
                 let color = if process.verified {
                     palette::signature(&visuals, crate::record::Signature::Valid)
@@ -123,7 +118,7 @@ fn plot(ui: &mut egui::Ui, list: &[Process], origin: i64, now_ms: i64, height: f
                         .steps
                         .iter()
                         .filter(|s| pick(s))
-                        .map(|s| [seconds(millis(&s.timestamp)), y])
+                        .map(|s| [seconds(s.at_ms), y])
                         .collect()
                 };
                 plot_ui.points(
@@ -159,7 +154,7 @@ fn plot(ui: &mut egui::Ui, list: &[Process], origin: i64, now_ms: i64, height: f
         .enumerate()
         .flat_map(|(lane, p)| {
             p.steps.iter().map(move |s| {
-                let point = egui_plot::PlotPoint::new(seconds(millis(&s.timestamp)), lane as f64);
+                let point = egui_plot::PlotPoint::new(seconds(s.at_ms), lane as f64);
                 (transform.position_from_point(&point).distance(at), s)
             })
         })
@@ -211,7 +206,7 @@ fn process_row(ui: &mut egui::Ui, process: &Process, now_ms: i64, commands: &mut
             && !process.complete
             && let Some(last) = process.steps.last()
         {
-            let waited = (now_ms - millis(&last.timestamp)).max(0) / 1000;
+            let waited = (now_ms - last.at_ms).max(0) / 1000;
             ui.weak(format!("waiting {}", human_wait(waited)));
         }
     });

@@ -167,11 +167,7 @@ fn summary_of(record: &Record, analysis: &crate::token::Analysis) -> Summary {
         signature: analysis.verification.signature,
         product,
         size: record.body_len(),
-        received_ms: time::OffsetDateTime::parse(
-            &record.received_at,
-            &time::format_description::well_known::Rfc3339,
-        )
-        .map_or(0, |t| (t.unix_timestamp_nanos() / 1_000_000) as i64),
+        received_ms: crate::record::millis(&record.received_at).unwrap_or(0),
         id: record.id,
         replay_of: record.replay_of,
         status: record.response.status,

@@ -175,11 +175,7 @@ fn probe(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     let Some(report) = &workbench.probe else {
         return;
     };
-    let failed = report
-        .cases
-        .iter()
-        .filter(|c| c.required && !c.passed)
-        .count();
+    let failed = report.failed().len();
     let verdict = if failed == 0 {
         RichText::new(format!("PASS: {} refused every forgery", report.target)).color(
             palette::signature(ui.visuals(), crate::record::Signature::Valid),

@@ -173,7 +173,11 @@ pub fn for_request(body: &[u8], headers: &[(String, String)]) -> Vec<String> {
     {
         hints.push(BOM.to_owned());
     }
-    if let Ok(serde_json::Value::String(inner)) = serde_json::from_slice(body)
+    // Only a body that starts as a JSON string is parsed again (this runs for every
+    // request).
+    let quoted = body.trim_ascii_start().first() == Some(&b'"');
+    if quoted
+        && let Ok(serde_json::Value::String(inner)) = serde_json::from_slice(body)
         && super::find::decode_header_segment(inner.trim()).is_some()
     {
         hints.push(JSON_STRING.to_owned());

@@ -64,3 +64,23 @@ pub fn in_list<'a>(
         .last()
         .unwrap_or_else(|| panic!("no node labelled {label:?}"))
 }
+
+/// What the app put on the clipboard over the next few frames.
+pub fn copied_text(harness: &mut Harness<'static, HookscopeApp>) -> Vec<String> {
+    let mut copied = Vec::new();
+    for _ in 0..3 {
+        harness.step();
+        copied.extend(
+            harness
+                .output()
+                .platform_output
+                .commands
+                .iter()
+                .filter_map(|c| match c {
+                    egui::OutputCommand::CopyText(text) => Some(text.clone()),
+                    _ => None,
+                }),
+        );
+    }
+    copied
+}

@@ -104,12 +104,10 @@ impl Jobs {
     /// A way for threads the jobs do not own (the journal's subscriber, the keyring
     /// worker) to report through the same channel.
     pub fn reporter(&self) -> impl Fn(Done) + Send + Sync + 'static {
-        let tx = Mutex::new(self.tx.clone());
+        let tx = self.tx.clone();
         let waker = self.waker.clone();
         move |done| {
-            if let Ok(tx) = tx.lock() {
-                let _ = tx.send(done);
-            }
+            let _ = tx.send(done);
             waker();
         }
     }

@@ -568,11 +568,7 @@ impl AppState {
                 return Some(Notice::error(text));
             }
         };
-        let failed = report
-            .cases
-            .iter()
-            .filter(|c| c.required && !c.passed)
-            .count();
+        let failed = report.failed().len();
         self.workbench.probed(report);
         Some(if failed == 0 {
             Notice::info("probe: the app accepted the genuine hooks and refused every forgery")

@@ -5,9 +5,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
 use super::jobs::{Done, Jobs};
 use crate::probe::{Options, Placement, Report};
 use crate::receivers::Language;
@@ -261,26 +258,15 @@ impl Workbench {
 fn token(editor: &Editor, claims: &serde_json::Value, ctx: &Context<'_>) -> Result<String, String> {
     let form = &editor.form;
     let header = serde_json::json!({"alg": form.alg, "typ": "JWT"});
-    let input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(header.to_string()),
-        URL_SAFE_NO_PAD.encode(claims.to_string())
-    );
+    let input = crate::probe::signing_input(&header, claims);
     let alg = match form.alg.as_str() {
         "HS256" => Some(jsonwebtoken::Algorithm::HS256),
         "HS384" => Some(jsonwebtoken::Algorithm::HS384),
         "HS512" => Some(jsonwebtoken::Algorithm::HS512),
         _ => None,
     };
-    let mac = |key: &[u8]| match alg {
-        Some(alg) => jsonwebtoken::crypto::sign(
-            input.as_bytes(),
-            &jsonwebtoken::EncodingKey::from_secret(key),
-            alg,
-        )
-        .map_err(|err| err.to_string()),
-        None => Ok(String::new()),
-    };
+    // `none`: an unsigned token, empty signature.
+    let mac = |key: &[u8]| alg.map_or_else(String::new, |alg| crate::probe::mac(&input, key, alg));
     let signature = match form.signing {
         Signing::Secret(row) => {
             let key = ctx
@@ -289,9 +275,9 @@ fn token(editor: &Editor, claims: &serde_json::Value, ctx: &Context<'_>) -> Resu
                 .cloned()
                 .flatten()
                 .ok_or_else(|| format!("secret #{} is empty or not usable", row + 1))?;
-            mac(&key)?
+            mac(&key)
         }
-        Signing::WrongSecret => mac(b"hookscope-forgery-not-the-hook-secret")?,
+        Signing::WrongSecret => mac(b"hookscope-forgery-not-the-hook-secret"),
         Signing::KeepOriginal => editor
             .original
             .analysis(&crate::token::Verifier::default(), 0)
