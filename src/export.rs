@@ -1,6 +1,7 @@
 //! Captures as files: the NDJSON / JSON / HAR writers, atomic writes, and the loader
 //! that reads a journal or capture back, skipping (and naming) the lines it cannot use.
 
+use std::borrow::Borrow;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
@@ -47,25 +48,30 @@ pub const DEFAULT_ORIGIN: &str = "http://127.0.0.1:8787";
 
 /// Writes `records` in `format`. `origin` (`http://HOST:PORT`, the listener's own
 /// address) starts HAR URLs; a sender's `Host` header never does.
-pub fn write<W: Write>(
+pub fn write<W: Write>(out: W, format: Format, records: &[Record], origin: &str) -> io::Result<()> {
+    write_each(out, format, records.iter().map(Ok), origin)
+}
+
+/// Like [`write`], for records read one at a time (the first error stops it).
+pub fn write_each<W: Write, R: Borrow<Record>>(
     mut out: W,
     format: Format,
-    records: &[Record],
+    records: impl IntoIterator<Item = io::Result<R>>,
     origin: &str,
 ) -> io::Result<()> {
     let mut buf = Vec::with_capacity(4096);
     match format {
         Format::Ndjson => {
             for record in records {
-                put(&mut out, &mut buf, b"", record)?;
+                put(&mut out, &mut buf, b"", record?.borrow())?;
                 out.write_all(b"\n")?;
             }
         }
         Format::Json => {
             out.write_all(b"[")?;
-            for (i, record) in records.iter().enumerate() {
+            for (i, record) in records.into_iter().enumerate() {
                 let separator: &[u8] = if i == 0 { b"\n" } else { b",\n" };
-                put(&mut out, &mut buf, separator, record)?;
+                put(&mut out, &mut buf, separator, record?.borrow())?;
             }
             out.write_all(b"\n]\n")?;
         }
@@ -74,9 +80,9 @@ pub fn write<W: Write>(
             out.write_all(br#"{"log":{"version":"1.2","creator":{"name":"hookscope","version":""#)?;
             out.write_all(env!("CARGO_PKG_VERSION").as_bytes())?;
             out.write_all(br#""},"pages":[],"entries":["#)?;
-            for (i, record) in records.iter().enumerate() {
+            for (i, record) in records.into_iter().enumerate() {
                 let separator: &[u8] = if i == 0 { b"\n" } else { b",\n" };
-                put(&mut out, &mut buf, separator, &har_entry(record, origin))?;
+                put(&mut out, &mut buf, separator, &har_entry(record?.borrow(), origin))?;
             }
             out.write_all(b"\n]}}\n")?;
         }
@@ -100,10 +106,10 @@ fn put<W: Write, T: serde::Serialize>(
 /// Writes to a temporary file beside `path`, then renames it into place, so a
 /// reader never sees half a file and a failed export leaves the old one intact.
 /// The file is the owner's alone (0600) unless it existed: then it keeps its mode.
-pub fn write_atomic(
+pub fn write_atomic<R: Borrow<Record>>(
     path: &Path,
     format: Format,
-    records: &[Record],
+    records: impl IntoIterator<Item = io::Result<R>>,
     origin: &str,
 ) -> io::Result<()> {
     let dir = match path.parent() {
@@ -122,7 +128,7 @@ pub fn write_atomic(
         temp.as_file().set_permissions(existing.permissions())?;
     }
     let mut out = BufWriter::new(temp);
-    write(&mut out, format, records, origin)?;
+    write_each(&mut out, format, records, origin)?;
     let temp = out.into_inner().map_err(|err| err.into_error())?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|err| {
@@ -520,7 +526,7 @@ mod tests {
     fn a_failed_export_names_the_folder_not_a_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing/out.ndjson");
-        let err = write_atomic(&path, Format::Ndjson, &[sample(1)], DEFAULT_ORIGIN).unwrap_err();
+        let err = write_atomic(&path, Format::Ndjson, [Ok::<_, io::Error>(sample(1))], DEFAULT_ORIGIN).unwrap_err();
         let text = err.to_string();
         assert!(text.contains("missing"), "{text}");
         assert!(!text.contains("missing/.tmp"), "{text}");

@@ -119,22 +119,79 @@ pub fn events_of(claims: Option<&Value>, flat: bool) -> Vec<&Value> {
 }
 
 /// A kind of event: its `type` and `action`.
-type KindKey = (Option<String>, Option<String>);
+pub type KindKey = (Option<String>, Option<String>);
+
+/// A fingerprint of an event's paths and their types: events with the same one
+/// have the same shape, so a kind needs to look at its paths only the first time.
+pub fn fingerprint(paths: &Paths) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    paths.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The shape of a record's first event, as the window tracks it: its kind, its
+/// fingerprint, and its paths (`None` when whoever built it knew they were seen).
+#[derive(Debug, Clone)]
+pub struct EventShape {
+    pub key: KindKey,
+    pub fingerprint: u64,
+    pub paths: Option<Paths>,
+}
+
+impl EventShape {
+    /// The shape of the first event of `events`, classified from `claims`.
+    pub fn of_first(claims: Option<&Value>, events: &[crate::record::Event]) -> Option<EventShape> {
+        let event = events.first()?;
+        let value = events_of(claims, true).into_iter().next()?;
+        let paths = paths_of(value);
+        Some(EventShape {
+            key: (event.event_type.clone(), event.action.clone()),
+            fingerprint: fingerprint(&paths),
+            paths: Some(paths),
+        })
+    }
+}
 
 /// What is known of one kind so far; the window keeps one per kind to mark the
 /// events whose shape changed as they arrive.
 #[derive(Debug, Default)]
 pub struct Kind {
     events: usize,
-    /// Paths in the order first seen, with their types and presence.
+    /// Paths in the order first seen.
     order: Vec<String>,
-    fields: HashMap<String, (BTreeSet<&'static str>, usize)>,
+    /// Position in `order` of each path.
+    index: HashMap<String, usize>,
+    /// Per path (as `order`): the types seen and how many events had it.
+    fields: Vec<(BTreeSet<&'static str>, usize)>,
+    /// Each shape seen, by fingerprint: the positions of its paths.
+    seen: HashMap<u64, Vec<usize>>,
     changes: Vec<Change>,
 }
 
 impl Kind {
     /// Takes in one event; returns its change, if its shape is new.
     pub fn add(&mut self, record_id: u64, paths: &Paths) -> Option<Change> {
+        self.add_shape(record_id, fingerprint(paths), Some(paths))
+    }
+
+    /// Like [`Kind::add`] for an event whose paths have `fingerprint`. `paths` may
+    /// be left out when this kind has seen the fingerprint before (a repeated shape
+    /// is never a change); an unseen one without paths is only counted.
+    pub fn add_shape(
+        &mut self,
+        record_id: u64,
+        fingerprint: u64,
+        paths: Option<&Paths>,
+    ) -> Option<Change> {
+        if let Some(positions) = self.seen.get(&fingerprint) {
+            for &at in positions {
+                self.fields[at].1 += 1;
+            }
+            self.events += 1;
+            return None;
+        }
+        let paths = paths?;
         let mut change = Change {
             record_id,
             added: Vec::new(),
@@ -143,30 +200,56 @@ impl Kind {
         };
         if self.events > 0 {
             for (path, types) in paths {
-                match self.fields.get(path) {
+                match self.index.get(path).map(|at| &self.fields[*at].0) {
                     None => change.added.push(path.clone()),
-                    Some((seen, _)) if !types.is_subset(seen) => change.retyped.push(path.clone()),
+                    Some(seen) if !types.is_subset(seen) => change.retyped.push(path.clone()),
                     Some(_) => {}
                 }
             }
-            for path in &self.order {
-                if self.fields[path].1 == self.events && !paths.contains_key(path) {
+            for (path, (_, present)) in self.order.iter().zip(&self.fields) {
+                if *present == self.events && !paths.contains_key(path) {
                     change.missing.push(path.clone());
                 }
             }
         }
+        let mut positions = Vec::with_capacity(paths.len());
         for (path, types) in paths {
-            let entry = self.fields.entry(path.clone()).or_insert_with(|| {
-                self.order.push(path.clone());
-                (BTreeSet::new(), 0)
-            });
-            entry.0.extend(types.iter().copied());
-            entry.1 += 1;
+            let at = match self.index.get(path) {
+                Some(at) => *at,
+                None => {
+                    self.order.push(path.clone());
+                    self.index.insert(path.clone(), self.order.len() - 1);
+                    self.fields.push((BTreeSet::new(), 0));
+                    self.order.len() - 1
+                }
+            };
+            self.fields[at].0.extend(types.iter().copied());
+            self.fields[at].1 += 1;
+            positions.push(at);
         }
+        // A shape whose types are all known now is this fingerprint's for good.
+        self.seen.insert(fingerprint, positions);
         self.events += 1;
         let changed =
             !(change.added.is_empty() && change.missing.is_empty() && change.retyped.is_empty());
         changed.then_some(change)
+    }
+}
+
+/// One [`Kind`] per kind of event: what the window marks shape changes with.
+#[derive(Debug, Default)]
+pub struct Tracker {
+    kinds: HashMap<KindKey, Kind>,
+}
+
+impl Tracker {
+    /// Takes in a record's first event; its change, if its shape is new.
+    pub fn add(&mut self, record_id: u64, shape: &EventShape) -> Option<Change> {
+        let kind = match self.kinds.get_mut(&shape.key) {
+            Some(kind) => kind,
+            None => self.kinds.entry(shape.key.clone()).or_default(),
+        };
+        kind.add_shape(record_id, shape.fingerprint, shape.paths.as_ref())
     }
 }
 
@@ -200,12 +283,12 @@ pub fn build(records: &[Record]) -> Vec<Shape> {
                 .iter()
                 .map(|path| Field {
                     path: path.clone(),
-                    types: kind.fields[path]
+                    types: kind.fields[kind.index[path]]
                         .0
                         .iter()
                         .map(|t| (*t).to_owned())
                         .collect(),
-                    present: kind.fields[path].1,
+                    present: kind.fields[kind.index[path]].1,
                 })
                 .collect(),
             changes: kind.changes,

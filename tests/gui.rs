@@ -554,7 +554,7 @@ fn kill_9_of_the_window_loses_nothing_acknowledged_and_restore_skips_a_torn_line
     let mut restored = harness_without_listener(&dir);
     step_until(&mut restored, |app| app.state.store.len() == expected);
     let store = &restored.state().state.store;
-    let paths = store.entries().map(|e| e.record.path.as_str());
+    let paths = store.entries().map(|e| e.summary.path.as_ref());
     if let Some(problem) = support::missing(&acknowledged, paths) {
         panic!("restored: {problem}");
     }
@@ -617,8 +617,8 @@ fn the_processes_view_groups_steps_and_a_click_selects_the_event() {
     finished.click();
     harness.run_steps(3);
     let selected = harness.state().state.view.selected.unwrap();
-    let record = &harness.state().state.store.get(selected).unwrap().record;
-    assert_eq!(record.id, 3, "the first process's finished step");
+    let id = harness.state().state.store.get(selected).unwrap().summary.id;
+    assert_eq!(id, 3, "the first process's finished step");
 }
 
 #[test]
@@ -678,7 +678,7 @@ fn edit_and_send_forges_on_purpose_and_links_the_result() {
     step_until(&mut harness, |app| app.state.store.len() == 1);
     harness.key_press(egui::Key::ArrowDown);
     harness.run_steps(2);
-    let original = harness.state().state.store.get(0).unwrap().record.id;
+    let original = harness.state().state.store.get(0).unwrap().summary.id;
     harness.get_by_label("Edit and send…").click();
     harness.run_steps(2);
     assert!(
@@ -872,7 +872,7 @@ fn the_filter_finds_text_in_bodies_headers_and_claims() {
     ] {
         let state = &mut harness.state_mut().state;
         state.apply(filter(text, None, None));
-        step_until(&mut harness, |app| !app.state.view.searching);
+        step_until(&mut harness, |app| app.state.view.searching.is_none());
         assert_eq!(harness.state().state.store.visible().len(), 1, "{text}");
         harness.get_by_label(path);
     }

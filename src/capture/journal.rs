@@ -15,8 +15,17 @@ use tokio::sync::oneshot;
 
 use crate::record::Record;
 
-/// Receives every record after it is journaled (the GUI's live list).
-pub type Subscriber = Box<dyn FnMut(Record) + Send>;
+/// Receives every record after it is journaled (the GUI's live list), with where
+/// its line lies in the file (`None` when the journal is not a file).
+pub type Subscriber = Box<dyn FnMut(Record, Option<Line>) + Send>;
+
+/// Where a record's line lies in a journal file: its first byte and its length,
+/// without the newline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Line {
+    pub offset: u64,
+    pub len: u32,
+}
 
 /// Why a record could not be journaled.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -44,7 +53,9 @@ struct Queue {
     last_id: u64,
     lines: Vec<u8>,
     waiting: Vec<oneshot::Sender<Turn>>,
-    records: Vec<Record>,
+    /// For the subscriber: each record with where its line starts in `lines` and
+    /// its length.
+    records: Vec<(Record, usize, usize)>,
     /// A leader is writing; new lines wait for its next round.
     writing: bool,
 }
@@ -52,6 +63,9 @@ struct Queue {
 struct Sink {
     out: Box<dyn Write + Send>,
     subscriber: Option<Subscriber>,
+    /// The journal file (another handle on it), to learn where each group landed:
+    /// the file is opened for appending, so after a write its offset is its end.
+    file: Option<File>,
 }
 
 /// A request waiting for its group. Dropped before it learnt its turn (the
@@ -121,14 +135,24 @@ impl Journal {
             sink: Arc::new(Mutex::new(Sink {
                 out: sink,
                 subscriber,
+                file: None,
             })),
         })
     }
 
     /// Opens (or creates) `path` for appending and continues after its last id.
+    /// The subscriber learns where each line lies in the file.
     pub fn open(path: &Path, subscriber: Option<Subscriber>) -> io::Result<Journal> {
         let (file, last_id) = open_append(path)?;
-        Journal::new(Box::new(file), last_id, subscriber)
+        let position = match subscriber {
+            Some(_) => Some(file.try_clone()?),
+            None => None,
+        };
+        let journal = Journal::new(Box::new(file), last_id, subscriber)?;
+        if let Ok(mut sink) = journal.sink.lock() {
+            sink.file = position;
+        }
+        Ok(journal)
     }
 
     /// Another handle on the same journal (a clone).
@@ -155,12 +179,14 @@ impl Journal {
                 .ok_or(JournalError::IdsExhausted)?;
             queue.last_id = id;
             // Writing to a Vec cannot fail.
+            let start = queue.lines.len();
             let _ = write!(queue.lines, "{{\"id\":{id},");
             queue.lines.extend_from_slice(rest);
+            let len = queue.lines.len() - start;
             queue.lines.push(b'\n');
             if self.subscribed {
                 record.id = id;
-                queue.records.push(record);
+                queue.records.push((record, start, len));
             }
             if queue.writing {
                 let (tx, rx) = oneshot::channel();
@@ -215,10 +241,24 @@ impl Journal {
                 log::error!("could not write the journal: {err}");
                 JournalError::Write(err.to_string())
             });
-        if written.is_ok()
-            && let Some(subscriber) = sink.subscriber.as_mut()
-        {
-            records.into_iter().for_each(subscriber);
+        if written.is_ok() {
+            let Sink {
+                subscriber, file, ..
+            } = &mut *sink;
+            if let Some(subscriber) = subscriber.as_mut() {
+                // The group's first byte: the file's end less what was just written.
+                let base = file
+                    .as_mut()
+                    .and_then(|file| file.stream_position().ok())
+                    .and_then(|end| end.checked_sub(lines.len() as u64));
+                for (record, start, len) in records {
+                    let line = base.zip(u32::try_from(len).ok()).map(|(base, len)| Line {
+                        offset: base + start as u64,
+                        len,
+                    });
+                    subscriber(record, line);
+                }
+            }
         }
         drop(sink);
         for tx in waiting {
@@ -310,7 +350,9 @@ mod tests {
         let sink = seen.clone();
         let journal = Journal::open(
             &path,
-            Some(Box::new(move |r: Record| sink.lock().unwrap().push(r.id))),
+            Some(Box::new(move |r: Record, line: Option<Line>| {
+                sink.lock().unwrap().push((r.id, line.unwrap()))
+            })),
         )
         .unwrap();
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -341,11 +383,20 @@ mod tests {
             .map(|l| serde_json::from_str::<Record>(l).unwrap().id)
             .collect();
         assert_eq!(file_ids, sorted, "ids increase in file order");
+        let seen = seen.lock().unwrap();
         assert_eq!(
-            *seen.lock().unwrap(),
+            seen.iter().map(|(id, _)| *id).collect::<Vec<_>>(),
             sorted,
             "the subscriber sees them in order"
         );
+        // Each line lies where the subscriber was told.
+        let bytes = std::fs::read(&path).unwrap();
+        for (id, line) in seen.iter() {
+            let at = line.offset as usize;
+            let text = &bytes[at..at + line.len as usize];
+            assert_eq!(serde_json::from_slice::<Record>(text).unwrap().id, *id);
+            assert_eq!(bytes[at + line.len as usize], b'\n');
+        }
     }
 
     #[test]

@@ -13,18 +13,10 @@ use crate::record::Record;
 /// Draws the comparison while one is asked for.
 pub fn show(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
     let mut commands = Vec::new();
-    let (Some(a), Some(b)) = (state.view.selected, state.view.compare) else {
+    let (Some(a), Some(b)) = (&state.view.detail, &state.view.compared) else {
         return commands;
     };
-    let (Some(a), Some(b)) = (state.store.get(a), state.store.get(b)) else {
-        return commands;
-    };
-    let now = crate::token::unix_now();
-    let verifier = state.verifier();
-    let (a, b) = (
-        a.record.analyzed(verifier, now),
-        b.record.analyzed(verifier, now),
-    );
+    let (a, b) = (&a.record, &b.record);
     let mut open = true;
     egui::Window::new(format!("Compare event #{} with #{}", a.id, b.id))
         .open(&mut open)
@@ -33,8 +25,8 @@ pub fn show(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
         .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
         .show(ctx, |ui| {
             egui::ScrollArea::both().show(ui, |ui| {
-                section(ui, "Claims", &a, &b, &claims(&a), &claims(&b));
-                section(ui, "Headers", &a, &b, &headers(&a), &headers(&b));
+                section(ui, "Claims", a, b, &claims(a), &claims(b));
+                section(ui, "Headers", a, b, &headers(a), &headers(b));
             });
         });
     if !open {

@@ -12,6 +12,10 @@ use crate::record::{Record, TimeState};
 pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
     let mut commands = Vec::new();
     let Some(detail) = &state.view.detail else {
+        if let Some((_, error)) = &state.view.detail_error {
+            ui.colored_label(super::palette::ERROR, error);
+            return commands;
+        }
         ui.centered_and_justified(|ui| {
             ui.weak("Select an event to see its claims, verdict and request. The Up and Down keys move the selection.");
         });

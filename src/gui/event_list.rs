@@ -34,7 +34,7 @@ impl Clock {
 
     fn show(&self, s: &Summary) -> String {
         let Ok(at) = jiff::Timestamp::from_millisecond(s.received_ms) else {
-            return s.time.clone();
+            return String::new();
         };
         let at = at.to_zoned_datetime(self.zone.clone());
         if at.date() == self.today {
@@ -111,7 +111,7 @@ fn event_row(
         if s.label.is_empty() {
             ui.weak("—");
         } else {
-            ui.label(&s.label);
+            ui.label(&*s.label);
         }
         if deliveries > 1 {
             ui.label(RichText::new(format!("×{deliveries}")).color(palette::WARNING))
@@ -125,14 +125,14 @@ fn event_row(
         }
     });
     row.col(|ui| {
-        ui.label(human_size(s.size));
+        ui.label(human_size(s.size as usize));
     });
     row.col(|ui| {
         if s.subject.is_empty() {
             ui.weak("—");
         } else {
-            ui.label(RichText::new(&s.subject).monospace())
-                .on_hover_text(&s.subject);
+            ui.label(RichText::new(&*s.subject).monospace())
+                .on_hover_text(&*s.subject);
         }
     });
     let response = row.response();
@@ -152,6 +152,9 @@ pub fn show(ui: &mut egui::Ui, state: &AppState, waiting: bool) -> Vec<Command> 
     let mut commands = Vec::new();
     filter_bar(ui, state, waiting, &mut commands);
     ui.separator();
+    if let Some(progress) = &state.files.loading {
+        reading(ui, progress.get());
+    }
     if waiting {
         return commands;
     }
@@ -165,6 +168,24 @@ pub fn show(ui: &mut egui::Ui, state: &AppState, waiting: bool) -> Vec<Command> 
         table(ui, state, &mut commands);
     }
     commands
+}
+
+/// The progress of a capture being read (the journal at start, or a file opened).
+fn reading(ui: &mut egui::Ui, (done, total): (u64, u64)) {
+    let fraction = if total == 0 {
+        0.0
+    } else {
+        done as f32 / total as f32
+    };
+    ui.add(
+        egui::ProgressBar::new(fraction)
+            .show_percentage()
+            .text(format!(
+                "Reading events: {} of {}",
+                human_size(done as usize),
+                human_size(total as usize)
+            )),
+    );
 }
 
 fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut Vec<Command>) {
@@ -225,9 +246,12 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
                 product,
             }));
         }
-        if view.searching {
+        if let Some((done, total)) = view.searching.as_ref().map(|p| p.get()) {
             ui.spinner()
                 .on_hover_text("searching bodies, headers and claims");
+            if total >= 1000 {
+                ui.weak(format!("searching {}%", done * 100 / total.max(1)));
+            }
         }
         let mut local = view.local_time;
         if ui
@@ -410,9 +434,8 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
                 if let Some(entry) = store.get(seq) {
                     let deliveries = entry
                         .summary
-                        .event_id
-                        .as_deref()
-                        .map_or(0, |id| store.deliveries(id));
+                        .event_key
+                        .map_or(0, |key| store.deliveries(key));
                     let time = clock.show(&entry.summary);
                     event_row(
                         &mut row,

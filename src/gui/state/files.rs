@@ -1,16 +1,15 @@
 //! The window's files: the journal read back at start, captures opened, exports,
 //! the in-app file dialog (with the system dialog as a shortcut), and clearing the
-//! journal. Reading and writing run as jobs; records read back enter the list from
-//! a backlog, in per-frame slices.
+//! journal. Reading and writing run as jobs: a capture is read into a whole new
+//! store, with its progress shown, and exports read the records by offset.
 
-use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::Notice;
 use super::jobs::{Done, Jobs};
-use crate::export::{Format, Loaded};
-use crate::record::Record;
+use crate::export::Format;
+use crate::gui::store::{Located, Opened, Progress, Store};
 use crate::token::Verifier;
 
 /// What the file dialog asks for.
@@ -49,16 +48,6 @@ pub struct FileDialog {
     pub error: Option<String>,
 }
 
-/// What is waiting to enter the list.
-#[derive(Debug, Default)]
-pub struct Backlog {
-    pub records: VecDeque<Record>,
-    /// A read is under way: live events wait so that the order holds.
-    pub loading: bool,
-    /// Clear was pressed while a read was under way: drop what it brings.
-    cancelled: bool,
-}
-
 /// The files the window reads and writes.
 pub struct Files {
     pub dialog: Option<FileDialog>,
@@ -66,7 +55,10 @@ pub struct Files {
     pub journal_path: Option<PathBuf>,
     /// The file a capture was opened from, while it is shown.
     pub opened_from: Option<PathBuf>,
-    pub backlog: Backlog,
+    /// A capture is being read (live events wait, so the order holds): how far.
+    pub loading: Option<Arc<Progress>>,
+    /// Clear was pressed while a read was under way: drop what it brings.
+    cancelled: bool,
 }
 
 impl Files {
@@ -76,7 +68,8 @@ impl Files {
             dialog: None,
             journal_path,
             opened_from: None,
-            backlog: Backlog::default(),
+            loading: None,
+            cancelled: false,
         }
     }
 
@@ -86,7 +79,7 @@ impl Files {
         &mut self,
         command: FilesCommand,
         jobs: &Jobs,
-        export: impl FnOnce(bool) -> (Vec<Arc<Record>>, Arc<Verifier>, String),
+        export: impl FnOnce(bool) -> (Located, Arc<Verifier>, String),
         filtering: bool,
     ) {
         match command {
@@ -133,39 +126,65 @@ impl Files {
         }
     }
 
-    /// Reads `path` on a job; `restore`: it is the journal, read back at start.
-    pub fn load(&mut self, path: PathBuf, restore: bool, jobs: &Jobs) {
-        self.backlog.loading = true;
+    /// Reads `path` into a store of at most `max` events on a job, checking each
+    /// event with `verifier`; `restore`: it is the journal, read back at start.
+    pub fn load(
+        &mut self,
+        path: PathBuf,
+        restore: bool,
+        jobs: &Jobs,
+        verifier: Arc<Verifier>,
+        max: usize,
+    ) {
+        if let Some(earlier) = self.loading.take() {
+            earlier.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let progress = Progress::new(0);
+        self.loading = Some(progress.clone());
         jobs.spawn("hookscope-read-capture", move |_| {
             let result = if restore && !path.exists() {
                 // A first start: no journal yet.
-                Ok(Loaded::default())
+                Ok(Opened {
+                    store: Store::new(max),
+                    records: 0,
+                    problems: Vec::new(),
+                })
             } else {
-                crate::export::load(&path).map_err(|err| err.to_string())
+                crate::gui::store::open(&path, max, &verifier, &progress)
+                    .map_err(|err| err.to_string())
             };
             Done::Loaded {
                 path,
                 restore,
                 result,
+                progress,
             }
         });
     }
 
-    /// A read finished: its records join the backlog. Returns the notice to show,
-    /// and whether the list should be emptied first (an opened capture replaces it).
+    /// A read finished. Returns the notice to show, and the store read (the
+    /// journal's events, or a capture opened to show instead of the live one).
     pub fn loaded(
         &mut self,
         path: PathBuf,
         restore: bool,
-        result: Result<Loaded, String>,
-        max: usize,
-    ) -> (Option<Notice>, bool, u64) {
-        self.backlog.loading = false;
-        if std::mem::take(&mut self.backlog.cancelled) {
-            return (None, false, 0);
+        result: Result<Opened, String>,
+        progress: &Arc<Progress>,
+    ) -> (Option<Notice>, Option<Store>) {
+        if !self
+            .loading
+            .as_ref()
+            .is_some_and(|current| Arc::ptr_eq(current, progress))
+        {
+            // A newer read replaced this one.
+            return (None, None);
         }
-        let loaded = match result {
-            Ok(loaded) => loaded,
+        self.loading = None;
+        if std::mem::take(&mut self.cancelled) {
+            return (None, None);
+        }
+        let opened = match result {
+            Ok(opened) => opened,
             Err(err) => {
                 let what = if restore { "restore" } else { "open" };
                 return (
@@ -173,28 +192,22 @@ impl Files {
                         "could not {what} {}: {err}",
                         path.display()
                     ))),
-                    false,
-                    0,
+                    None,
                 );
             }
         };
-        let n = loaded.records.len();
-        let skip = n.saturating_sub(max);
-        self.backlog
-            .records
-            .extend(loaded.records.into_iter().skip(skip));
-        let bad = loaded.problems.first().map(|first| {
+        let bad = opened.problems.first().map(|first| {
             format!(
                 "skipping {} bad line(s), first: {first}",
-                loaded.problems.len()
+                opened.problems.len()
             )
         });
         if restore {
             let notice = bad.map(|bad| Notice::error(format!("restored the journal, {bad}")));
-            return (notice, false, skip as u64);
+            return (notice, Some(opened.store));
         }
         self.opened_from = Some(path.clone());
-        let mut text = format!("opened {n} events from {}", path.display());
+        let mut text = format!("opened {} events from {}", opened.records, path.display());
         if let Some(bad) = &bad {
             text.push_str(&format!("; {bad}"));
         }
@@ -202,14 +215,21 @@ impl Files {
             error: bad.is_some(),
             text,
         };
-        (Some(notice), true, skip as u64)
+        (Some(notice), Some(opened.store))
     }
 
-    /// Empties the backlog, and drops what a read under way will bring.
-    pub fn clear_backlog(&mut self) {
-        self.backlog.cancelled = self.backlog.loading;
-        self.backlog.records.clear();
+    /// Drops what a read under way will bring (Clear was pressed).
+    pub fn clear_loading(&mut self) {
+        self.cancelled = self.loading.is_some();
         self.opened_from = None;
+    }
+
+    /// The dialog's open is under way: it stays, busy, until the read is done.
+    pub fn dialog_working(&mut self) {
+        if let Some(dialog) = &mut self.dialog {
+            dialog.error = None;
+            dialog.working = true;
+        }
     }
 
     /// Empties the journal file on a job.
@@ -269,7 +289,7 @@ impl Files {
     fn run_dialog(
         &mut self,
         jobs: &Jobs,
-        export: impl FnOnce(bool) -> (Vec<Arc<Record>>, Arc<Verifier>, String),
+        export: impl FnOnce(bool) -> (Located, Arc<Verifier>, String),
     ) {
         let Some(dialog) = self.dialog.as_mut() else {
             return;
@@ -278,7 +298,8 @@ impl Files {
         let dialog = dialog.clone();
         let path = PathBuf::from(dialog.path.trim());
         match dialog.mode {
-            FileMode::Open => self.load(path, false, jobs),
+            // Opening needs the window's secrets and limits: the window starts it.
+            FileMode::Open => return,
             FileMode::Export => {
                 let Some(format) = Format::from_path(&path) else {
                     if let Some(dialog) = &mut self.dialog {
@@ -289,14 +310,20 @@ impl Files {
                     }
                     return;
                 };
-                let (records, verifier, origin) = export(dialog.only_filtered);
+                let (located, verifier, origin) = export(dialog.only_filtered);
                 jobs.spawn("hookscope-export", move |_| {
                     let now = crate::token::unix_now();
-                    let full: Vec<Record> =
-                        records.iter().map(|r| r.analyzed(&verifier, now)).collect();
+                    let n = located.len();
+                    // Read, decoded and written one at a time: never all in memory.
+                    let records = located.iter().map(|(_, record)| {
+                        record.map(|mut record| {
+                            record.analyze(&verifier, now);
+                            record
+                        })
+                    });
                     Done::Exported(
-                        crate::export::write_atomic(&path, format, &full, &origin)
-                            .map(|()| (path.clone(), full.len()))
+                        crate::export::write_atomic(&path, format, records, &origin)
+                            .map(|()| (path.clone(), n))
                             .map_err(|err| {
                                 format!("could not export to {}: {err}", path.display())
                             }),

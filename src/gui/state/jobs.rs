@@ -10,23 +10,31 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crate::capture::{Capture, Journal};
-use crate::export::Loaded;
+use crate::gui::store::{Lines, Opened, Progress};
+use crate::record::{Signature, TimeState};
 
 /// Called from other threads when there is news for the window.
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
 /// What a finished job reports.
 pub enum Done {
-    /// The journal was opened (or could not be).
-    JournalOpened(PathBuf, Result<Journal, String>),
+    /// The journal was opened (or could not be), with a reader of its lines.
+    JournalOpened(PathBuf, Result<(Journal, Arc<Lines>), String>),
     /// The listener was bound (or could not be).
     Bound(Result<Capture, String>),
     /// A capture file was read: the journal at start (`restore`) or one opened.
     Loaded {
         path: PathBuf,
         restore: bool,
-        result: Result<Loaded, String>,
+        result: Result<Opened, String>,
+        /// The read's progress, which names it.
+        progress: Arc<Progress>,
     },
+    /// Re-verification finished (`None`: newer work stopped it): each event's
+    /// seq, signature and time state.
+    Reverified(Arc<Progress>, Option<Vec<(u64, Signature, TimeState)>>),
+    /// Work that runs as long as the window ended; nothing to report.
+    Ended,
     /// The journal was emptied.
     Cleared(Result<PathBuf, String>),
     Exported(Result<(PathBuf, usize), String>),

@@ -6,6 +6,7 @@
 //! [`tick`]: AppState::tick
 
 pub mod files;
+pub mod ingest;
 pub mod jobs;
 pub mod listener;
 pub mod secrets;
@@ -16,10 +17,10 @@ pub mod workbench;
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, Sender, channel};
 use std::time::{Duration, Instant};
 
 pub use files::{FileDialog, FileMode, Files, FilesCommand};
+pub use ingest::RecordSender;
 pub use jobs::{Done, Jobs, Waker};
 pub use listener::{Listener, ListenerCommand, ListenerStatus, ReplyForm};
 pub use secrets::{KeyringStatus, SavedSecret, SecretEntry, Secrets, SecretsCommand};
@@ -27,12 +28,12 @@ pub use startup::{Settings, Startup};
 pub use view::{BodyView, Detail, Tab, View, ViewCommand};
 pub use workbench::{EditorForm, Signing, Target, Workbench, WorkbenchCommand};
 
-use super::store::Store;
+use super::store::{Lines, Progress, Store};
 use crate::capture::Journal;
-use crate::record::Record;
 use crate::token::Verifier;
+use ingest::Ingest;
 
-/// Most time a frame spends taking in new events or re-verifying old ones.
+/// Most time a frame spends filing new events.
 pub const FRAME_BUDGET: Duration = Duration::from_millis(4);
 
 /// What a panel asks for; applied by [`AppState::apply`].
@@ -142,12 +143,12 @@ pub struct AppState {
     /// A question waiting for its answer.
     pub question: Option<Question>,
     journal: Option<Journal>,
+    /// The journal file, read by offset for the events' records.
+    journal_lines: Option<Arc<Lines>>,
     /// The journal is being opened on a job.
     opening_journal: bool,
-    /// A record woke the window and it has not looked yet.
-    wake_pending: Arc<std::sync::atomic::AtomicBool>,
-    records: Receiver<Record>,
-    records_tx: Sender<Record>,
+    /// Captured events on their way in, worked out on a job.
+    ingest: Ingest,
     // Last: joined after everything that may feed it has stopped.
     jobs: Jobs,
 }
@@ -157,7 +158,6 @@ impl AppState {
     /// binds the listener: all as jobs. `waker` is called from other threads when
     /// there is news (the GUI passes `ctx.request_repaint`).
     pub fn new(startup: Startup, waker: Waker) -> Self {
-        let (records_tx, records) = channel();
         let settings = startup.settings;
         let jobs = Jobs::new(waker);
         let mut secrets = Secrets::new(
@@ -167,6 +167,7 @@ impl AppState {
             settings.remember_secret_values,
         );
         secrets.start(&settings.secrets, &jobs);
+        let ingest = Ingest::start(&jobs, secrets.shared());
         let mut state = AppState {
             store: Store::new(startup.max_events),
             live: None,
@@ -179,10 +180,9 @@ impl AppState {
             copied: None,
             question: None,
             journal: None,
+            journal_lines: None,
             opening_journal: false,
-            wake_pending: Arc::default(),
-            records,
-            records_tx,
+            ingest,
             jobs,
         };
         state.view.local_time = settings.local_time;
@@ -206,37 +206,43 @@ impl AppState {
                 .start(state.journal.as_ref(), &verifier, &state.jobs);
         }
         if let Some(path) = startup.open {
-            state.files.load(path, false, &state.jobs);
+            state.load(path, false);
         }
         state
     }
 
+    /// Reads a capture file on a job: the journal at start (`restore`) or one opened.
+    fn load(&mut self, path: PathBuf, restore: bool) {
+        let verifier = self.secrets.verifier().clone();
+        self.files
+            .load(path, restore, &self.jobs, verifier, self.store.max());
+    }
+
+    /// The store new events go to: the shown one, or the live one set aside while
+    /// an opened capture is shown.
+    fn live_store(&mut self) -> &mut Store {
+        self.live.as_mut().unwrap_or(&mut self.store)
+    }
+
     /// Opens the journal on a job (or a sink when there is none) and reads it back.
     fn open_journal(&mut self, path: Option<PathBuf>) {
-        let tx = self.records_tx.clone();
-        let waker = self.jobs.waker();
-        let pending = self.wake_pending.clone();
-        // Called on the capture path, once per record: wake the window only when it
-        // is not already due to look, so a flood costs one wake per frame, not one
-        // per request (each wake takes egui's context lock).
-        let subscriber: crate::capture::journal::Subscriber = Box::new(move |record| {
-            let _ = tx.send(record);
-            if !pending.swap(true, std::sync::atomic::Ordering::AcqRel) {
-                waker();
-            }
-        });
+        let subscriber = self.ingest.subscriber();
         match path {
             Some(path) => {
-                self.files.load(path.clone(), true, &self.jobs);
+                self.load(path.clone(), true);
                 self.opening_journal = true;
                 self.jobs.spawn("hookscope-journal", move |_| {
-                    let journal = Journal::open(&path, Some(subscriber)).map_err(|err| {
-                        format!(
-                            "could not open the journal {}: {err}; events are not saved",
-                            path.display()
-                        )
-                    });
-                    Done::JournalOpened(path, journal)
+                    let opened = Journal::open(&path, Some(subscriber))
+                        .and_then(|journal| Ok((journal, Lines::open(&path)?)));
+                    Done::JournalOpened(
+                        path.clone(),
+                        opened.map_err(|err| {
+                            format!(
+                                "could not open the journal {}: {err}; events are not saved",
+                                path.display()
+                            )
+                        }),
+                    )
                 });
             }
             None => match Journal::new(Box::new(std::io::sink()), 0, Some(subscriber)) {
@@ -246,10 +252,10 @@ impl AppState {
         }
     }
 
-    /// A sender into the channel the journal feeds: what arrives here is shown
-    /// as if it had been captured (tests, and records made by other parts).
-    pub fn record_sender(&self) -> Sender<Record> {
-        self.records_tx.clone()
+    /// Sends records into the window as if they had been captured (tests, and
+    /// records made by other parts).
+    pub fn record_sender(&self) -> RecordSender {
+        self.ingest.sender()
     }
 
     /// The verifier built from the secrets as they are now.
@@ -267,7 +273,7 @@ impl AppState {
         match command {
             Command::Secrets(command) => {
                 if self.secrets.handle(command, &self.jobs) {
-                    self.store.start_reverify();
+                    self.reverify();
                 }
             }
             Command::Listener(command) => {
@@ -289,24 +295,31 @@ impl AppState {
                 let filtering = store.filter().is_active();
                 let export = |only_filtered: bool| {
                     let records = if only_filtered {
-                        store
-                            .visible()
-                            .iter()
-                            .filter_map(|seq| store.get(*seq))
-                            .map(|e| e.record.clone())
-                            .collect()
+                        store.locate_visible()
                     } else {
-                        store.entries().map(|e| e.record.clone()).collect()
+                        store.locate_all()
                     };
                     (records, verifier, origin)
                 };
-                self.files.handle(command, &self.jobs, export, filtering);
+                if matches!(command, FilesCommand::Run)
+                    && let Some(dialog) = &self.files.dialog
+                    && dialog.mode == FileMode::Open
+                {
+                    let path = PathBuf::from(dialog.path.trim());
+                    self.files.dialog_working();
+                    self.load(path, false);
+                } else {
+                    self.files.handle(command, &self.jobs, export, filtering);
+                }
             }
             Command::View(command) => {
                 let before = self.store.needle().to_owned();
                 self.view.handle(command, &mut self.store);
-                if self.store.needle() != before {
-                    self.search();
+                if self.store.needle() != before
+                    && let Some(search) = self.view.searching.take()
+                {
+                    // The text changed: a search for the old one is of no use.
+                    search.stop.store(true, std::sync::atomic::Ordering::Relaxed);
                 }
             }
             Command::Workbench(command) => self.workbench(command),
@@ -348,57 +361,44 @@ impl AppState {
     }
 
     fn clear(&mut self) {
-        self.files.clear_backlog();
+        self.files.clear_loading();
         self.store.clear();
         self.view.deselect();
         self.listener.reset_health();
         self.files.clear_journal(&self.jobs);
     }
 
-    /// The per-frame work: take in job results and new events, continue
-    /// re-verification. Returns true when more work is waiting (ask for a repaint).
+    /// The per-frame work: take in job results and new events, start the work
+    /// they call for. Returns true when more work is waiting (ask for a repaint).
     pub fn tick(&mut self) -> bool {
         let started = Instant::now();
-        // From here on, a new record wakes the window again.
-        self.wake_pending
-            .store(false, std::sync::atomic::Ordering::Release);
-        let now = crate::token::unix_now();
+        // From here on, a new event wakes the window again.
+        self.ingest.looking();
         for done in self.jobs.finished() {
             self.finish(done);
         }
         let mut more = false;
-        let verifier = self.secrets.verifier().clone();
-        while let Some(record) = self.files.backlog.records.pop_front() {
-            self.store.push(record, &verifier, now);
-            if started.elapsed() >= FRAME_BUDGET {
-                more = true;
-                break;
-            }
-        }
-        // Live events wait until the journal's older ones are in, so the order holds.
-        let waiting = self.files.backlog.loading || !self.files.backlog.records.is_empty();
         let mut arrived = 0;
-        // Paused, events wait in the channel (the journal has them already).
-        if !waiting && !self.view.paused {
+        // Live events wait while a capture is read, so the order holds; paused,
+        // they wait too (the journal has them already).
+        if self.files.loading.is_none() && !self.view.paused {
             loop {
                 if started.elapsed() >= FRAME_BUDGET {
                     more = true;
                     break;
                 }
-                match self.records.try_recv() {
-                    Ok(record) => {
-                        self.listener.count_delivery(record.response.status);
-                        match &mut self.live {
-                            Some(live) => {
-                                live.push(record, &verifier, now);
-                            }
-                            None => {
-                                self.store.push(record, &verifier, now);
-                                arrived += 1;
-                            }
-                        }
+                let Ok(ingested) = self.ingest.ready.try_recv() else {
+                    break;
+                };
+                self.listener.count_delivery(ingested.summary.status);
+                match &mut self.live {
+                    Some(live) => {
+                        live.push_ingested(ingested);
                     }
-                    Err(_) => break,
+                    None => {
+                        self.store.push_ingested(ingested);
+                        arrived += 1;
+                    }
                 }
             }
         }
@@ -414,38 +414,42 @@ impl AppState {
         }
         self.view.count_arrivals(arrived);
         self.listener.update_health();
-        if self.store.reverifying().is_some() {
-            let left = FRAME_BUDGET.saturating_sub(started.elapsed());
-            more |= !self.store.reverify_step(&verifier, now, left);
-        }
+        self.search();
+        let verifier = self.secrets.verifier().clone();
         self.view
             .refresh_detail(&self.store, &verifier, self.secrets.generation());
         self.build_processes();
         more
     }
 
-    /// Searches the held events' bodies, headers and claims for the filter text on
-    /// a job (the summaries the list keeps hold only a few fields).
+    /// Verifies every held event again on a job, after a secret change.
+    fn reverify(&mut self) {
+        let (located, progress) = self.store.start_reverify();
+        let verifier = self.secrets.verifier().clone();
+        self.jobs.spawn("hookscope-reverify", move |_| {
+            let verdicts = super::store::reverify(&located, &verifier, &progress);
+            Done::Reverified(progress, verdicts)
+        });
+    }
+
+    /// Searches the bodies, headers and claims of the events not searched yet for
+    /// the filter text, on a job (the rows keep only a few fields).
     fn search(&mut self) {
-        let needle = self.store.needle().to_owned();
-        if needle.is_empty() {
+        if self.view.searching.is_some() {
             return;
         }
-        self.view.searching = true;
-        let events = self.store.snapshot();
+        let Some(located) = self.store.take_unsearched() else {
+            return;
+        };
+        if located.is_empty() {
+            return;
+        }
+        let needle = self.store.needle().to_owned();
+        let progress = Progress::new(located.len() as u64);
+        self.view.searching = Some(progress.clone());
         let verifier = self.secrets.verifier().clone();
-        self.jobs.spawn("hookscope-search", move |cancel| {
-            let now = crate::token::unix_now();
-            let mut found = Vec::new();
-            for (seq, record) in events {
-                if cancel.cancelled() {
-                    break;
-                }
-                let analysis = record.analysis(&verifier, now);
-                if super::store::full_text_contains(&record, &analysis, &needle) {
-                    found.push(seq);
-                }
-            }
+        self.jobs.spawn("hookscope-search", move |_| {
+            let found = super::store::search(&located, &verifier, &needle, &progress);
             Done::Searched(needle, found)
         });
     }
@@ -458,18 +462,19 @@ impl AppState {
             return;
         }
         self.view.processes.building = true;
-        let records: Vec<Arc<Record>> = self
-            .store
-            .visible()
-            .iter()
-            .filter_map(|seq| self.store.get(*seq))
-            .map(|e| e.record.clone())
-            .collect();
+        let located = self.store.locate_visible();
         let verifier = self.secrets.verifier().clone();
         self.jobs.spawn("hookscope-timeline", move |_| {
             let now = crate::token::unix_now();
-            // The store keeps records without their decoded token: decode again.
-            let full: Vec<Record> = records.iter().map(|r| r.analyzed(&verifier, now)).collect();
+            // The store keeps no decoded token: decode again.
+            let full: Vec<_> = located
+                .iter()
+                .filter_map(|(_, record)| record.ok())
+                .map(|mut record| {
+                    record.analyze(&verifier, now);
+                    record
+                })
+                .collect();
             Done::Timeline(stamp, crate::timeline::build(&full))
         });
     }
@@ -477,11 +482,13 @@ impl AppState {
     /// Takes in what a job reports.
     fn finish(&mut self, done: Done) {
         let notice = match done {
-            Done::JournalOpened(_, Ok(journal)) => {
+            Done::JournalOpened(_, Ok((journal, lines))) => {
                 self.opening_journal = false;
                 let verifier = self.secrets.shared();
                 self.listener.journal_ready(&journal, &verifier, &self.jobs);
                 self.journal = Some(journal);
+                self.live_store().set_lines(Some(lines.clone()));
+                self.journal_lines = Some(lines);
                 None
             }
             Done::JournalOpened(_, Err(text)) => {
@@ -497,6 +504,7 @@ impl AppState {
                 path,
                 restore,
                 result,
+                progress,
             } => {
                 if !restore {
                     self.files.dialog_done(
@@ -506,18 +514,26 @@ impl AppState {
                             .map(|e| format!("could not open it: {e}")),
                     );
                 }
-                let (notice, replace, skipped) =
-                    self.files.loaded(path, restore, result, self.store.max());
-                if replace {
-                    // An opened capture is a view of its own: the live one waits aside.
-                    let opened = Store::new(self.store.max());
-                    let shown = std::mem::replace(&mut self.store, opened);
-                    if self.live.is_none() {
-                        self.live = Some(shown);
+                let (notice, opened) = self.files.loaded(path, restore, result, &progress);
+                if let Some(mut opened) = opened {
+                    opened.set_filter(self.store.filter().clone());
+                    if restore {
+                        // The journal read back: the live events so far.
+                        if opened.lines().is_none() {
+                            opened.set_lines(self.journal_lines.clone());
+                        }
+                        let live = self.live_store();
+                        opened.evicted += live.evicted;
+                        *live = opened;
+                    } else {
+                        // An opened capture is a view of its own: the live one waits aside.
+                        let shown = std::mem::replace(&mut self.store, opened);
+                        if self.live.is_none() {
+                            self.live = Some(shown);
+                        }
+                        self.view.deselect();
                     }
-                    self.view.deselect();
                 }
-                self.store.evicted += skipped;
                 notice
             }
             Done::Browsed(picked) => self.files.browsed(picked),
@@ -534,8 +550,14 @@ impl AppState {
                 )))
             }
             Done::Searched(needle, found) => {
-                self.view.searching = needle != self.store.needle();
+                self.view.searching = None;
                 self.store.add_found(&needle, found);
+                None
+            }
+            Done::Reverified(progress, verdicts) => {
+                if let Some(verdicts) = verdicts {
+                    self.store.reverified(&progress, verdicts);
+                }
                 None
             }
             Done::Probed(result) => self.probed(result),
@@ -549,7 +571,7 @@ impl AppState {
             }
             Done::Keyring(report) => {
                 if self.secrets.keyring_report(report) {
-                    self.store.start_reverify();
+                    self.reverify();
                 }
                 None
             }
@@ -598,12 +620,11 @@ impl AppState {
     /// (a read, a bind, a re-verification): tests step until it is done.
     pub fn busy(&self) -> bool {
         self.opening_journal
-            || self.files.backlog.loading
-            || !self.files.backlog.records.is_empty()
+            || self.files.loading.is_some()
             || matches!(self.listener.status, ListenerStatus::Starting { .. })
             || self.store.reverifying().is_some()
             || self.view.processes.building
             || self.workbench.probing
-            || self.view.searching
+            || self.view.searching.is_some()
     }
 }

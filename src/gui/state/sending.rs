@@ -7,7 +7,7 @@ use std::time::Duration;
 use super::jobs::Done;
 use super::{AppState, Notice, WorkbenchCommand, workbench};
 use crate::capture::Journal;
-use crate::record::Record;
+use crate::gui::store::Located;
 
 impl AppState {
     pub(super) fn send_test_hook(&mut self) {
@@ -47,19 +47,10 @@ impl AppState {
     }
 
     pub(super) fn replay(&mut self, shown: bool) {
-        let records: Vec<Arc<Record>> = if shown {
-            self.store
-                .visible()
-                .iter()
-                .filter_map(|seq| self.store.get(*seq))
-                .map(|e| e.record.clone())
-                .collect()
+        let records = if shown {
+            self.store.locate_visible()
         } else {
-            self.view
-                .selected
-                .and_then(|seq| self.store.get(seq))
-                .map(|e| vec![e.record.clone()])
-                .unwrap_or_default()
+            self.store.locate(self.view.selected)
         };
         if records.is_empty() {
             self.notice = Some(Notice::info("nothing to replay: select an event first"));
@@ -69,9 +60,9 @@ impl AppState {
         self.send_records(records, url);
     }
 
-    /// Sends `records` to `url` on a job and journals each result as a new event
-    /// linked to its original (`replay_of`).
-    fn send_records(&mut self, records: Vec<Arc<Record>>, url: String) {
+    /// Sends `records` to `url` on a job (reading each there) and journals each
+    /// result as a new event linked to its original (`replay_of`).
+    fn send_records(&mut self, records: Located, url: String) {
         let Some(journal) = self.journal.as_ref().map(Journal::handle) else {
             return;
         };
@@ -88,11 +79,12 @@ impl AppState {
                 .build()
             {
                 Ok(runtime) => {
-                    for original in records {
+                    for (_, original) in records.iter() {
                         if cancel.cancelled() {
                             break;
                         }
                         let result = runtime.block_on(async {
+                            let original = original.map_err(|err| err.to_string())?;
                             let mut record =
                                 crate::replay::replay(&original, &url, Duration::from_secs(10))
                                     .await
@@ -123,14 +115,14 @@ impl AppState {
             selected: self
                 .view
                 .selected
-                .and_then(|seq| self.store.get(seq))
-                .map(|e| e.record.clone()),
+                .and_then(|seq| self.store.record(seq).ok())
+                .map(Arc::new),
         };
         match self.workbench.handle(command, context) {
             workbench::Outcome::Nothing => {}
             workbench::Outcome::Problem(text) => self.notice = Some(Notice::error(text)),
             workbench::Outcome::Send { record, url } => {
-                self.send_records(vec![Arc::new(*record)], url);
+                self.send_records(Located::held(vec![*record]), url);
             }
         }
     }

@@ -5,7 +5,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::super::store::{Filter, Store};
+use super::super::store::{Filter, Progress, Store};
 use crate::record::{Record, Signature};
 use crate::token::Verifier;
 
@@ -88,7 +88,12 @@ pub struct View {
     pub failed_only: bool,
     pub time_problem: bool,
     /// A search of the events' whole text is under way.
-    pub searching: bool,
+    /// A full-text search of the held events is running: how far it is.
+    pub searching: Option<Arc<Progress>>,
+    /// Why the selected event's record could not be read.
+    pub detail_error: Option<(u64, String)>,
+    /// The event compared with the selected one, decoded.
+    pub compared: Option<Detail>,
     pub selected: Option<u64>,
     pub detail: Option<Detail>,
     pub newest_first: bool,
@@ -128,7 +133,9 @@ impl View {
             filter_product: None,
             failed_only: false,
             time_problem: false,
-            searching: false,
+            searching: None,
+            detail_error: None,
+            compared: None,
             selected: None,
             detail: None,
             newest_first,
@@ -182,12 +189,16 @@ impl View {
             ViewCommand::ShowTab(tab) => self.tab = tab,
             ViewCommand::SetBodyView(view) => self.body_view = view,
             ViewCommand::SetLocalTime(local) => self.local_time = local,
-            ViewCommand::Compare(seq) => self.compare = seq,
+            ViewCommand::Compare(seq) => {
+                self.compare = seq;
+                // Decoded again with the selection's next refresh.
+                self.detail = None;
+            }
             ViewCommand::SelectRecord(id) => {
                 let seq = store
                     .entries()
                     .rev()
-                    .find(|e| e.record.id == id)
+                    .find(|e| e.summary.id == id)
                     .map(|e| e.seq);
                 if seq.is_some() {
                     self.select(seq);
@@ -250,6 +261,8 @@ impl View {
     pub fn deselect(&mut self) {
         self.selected = None;
         self.detail = None;
+        self.detail_error = None;
+        self.compared = None;
     }
 
     /// Decodes the selected event again when the selection or the secrets changed.
@@ -262,14 +275,36 @@ impl View {
             .detail
             .as_ref()
             .is_some_and(|d| d.seq == seq && d.generation == generation)
+            || self.detail.is_none()
+                && self
+                    .detail_error
+                    .as_ref()
+                    .is_some_and(|(failed, _)| *failed == seq)
         {
             return;
         }
-        self.detail = store.get(seq).map(|entry| Detail {
-            seq,
-            record: entry.record.analyzed(verifier, crate::token::unix_now()),
-            generation,
-        });
+        let now = crate::token::unix_now();
+        let read = |seq: u64| {
+            store.record(seq).map(|mut record| {
+                record.analyze(verifier, now);
+                Detail {
+                    seq,
+                    record,
+                    generation,
+                }
+            })
+        };
+        match read(seq) {
+            Ok(detail) => {
+                self.detail = Some(detail);
+                self.detail_error = None;
+            }
+            Err(err) => {
+                self.detail = None;
+                self.detail_error = Some((seq, err));
+            }
+        }
+        self.compared = self.compare.and_then(|other| read(other).ok());
     }
 
     /// Counts the events that arrived this frame and works out the rate.

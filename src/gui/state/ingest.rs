@@ -1,0 +1,117 @@
+//! Taking captured events in off the UI thread. The journal hands each record it
+//! wrote (with where its line lies) to the `hookscope-ingest` job, which works out
+//! its row and shape with an [`Ingester`] (using the verdict the listener already
+//! reached, so nothing is verified twice) and passes the compact result on; the
+//! window only files it. A flood wakes the window at most once per frame.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SendError, Sender, channel};
+use std::sync::{Arc, PoisonError};
+use std::time::Duration;
+
+use super::jobs::{Done, Jobs, Waker};
+use crate::capture::SharedVerifier;
+use crate::capture::journal::{Line, Subscriber};
+use crate::gui::store::{Ingested, Ingester};
+use crate::record::Record;
+
+/// A record on its way into the window.
+struct Captured {
+    record: Record,
+    line: Option<Line>,
+    /// The listener checked its token already.
+    checked: bool,
+}
+
+/// Sends records into the window as if they had been captured (tests, benches).
+#[derive(Clone)]
+pub struct RecordSender(Sender<Captured>);
+
+impl RecordSender {
+    /// Shows `record` (checked with the window's secrets, held in memory).
+    pub fn send(&self, record: Record) -> Result<(), SendError<Record>> {
+        self.0
+            .send(Captured {
+                record,
+                line: None,
+                checked: false,
+            })
+            .map_err(|SendError(captured)| SendError(captured.record))
+    }
+}
+
+/// The window's end of the ingest job.
+pub struct Ingest {
+    tx: Sender<Captured>,
+    /// Events ready to be filed, in capture order.
+    pub ready: Receiver<Ingested>,
+    /// An event woke the window and it has not looked yet.
+    pending: Arc<AtomicBool>,
+}
+
+impl Ingest {
+    /// Starts the ingest job; records unchecked are checked with `verifier`.
+    pub fn start(jobs: &Jobs, verifier: SharedVerifier) -> Ingest {
+        let (tx, rx) = channel::<Captured>();
+        let (ready_tx, ready) = channel();
+        let pending = Arc::new(AtomicBool::new(false));
+        let waker = jobs.waker();
+        let woken = pending.clone();
+        jobs.spawn("hookscope-ingest", move |cancel| {
+            let mut ingester = Ingester::default();
+            loop {
+                let captured = match rx.recv_timeout(Duration::from_millis(100)) {
+                    Ok(captured) => captured,
+                    Err(RecvTimeoutError::Timeout) if !cancel.cancelled() => continue,
+                    Err(_) => break,
+                };
+                let analysis = (!captured.checked).then(|| {
+                    let verifier = verifier
+                        .read()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .clone();
+                    captured
+                        .record
+                        .analysis(&verifier, crate::token::unix_now())
+                });
+                let ingested = ingester.ingest(captured.record, captured.line, analysis);
+                if ready_tx.send(ingested).is_err() {
+                    break;
+                }
+                wake(&woken, &waker);
+            }
+            Done::Ended
+        });
+        Ingest { tx, ready, pending }
+    }
+
+    /// What the journal calls with each record it wrote.
+    pub fn subscriber(&self) -> Subscriber {
+        let tx = self.tx.clone();
+        Box::new(move |record, line| {
+            let _ = tx.send(Captured {
+                record,
+                line,
+                checked: true,
+            });
+        })
+    }
+
+    /// A sender of records that were not captured (tests, benches).
+    pub fn sender(&self) -> RecordSender {
+        RecordSender(self.tx.clone())
+    }
+
+    /// The window looks now: the next event wakes it again.
+    pub fn looking(&self) {
+        self.pending.store(false, Ordering::Release);
+    }
+}
+
+/// Wakes the window unless it is already due to look: one wake per frame under a
+/// flood, not one per event (each wake takes egui's context lock).
+fn wake(pending: &AtomicBool, waker: &Waker) {
+    if !pending.swap(true, Ordering::AcqRel) {
+        waker();
+    }
+}
