@@ -82,7 +82,12 @@ pub fn write_each<W: Write, R: Borrow<Record>>(
             out.write_all(br#""},"pages":[],"entries":["#)?;
             for (i, record) in records.into_iter().enumerate() {
                 let separator: &[u8] = if i == 0 { b"\n" } else { b",\n" };
-                put(&mut out, &mut buf, separator, &har_entry(record?.borrow(), origin))?;
+                put(
+                    &mut out,
+                    &mut buf,
+                    separator,
+                    &har_entry(record?.borrow(), origin),
+                )?;
             }
             out.write_all(b"\n]}}\n")?;
         }
@@ -526,7 +531,13 @@ mod tests {
     fn a_failed_export_names_the_folder_not_a_temporary_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("missing/out.ndjson");
-        let err = write_atomic(&path, Format::Ndjson, [Ok::<_, io::Error>(sample(1))], DEFAULT_ORIGIN).unwrap_err();
+        let err = write_atomic(
+            &path,
+            Format::Ndjson,
+            [Ok::<_, io::Error>(sample(1))],
+            DEFAULT_ORIGIN,
+        )
+        .unwrap_err();
         let text = err.to_string();
         assert!(text.contains("missing"), "{text}");
         assert!(!text.contains("missing/.tmp"), "{text}");

@@ -617,7 +617,14 @@ fn the_processes_view_groups_steps_and_a_click_selects_the_event() {
     finished.click();
     harness.run_steps(3);
     let selected = harness.state().state.view.selected.unwrap();
-    let id = harness.state().state.store.get(selected).unwrap().summary.id;
+    let id = harness
+        .state()
+        .state
+        .store
+        .get(selected)
+        .unwrap()
+        .summary
+        .id;
     assert_eq!(id, 3, "the first process's finished step");
 }
 

@@ -32,8 +32,13 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         ))
     })?;
     let records = super::load_warning(&args.journal)?;
-    write_atomic(&args.to, format, records.iter().map(Ok::<_, std::io::Error>), &args.origin)
-        .with_context(|| format!("could not write {}", args.to.display()))?;
+    write_atomic(
+        &args.to,
+        format,
+        records.iter().map(Ok::<_, std::io::Error>),
+        &args.origin,
+    )
+    .with_context(|| format!("could not write {}", args.to.display()))?;
     eprintln!(
         "exported {} records to {}",
         records.len(),

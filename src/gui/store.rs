@@ -148,6 +148,11 @@ pub struct Ingested {
 #[derive(Debug, Default)]
 pub struct Ingester {
     strings: HashSet<Arc<str>>,
+    /// The shapes sent with their paths: the store they go to knows them after
+    /// that, so later events of the same shape go without (freeing the paths
+    /// would cost the UI thread more than filing the event).
+    /// Each by a hash of its kind and fingerprint.
+    shapes_sent: HashSet<u64>,
 }
 
 /// Strings the ingester remembers at most; past that it starts again (the events
@@ -165,6 +170,11 @@ impl Ingester {
         let shared: Arc<str> = Arc::from(text);
         self.strings.insert(shared.clone());
         shared
+    }
+
+    /// The store started afresh: the next event of each shape carries its paths.
+    pub fn forget_shapes(&mut self) {
+        self.shapes_sent.clear();
     }
 
     /// Works `record` out. `analysis`: its token checked with the window's secrets;
@@ -187,7 +197,14 @@ impl Ingester {
         });
         let summary = self.summary(&record, &analysis);
         let claims = analysis.token.as_ref().and_then(|t| t.claims.as_ref());
-        let shape = EventShape::of_first(claims, &analysis.events);
+        let mut shape = EventShape::of_first(claims, &analysis.events);
+        if let Some(shape) = &mut shape
+            && !self
+                .shapes_sent
+                .insert(hash_key(&(&shape.key, shape.fingerprint)))
+        {
+            shape.paths = None;
+        }
         let stored = match line {
             Some(line) => Stored::Line(line),
             None => Stored::Held(Arc::new(strip(record))),
@@ -231,14 +248,14 @@ impl Ingester {
                 .and_then(|e| e.subject.as_deref())
                 .unwrap_or_default()
                 .into(),
-            event_key: first.and_then(|e| e.id.as_deref()).map(event_key),
+            event_key: first.and_then(|e| e.id.as_deref()).map(hash_key),
             shape_change: None,
         }
     }
 }
 
-/// The key deliveries are counted by: a hash of the event id.
-pub fn event_key(id: &str) -> u64 {
+/// A 64-bit hash of `value`: deliveries are counted by the event id's.
+pub fn hash_key(id: &(impl std::hash::Hash + ?Sized)) -> u64 {
     use std::hash::{BuildHasher, BuildHasherDefault};
     BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(id)
 }
@@ -420,7 +437,10 @@ impl Reading<'_> {
                     len: u32::try_from(end - start).unwrap_or(u32::MAX),
                 })
                 .map_err(|err| (err.kind(), err.to_string())),
-            None => Err((io::ErrorKind::NotFound, "the event's file is gone".to_owned())),
+            None => Err((
+                io::ErrorKind::NotFound,
+                "the event's file is gone".to_owned(),
+            )),
         };
         (start, bytes, run)
     }
@@ -474,7 +494,7 @@ pub struct Store {
     counts: [usize; Signature::ALL.len()],
     /// Re-verification after a secret change, while it runs on a job.
     reverify: Option<Arc<Progress>>,
-    /// Held events per event id (by [`event_key`]).
+    /// Held events per event id (by [`hash_key`]).
     deliveries: HashMap<u64, u32>,
     /// The shape seen so far of each kind of event (`type`, `action`).
     shapes: Tracker,
@@ -610,7 +630,7 @@ impl Store {
         (self.next_seq, self.entries.len(), self.visible.len())
     }
 
-    /// How many held events carry the event id with this [`event_key`] (more than
+    /// How many held events carry the event id with this [`hash_key`] (more than
     /// 1: a retry or duplicate).
     pub fn deliveries(&self, key: u64) -> u32 {
         self.deliveries.get(&key).copied().unwrap_or(0)
@@ -620,6 +640,7 @@ impl Store {
     pub fn clear(&mut self) {
         self.deliveries.clear();
         self.shapes = Tracker::default();
+        self.ingester.forget_shapes();
         self.entries.clear();
         self.visible.clear();
         self.deep.clear();
@@ -794,7 +815,11 @@ impl Store {
 
     /// Takes in the verdicts a re-verification worked out (the seq of each event,
     /// its signature and time state), if it is the one in progress.
-    pub fn reverified(&mut self, progress: &Arc<Progress>, verdicts: Vec<(u64, Signature, TimeState)>) {
+    pub fn reverified(
+        &mut self,
+        progress: &Arc<Progress>,
+        verdicts: Vec<(u64, Signature, TimeState)>,
+    ) {
         if !self
             .reverify
             .as_ref()
@@ -845,7 +870,12 @@ pub fn reverify(
 }
 
 /// The events of `located` whose body, headers, address or claims hold `needle`.
-pub fn search(located: &Located, verifier: &Verifier, needle: &str, progress: &Progress) -> Vec<u64> {
+pub fn search(
+    located: &Located,
+    verifier: &Verifier,
+    needle: &str,
+    progress: &Progress,
+) -> Vec<u64> {
     let now = crate::token::unix_now();
     let mut found = Vec::new();
     for (seq, record) in located.iter() {
@@ -886,7 +916,12 @@ struct Chunk {
 /// size). A journal (NDJSON) is read by as many threads as there are cores, and
 /// its events keep only where their lines are; a JSON array or a HAR file is held
 /// in memory.
-pub fn open(path: &Path, max: usize, verifier: &Verifier, progress: &Progress) -> io::Result<Opened> {
+pub fn open(
+    path: &Path,
+    max: usize,
+    verifier: &Verifier,
+    progress: &Progress,
+) -> io::Result<Opened> {
     let lines = Lines::open(path)?;
     let len = lines.file.metadata()?.len();
     progress.total.store(len, Ordering::Relaxed);
@@ -894,7 +929,8 @@ pub fn open(path: &Path, max: usize, verifier: &Verifier, progress: &Progress) -
     let n = io::Read::read(&mut &lines.file, &mut head)?;
     let head = &head[..n];
     let first = head.iter().position(|b| !b.is_ascii_whitespace());
-    let whole_json = first.is_some_and(|at| head[at] == b'[' || head[at..].starts_with(b"{\"log\""));
+    let whole_json =
+        first.is_some_and(|at| head[at] == b'[' || head[at..].starts_with(b"{\"log\""));
     let mut store = Store::new(max);
     if whole_json {
         let loaded = crate::export::load(path)?;
@@ -911,7 +947,9 @@ pub fn open(path: &Path, max: usize, verifier: &Verifier, progress: &Progress) -
             problems: loaded.problems,
         });
     }
-    let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).min(16);
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(16);
     let bounds = chunk_bounds(&lines.file, len, workers)?;
     let chunks: Vec<io::Result<Chunk>> = std::thread::scope(|scope| {
         let handles: Vec<_> = bounds
@@ -1006,7 +1044,8 @@ fn read_chunk(
     progress: &Progress,
 ) -> io::Result<Chunk> {
     use std::io::{BufRead, Read, Seek};
-    let mut file = lines.file.try_clone()?;
+    // A handle of its own: a clone would share the file offset with the others.
+    let mut file = File::open(&lines.path)?;
     file.seek(io::SeekFrom::Start(start))?;
     let mut reader = io::BufReader::with_capacity(1 << 20, file.take(end - start));
     let mut ingester = Ingester::default();
@@ -1015,8 +1054,6 @@ fn read_chunk(
         lines: 0,
         problems: Vec::new(),
     };
-    // The shapes this chunk has sent with their paths: later ones go without.
-    let mut shapes_seen: HashSet<(crate::shapes::KindKey, u64)> = HashSet::new();
     let now = crate::token::unix_now();
     let mut offset = start;
     let mut buf = Vec::with_capacity(8192);
@@ -1058,13 +1095,9 @@ fn read_chunk(
             offset: line_at,
             len,
         });
-        let mut ingested = ingester.ingest(record, line, Some(analysis));
-        if let Some(shape) = &mut ingested.shape
-            && !shapes_seen.insert((shape.key.clone(), shape.fingerprint))
-        {
-            shape.paths = None;
-        }
-        chunk.events.push(ingested);
+        chunk
+            .events
+            .push(ingester.ingest(record, line, Some(analysis)));
     }
     progress.add(unreported);
     Ok(chunk)
@@ -1113,7 +1146,11 @@ mod tests {
     }
 
     /// Writes `records` as a journal and reads it back into a store of `max`.
-    fn journal_store(records: &[Record], max: usize, verifier: &Verifier) -> (tempfile::TempDir, Opened) {
+    fn journal_store(
+        records: &[Record],
+        max: usize,
+        verifier: &Verifier,
+    ) -> (tempfile::TempDir, Opened) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.ndjson");
         let mut text = String::new();
@@ -1133,7 +1170,8 @@ mod tests {
         let mut records = Vec::new();
         for i in 0..500u64 {
             // Every check event twice (a retry), from every product.
-            let product = crate::samples::PRODUCTS[(i as usize / 2) % crate::samples::PRODUCTS.len()];
+            let product =
+                crate::samples::PRODUCTS[(i as usize / 2) % crate::samples::PRODUCTS.len()];
             let claims = crate::samples::claims(product, None, 1_800_000_000, i / 2).unwrap();
             let token =
                 crate::send::sign(&claims, secret.as_bytes(), jsonwebtoken::Algorithm::HS256)
@@ -1149,7 +1187,11 @@ mod tests {
         assert_eq!(store.evicted, 200);
         assert_eq!(store.count(Signature::Valid), 300);
         // The newest 300, in order, each read back whole from its line.
-        let ids: Vec<u64> = store.locate_all().iter().map(|(_, r)| r.unwrap().id).collect();
+        let ids: Vec<u64> = store
+            .locate_all()
+            .iter()
+            .map(|(_, r)| r.unwrap().id)
+            .collect();
         assert_eq!(ids, (201..=500).collect::<Vec<_>>());
         let first = store.entries().next().unwrap().seq;
         assert_eq!(store.record(first).unwrap(), records[200]);
@@ -1167,7 +1209,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("journal.ndjson");
         let good = serde_json::to_string(&record("plain", "/ok")).unwrap();
-        std::fs::write(&path, format!("{good}\nnot json\n\n{good}\n{}", &good[..40])).unwrap();
+        std::fs::write(
+            &path,
+            format!("{good}\nnot json\n\n{good}\n{}", &good[..40]),
+        )
+        .unwrap();
         let opened = open(&path, 100, &Verifier::default(), &Progress::default()).unwrap();
         assert_eq!(opened.store.len(), 2);
         assert_eq!(opened.problems.len(), 2, "{:?}", opened.problems);
@@ -1195,7 +1241,12 @@ mod tests {
         let located = store.take_unsearched().unwrap();
         assert_eq!(located.len(), 1, "only the event whose row lacks it");
         assert!(store.take_unsearched().is_none(), "searched once");
-        let found = search(&located, &Verifier::default(), store.needle(), &Progress::default());
+        let found = search(
+            &located,
+            &Verifier::default(),
+            store.needle(),
+            &Progress::default(),
+        );
         store.add_found("needle-42", found);
         assert_eq!(store.visible(), &[0, 1]);
     }
@@ -1231,7 +1282,10 @@ mod tests {
         assert_eq!(store.get(2).unwrap().summary.path.as_ref(), "/p2");
         assert!(store.get(1).is_none());
         assert_eq!(store.count(Signature::NoSecret), 2);
-        assert_eq!(store.get(2).unwrap().summary.label.as_ref(), "Check · finished");
+        assert_eq!(
+            store.get(2).unwrap().summary.label.as_ref(),
+            "Check · finished"
+        );
 
         store.set_filter(Filter {
             signature: Some(Signature::Valid),

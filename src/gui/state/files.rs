@@ -137,20 +137,23 @@ impl Files {
         max: usize,
     ) {
         if let Some(earlier) = self.loading.take() {
-            earlier.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+            earlier
+                .stop
+                .store(true, std::sync::atomic::Ordering::Relaxed);
         }
         let progress = Progress::new(0);
         self.loading = Some(progress.clone());
         jobs.spawn("hookscope-read-capture", move |_| {
             let result = if restore && !path.exists() {
                 // A first start: no journal yet.
-                Ok(Opened {
+                Ok(Box::new(Opened {
                     store: Store::new(max),
                     records: 0,
                     problems: Vec::new(),
-                })
+                }))
             } else {
                 crate::gui::store::open(&path, max, &verifier, &progress)
+                    .map(Box::new)
                     .map_err(|err| err.to_string())
             };
             Done::Loaded {
@@ -168,7 +171,7 @@ impl Files {
         &mut self,
         path: PathBuf,
         restore: bool,
-        result: Result<Opened, String>,
+        result: Result<Box<Opened>, String>,
         progress: &Arc<Progress>,
     ) -> (Option<Notice>, Option<Store>) {
         if !self

@@ -5,7 +5,7 @@
 //! window only files it. A flood wakes the window at most once per frame.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SendError, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
@@ -15,12 +15,18 @@ use crate::capture::journal::{Line, Subscriber};
 use crate::gui::store::{Ingested, Ingester};
 use crate::record::Record;
 
-/// A record on its way into the window.
-struct Captured {
-    record: Record,
-    line: Option<Line>,
-    /// The listener checked its token already.
-    checked: bool,
+/// What reaches the ingest job.
+enum Captured {
+    /// A record on its way into the window; `checked`: the listener checked its
+    /// token already.
+    Record {
+        record: Box<Record>,
+        line: Option<Line>,
+        checked: bool,
+    },
+    /// The window's store started afresh (cleared, or read back from the journal):
+    /// shapes are sent with their paths again.
+    Forget,
 }
 
 /// Sends records into the window as if they had been captured (tests, benches).
@@ -28,15 +34,16 @@ struct Captured {
 pub struct RecordSender(Sender<Captured>);
 
 impl RecordSender {
-    /// Shows `record` (checked with the window's secrets, held in memory).
-    pub fn send(&self, record: Record) -> Result<(), SendError<Record>> {
+    /// Shows `record` (checked with the window's secrets, held in memory); an
+    /// error once the window is gone.
+    pub fn send(&self, record: Record) -> Result<(), &'static str> {
         self.0
-            .send(Captured {
-                record,
+            .send(Captured::Record {
+                record: Box::new(record),
                 line: None,
                 checked: false,
             })
-            .map_err(|SendError(captured)| SendError(captured.record))
+            .map_err(|_| "the window is closed")
     }
 }
 
@@ -60,21 +67,27 @@ impl Ingest {
         jobs.spawn("hookscope-ingest", move |cancel| {
             let mut ingester = Ingester::default();
             loop {
-                let captured = match rx.recv_timeout(Duration::from_millis(100)) {
-                    Ok(captured) => captured,
+                let (record, line, checked) = match rx.recv_timeout(Duration::from_millis(100)) {
+                    Ok(Captured::Record {
+                        record,
+                        line,
+                        checked,
+                    }) => (record, line, checked),
+                    Ok(Captured::Forget) => {
+                        ingester.forget_shapes();
+                        continue;
+                    }
                     Err(RecvTimeoutError::Timeout) if !cancel.cancelled() => continue,
                     Err(_) => break,
                 };
-                let analysis = (!captured.checked).then(|| {
+                let analysis = (!checked).then(|| {
                     let verifier = verifier
                         .read()
                         .unwrap_or_else(PoisonError::into_inner)
                         .clone();
-                    captured
-                        .record
-                        .analysis(&verifier, crate::token::unix_now())
+                    record.analysis(&verifier, crate::token::unix_now())
                 });
-                let ingested = ingester.ingest(captured.record, captured.line, analysis);
+                let ingested = ingester.ingest(*record, line, analysis);
                 if ready_tx.send(ingested).is_err() {
                     break;
                 }
@@ -89,8 +102,8 @@ impl Ingest {
     pub fn subscriber(&self) -> Subscriber {
         let tx = self.tx.clone();
         Box::new(move |record, line| {
-            let _ = tx.send(Captured {
-                record,
+            let _ = tx.send(Captured::Record {
+                record: Box::new(record),
                 line,
                 checked: true,
             });
@@ -100,6 +113,11 @@ impl Ingest {
     /// A sender of records that were not captured (tests, benches).
     pub fn sender(&self) -> RecordSender {
         RecordSender(self.tx.clone())
+    }
+
+    /// The store started afresh: the next event of each shape carries its paths.
+    pub fn forget_shapes(&self) {
+        let _ = self.tx.send(Captured::Forget);
     }
 
     /// The window looks now: the next event wakes it again.

@@ -26,7 +26,7 @@ pub enum Done {
     Loaded {
         path: PathBuf,
         restore: bool,
-        result: Result<Opened, String>,
+        result: Result<Box<Opened>, String>,
         /// The read's progress, which names it.
         progress: Arc<Progress>,
     },

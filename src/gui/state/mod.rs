@@ -258,6 +258,12 @@ impl AppState {
         self.ingest.sender()
     }
 
+    /// The journal, once open: what the listener commits to (benches commit
+    /// records straight to it).
+    pub fn journal(&self) -> Option<&Journal> {
+        self.journal.as_ref()
+    }
+
     /// The verifier built from the secrets as they are now.
     pub fn verifier(&self) -> &Arc<Verifier> {
         self.secrets.verifier()
@@ -319,7 +325,9 @@ impl AppState {
                     && let Some(search) = self.view.searching.take()
                 {
                     // The text changed: a search for the old one is of no use.
-                    search.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+                    search
+                        .stop
+                        .store(true, std::sync::atomic::Ordering::Relaxed);
                 }
             }
             Command::Workbench(command) => self.workbench(command),
@@ -363,6 +371,7 @@ impl AppState {
     fn clear(&mut self) {
         self.files.clear_loading();
         self.store.clear();
+        self.ingest.forget_shapes();
         self.view.deselect();
         self.listener.reset_health();
         self.files.clear_journal(&self.jobs);
@@ -522,9 +531,8 @@ impl AppState {
                         if opened.lines().is_none() {
                             opened.set_lines(self.journal_lines.clone());
                         }
-                        let live = self.live_store();
-                        opened.evicted += live.evicted;
-                        *live = opened;
+                        *self.live_store() = opened;
+                        self.ingest.forget_shapes();
                     } else {
                         // An opened capture is a view of its own: the live one waits aside.
                         let shown = std::mem::replace(&mut self.store, opened);
