@@ -116,9 +116,10 @@ fn main() {
             for which in order {
                 let run = run_one(results[which].0, conns, seconds, &token);
                 println!(
-                    "  {conns:>3} conns round {round} {:<9}: {:>8.0} req/s, p50 {:>6.2} ms, p99 {:>6.2} ms, errors {}, 2xx {} (incl. warm-up), journal lines {}",
+                    "  {conns:>3} conns round {round} {:<11}: {:>8.0} req/s, CPU {:>5.1} µs/req, p50 {:>6.2} ms, p99 {:>6.2} ms, errors {}, 2xx {} (incl. warm-up), journal lines {}",
                     results[which].0,
                     run.rps,
+                    run.cpu_us,
                     run.p50_ms,
                     run.p99_ms,
                     run.errors,
@@ -178,6 +179,19 @@ fn main() {
             channel.rps,
             to_channel[to_channel.len() / 2]
         );
+        // CPU per request: the work each receiver does, whatever the cores.
+        let cpu = |runs: &Vec<Run>| {
+            let mut v: Vec<f64> = runs.iter().map(|r| r.cpu_us).collect();
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let (ours_cpu, token_cpu) = (cpu(&results[1].1), cpu(&results[0].1));
+        println!(
+            "{conns} connections, server CPU per request (medians): hookscope {ours_cpu:.1} µs, ref-token {token_cpu:.1} µs ({:.2}x), ref-small {:.1} µs, ref-channel {:.1} µs",
+            ours_cpu / token_cpu,
+            cpu(&results[2].1),
+            cpu(&results[3].1)
+        );
     }
 }
 
@@ -189,6 +203,41 @@ struct Run {
     errors: u64,
     ok_all: u64,
     journal_lines: u64,
+    /// The server's CPU time (user + system, every thread) per 2xx reply, warm-up included.
+    cpu_us: f64,
+}
+
+/// A process's CPU time so far (user + system, all its threads), from /proc.
+fn cpu_time(pid: u32) -> Duration {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at the last ')'.
+    let fields: Vec<&str> = stat
+        .rsplit_once(')')
+        .map_or("", |(_, rest)| rest)
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    // utime and stime are fields 14 and 15 of stat(5); here counted from field 3.
+    let total = ticks(11) + ticks(12);
+    Duration::from_secs_f64(total as f64 / clock_ticks() as f64)
+}
+
+/// Clock ticks per second, as `getconf CLK_TCK` says (100 on Linux).
+fn clock_ticks() -> u64 {
+    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok()?.trim().parse().ok())
+            .unwrap_or(100)
+    })
 }
 
 fn run_one(which: &str, conns: usize, seconds: u64, token: &str) -> Run {
@@ -227,6 +276,7 @@ fn run_one(which: &str, conns: usize, seconds: u64, token: &str) -> Run {
         mut latencies,
         window,
     } = load(addr, conns, Duration::from_secs(seconds), token);
+    let cpu = cpu_time(child.id());
     stop(&mut child);
     let journal_lines = count_lines(&journal);
     latencies.sort_unstable();
@@ -242,6 +292,7 @@ fn run_one(which: &str, conns: usize, seconds: u64, token: &str) -> Run {
         p99_ms: pick(0.99),
         errors,
         journal_lines,
+        cpu_us: cpu.as_secs_f64() * 1e6 / ok_all.max(1) as f64,
     }
 }
 

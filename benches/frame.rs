@@ -16,6 +16,10 @@ use hookscope::token::SecretEncoding;
 
 mod common;
 
+// The window's allocator, so resident memory is what the window would hold.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use common::SECRET;
 
 fn resident_bytes() -> u64 {
@@ -305,6 +309,11 @@ fn main() {
         ms(times[times.len() / 2]),
         ms(times[times.len() * 95 / 100]),
         ms(times[times.len() - 1])
+    );
+    println!(
+        "resident at the end, {} events held: {:.1} MiB",
+        app.state.store.len(),
+        resident_bytes() as f64 / 1_048_576.0
     );
 }
 

@@ -15,6 +15,7 @@ use hookscope::gui::state::{
     Command, FilesCommand, ListenerCommand, ListenerStatus, ReplyForm, ViewCommand,
     WorkbenchCommand,
 };
+use hookscope::gui::store::Stored;
 use hookscope::gui::{HookscopeApp, Startup};
 use hookscope::record::{Record, Signature};
 use jsonwebtoken::Algorithm;
@@ -107,9 +108,24 @@ fn empty_state_test_hook_and_live_arrival_with_the_real_listener() {
     // Both are in the journal, which a restart restores.
     let lines = support::read_journal(&dir.path().join("events.ndjson"));
     assert_eq!(lines.len(), 2);
+    // The window keeps only their rows and where their lines are; each record is
+    // read back from the journal by offset.
+    let kept_in_journal = |app: &HookscopeApp| {
+        let store = &app.state.store;
+        store.entries().all(|e| matches!(e.stored, Stored::Line(_)))
+            && store
+                .entries()
+                .map(|e| store.record(e.seq).unwrap().id)
+                .eq(lines.iter().map(|l| l["id"].as_u64().unwrap()))
+    };
+    assert!(kept_in_journal(harness.state()));
     drop(harness);
     let mut restored = harness_without_listener(&dir);
     step_until(&mut restored, |app| app.state.store.len() == 2);
+    assert!(kept_in_journal(restored.state()));
+    in_list(&restored, "POST /outside").click();
+    restored.run_steps(3);
+    restored.get_by_label_contains("no secret is set");
     // Clear asks first; Cancel (or Escape) keeps everything.
     restored.get_by_label("Clear").click();
     // A modal lays itself out over a frame or two before it shows.

@@ -71,8 +71,9 @@ pub struct ListenerArgs {
     /// Larger bodies are answered 413 and recorded cut.
     #[arg(long, value_name = "BYTES", default_value_t = crate::capture::DEFAULT_MAX_BODY)]
     pub max_body: usize,
-    /// How many records the GUI keeps in memory (the journal keeps all).
-    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    /// How many events the window holds: a row of a few hundred bytes each, the
+    /// records staying in the journal (which keeps all).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
     pub max_events: usize,
     /// Also deliver each request, unchanged, to your app at URL (http://); the sender gets its reply.
     #[arg(long, value_name = "URL")]

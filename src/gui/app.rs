@@ -19,6 +19,13 @@ pub struct HookscopeApp {
     ctx: egui::Context,
 }
 
+/// How soon news is drawn.
+const NEWS_REPAINT: std::time::Duration = std::time::Duration::from_millis(30);
+/// How often news is drawn under a flood.
+const FLOOD_REPAINT: std::time::Duration = std::time::Duration::from_millis(250);
+/// Wakes closer together than this are a flood.
+const FLOOD_WAKES: std::time::Duration = std::time::Duration::from_millis(250);
+
 impl HookscopeApp {
     /// Builds the app; restores saved settings from eframe's storage.
     pub fn new(cc: &eframe::CreationContext<'_>, mut startup: Startup) -> Self {
@@ -44,10 +51,21 @@ impl HookscopeApp {
     /// Builds the app on a context (tests use this with kittest's context).
     pub fn with_context(ctx: &egui::Context, startup: Startup) -> Self {
         let repaint = ctx.clone();
-        // Within a display frame or two: under a flood of hooks the window redraws at
-        // that rate at most, leaving the cores to capture.
+        let last_wake = std::sync::Mutex::new(None::<std::time::Instant>);
+        // News is drawn within two display frames; under a flood (another wake
+        // soon after the last) four times a second, leaving the cores to capture:
+        // drawing costs far more than filing events. Input still redraws at once.
         let waker = Arc::new(move || {
-            repaint.request_repaint_after(std::time::Duration::from_millis(30));
+            let now = std::time::Instant::now();
+            let flood = last_wake
+                .lock()
+                .map(|mut last| {
+                    let flood = last.is_some_and(|at| now.duration_since(at) < FLOOD_WAKES);
+                    *last = Some(now);
+                    flood
+                })
+                .unwrap_or(false);
+            repaint.request_repaint_after(if flood { FLOOD_REPAINT } else { NEWS_REPAINT });
         });
         HookscopeApp {
             state: AppState::new(startup, waker),

@@ -975,6 +975,11 @@ pub fn open(
     let mut line_base = 0;
     let mut skip = records.saturating_sub(max);
     store.evicted = skip as u64;
+    // Sized once: growing by doubling would hold two copies at the peak.
+    let kept = records - skip;
+    store.entries.reserve_exact(kept);
+    store.visible.reserve_exact(kept);
+    store.deliveries.reserve(kept);
     let last_chunk = chunks.len().saturating_sub(1);
     for (index, chunk) in chunks.into_iter().enumerate() {
         for (line, problem) in &chunk.problems {

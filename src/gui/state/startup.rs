@@ -67,7 +67,7 @@ impl Default for Startup {
             settings: Settings::default(),
             bind_given: false,
             journal: None,
-            max_events: 100_000,
+            max_events: 1_000_000,
             listener: ListenerConfig::default(),
             listen: false,
             open: None,
