@@ -347,22 +347,26 @@ pub fn millis(text: &str) -> Option<i64> {
 
 /// A time as the record's `received_at`: RFC 3339, UTC, milliseconds.
 pub fn timestamp(at: time::OffsetDateTime) -> String {
-    // Written by hand: this runs for every captured request, and the general
-    // formatter costs more than the rest of the record's timestamps together.
-    use std::fmt::Write as _;
+    // Digit by digit: this runs for every captured request, and `write!` with
+    // padded numbers costs more than the rest of the record's timestamps together.
     let at = at.to_offset(time::UtcOffset::UTC);
     let mut out = String::with_capacity(24);
-    let _ = write!(
-        out,
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
-        at.year(),
-        u8::from(at.month()),
-        at.day(),
-        at.hour(),
-        at.minute(),
-        at.second(),
-        at.millisecond()
-    );
+    let mut digits = |value: u32, width: u32, after: char| {
+        for place in (0..width).rev() {
+            let digit = value / 10u32.pow(place) % 10;
+            out.push(char::from(b'0' + digit as u8));
+        }
+        if after != '\0' {
+            out.push(after);
+        }
+    };
+    digits(at.year().clamp(0, 9999) as u32, 4, '-');
+    digits(u32::from(u8::from(at.month())), 2, '-');
+    digits(u32::from(at.day()), 2, 'T');
+    digits(u32::from(at.hour()), 2, ':');
+    digits(u32::from(at.minute()), 2, ':');
+    digits(u32::from(at.second()), 2, '.');
+    digits(u32::from(at.millisecond()), 3, 'Z');
     out
 }
 

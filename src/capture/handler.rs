@@ -69,8 +69,7 @@ pub(super) async fn handle(
         )
         .await
     };
-    // From here the request is whole: forwarding, verifying and journaling run on a
-    // task of their own, which a sender hanging up cannot cancel.
+    // From here the request is whole; a sender hanging up must not lose its record.
     let request = Arrived {
         received_at,
         method,
@@ -81,16 +80,26 @@ pub(super) async fn handle(
         body,
         end,
     };
-    let finished = tokio::spawn(settle(request, shared.clone(), live.clone(), held));
-    let Ok(Settled {
+    let settled = if live.forward.is_some() {
+        // Forwarding waits for the app: that, verifying and journaling run on a task
+        // of their own, which a sender hanging up cannot cancel.
+        let finished = tokio::spawn(settle(request, shared.clone(), live.clone(), held));
+        match finished.await {
+            Ok(settled) => settled,
+            Err(_) => return Ok(unavailable()),
+        }
+    } else {
+        // Nothing waits between here and the record joining the journal's queue (the
+        // first poll of the commit), and a queued record is written even if this
+        // future is dropped: no task needed, and none spawned per request.
+        settle(request, shared.clone(), live.clone(), held).await
+    };
+    let Settled {
         committed,
         status,
         forwarded,
         reply: (content_type, body),
-    }) = finished.await
-    else {
-        return Ok(unavailable());
-    };
+    } = settled;
     if !live.reply.delay.is_zero() {
         tokio::time::sleep(live.reply.delay).await;
     }

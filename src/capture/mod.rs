@@ -214,7 +214,12 @@ impl Shared {
             return;
         };
         let now = watch.started.elapsed().as_secs_f64();
-        watch.health.record(now, crate::health::is_success(status));
+        let ok = crate::health::is_success(status);
+        watch.health.record(now, ok);
+        if ok && !watch.warned {
+            // A success only lowers the failure ratio: nothing to say.
+            return;
+        }
         let snapshot = watch.health.snapshot(now);
         if snapshot.would_disable() && !watch.warned {
             watch.warned = true;
