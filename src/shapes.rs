@@ -130,6 +130,45 @@ pub fn fingerprint(paths: &Paths) -> u64 {
     hasher.finish()
 }
 
+/// A fingerprint of the shape of `value` worked out without building its paths:
+/// keys in order with the types under them, and each array's distinct item shapes.
+/// Events with the same one have the same paths.
+pub fn shape_fingerprint(value: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    fn walk(value: &Value, hasher: &mut impl Hasher) {
+        match value {
+            Value::Object(map) => {
+                b'{'.hash(hasher);
+                for (key, child) in map {
+                    key.hash(hasher);
+                    type_name(child).hash(hasher);
+                    walk(child, hasher);
+                }
+                b'}'.hash(hasher);
+            }
+            Value::Array(items) => {
+                let mut shapes: Vec<u64> = items
+                    .iter()
+                    .map(|item| {
+                        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+                        type_name(item).hash(&mut hasher);
+                        walk(item, &mut hasher);
+                        hasher.finish()
+                    })
+                    .collect();
+                shapes.sort_unstable();
+                shapes.dedup();
+                b'['.hash(hasher);
+                shapes.hash(hasher);
+            }
+            _ => {}
+        }
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    walk(value, &mut hasher);
+    hasher.finish()
+}
+
 /// The shape of a record's first event, as the window tracks it: its kind, its
 /// fingerprint, and its paths (`None` when whoever built it knew they were seen).
 #[derive(Debug, Clone)]
@@ -140,15 +179,23 @@ pub struct EventShape {
 }
 
 impl EventShape {
-    /// The shape of the first event of `events`, classified from `claims`.
-    pub fn of_first(claims: Option<&Value>, events: &[crate::record::Event]) -> Option<EventShape> {
+    /// The shape of the first event of `events`, classified from `claims`; its
+    /// paths are worked out only when `want_paths` says so for its kind and
+    /// fingerprint (the fingerprint alone costs no allocation).
+    pub fn of_first(
+        claims: Option<&Value>,
+        events: &[crate::record::Event],
+        want_paths: impl FnOnce(&KindKey, u64) -> bool,
+    ) -> Option<EventShape> {
         let event = events.first()?;
         let value = events_of(claims, true).into_iter().next()?;
-        let paths = paths_of(value);
+        let key = (event.event_type.clone(), event.action.clone());
+        let fingerprint = shape_fingerprint(value);
+        let paths = want_paths(&key, fingerprint).then(|| paths_of(value));
         Some(EventShape {
-            key: (event.event_type.clone(), event.action.clone()),
-            fingerprint: fingerprint(&paths),
-            paths: Some(paths),
+            key,
+            fingerprint,
+            paths,
         })
     }
 }
@@ -499,6 +546,57 @@ pub fn render(shapes: &[Shape]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fingerprint_follows_the_shape_not_the_values() {
+        let a = json!({"id": "E1", "rows": [{"n": 1}, {"n": 2}], "ok": true});
+        let same = json!({"id": "E2", "rows": [{"n": 7}], "ok": false});
+        let retyped = json!({"id": "E3", "rows": [{"n": "7"}], "ok": false});
+        let more = json!({"id": "E4", "rows": [], "ok": true, "extra": null});
+        assert_eq!(shape_fingerprint(&a), shape_fingerprint(&same));
+        assert_ne!(shape_fingerprint(&a), shape_fingerprint(&retyped));
+        assert_ne!(shape_fingerprint(&a), shape_fingerprint(&more));
+    }
+
+    #[test]
+    fn the_tracker_marks_only_new_shapes_and_counts_repeats_without_paths() {
+        let events = |value: &Value| {
+            vec![crate::record::Event {
+                product: "check".to_owned(),
+                event_type: Some("check".to_owned()),
+                action: Some("finished".to_owned()),
+                id: None,
+                subject: None,
+            }]
+            .into_iter()
+            .zip([value.clone()])
+            .collect::<Vec<_>>()
+        };
+        let shape = |value: Value, with_paths: bool| {
+            let (events, claims): (Vec<_>, Vec<_>) = events(&value).into_iter().unzip();
+            EventShape::of_first(Some(&claims[0]), &events, |_, _| with_paths).unwrap()
+        };
+        let mut tracker = Tracker::default();
+        assert!(
+            tracker
+                .add(1, &shape(json!({"a": 1, "b": "x"}), true))
+                .is_none()
+        );
+        // The same shape again, sent without its paths: counted, no change.
+        assert!(
+            tracker
+                .add(2, &shape(json!({"a": 2, "b": "y"}), false))
+                .is_none()
+        );
+        let change = tracker.add(3, &shape(json!({"a": 3}), true)).unwrap();
+        assert_eq!(change.missing, ["b"]);
+        // "b" was in two of three events: lacking it again is no longer a change.
+        assert!(tracker.add(4, &shape(json!({"a": 4}), false)).is_none());
+        let change = tracker
+            .add(5, &shape(json!({"a": "5", "b": "z"}), true))
+            .unwrap();
+        assert_eq!(change.retyped, ["a"]);
+    }
 
     #[test]
     fn paths_with_array_items() {

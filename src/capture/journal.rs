@@ -15,9 +15,10 @@ use tokio::sync::oneshot;
 
 use crate::record::Record;
 
-/// Receives every record after it is journaled (the GUI's live list), with where
-/// its line lies in the file (`None` when the journal is not a file).
-pub type Subscriber = Box<dyn FnMut(Record, Option<Line>) + Send>;
+/// Receives the records of each group after it is journaled (the GUI's live list),
+/// in order, each with where its line lies in the file (`None` when the journal is
+/// not a file). One call per group: under load one hand-off carries many records.
+pub type Subscriber = Box<dyn FnMut(Vec<(Record, Option<Line>)>) + Send>;
 
 /// Where a record's line lies in a journal file: its first byte and its length,
 /// without the newline.
@@ -251,13 +252,17 @@ impl Journal {
                     .as_mut()
                     .and_then(|file| file.stream_position().ok())
                     .and_then(|end| end.checked_sub(lines.len() as u64));
-                for (record, start, len) in records {
-                    let line = base.zip(u32::try_from(len).ok()).map(|(base, len)| Line {
-                        offset: base + start as u64,
-                        len,
-                    });
-                    subscriber(record, line);
-                }
+                let group = records
+                    .into_iter()
+                    .map(|(record, start, len)| {
+                        let line = base.zip(u32::try_from(len).ok()).map(|(base, len)| Line {
+                            offset: base + start as u64,
+                            len,
+                        });
+                        (record, line)
+                    })
+                    .collect();
+                subscriber(group);
             }
         }
         drop(sink);
@@ -350,8 +355,9 @@ mod tests {
         let sink = seen.clone();
         let journal = Journal::open(
             &path,
-            Some(Box::new(move |r: Record, line: Option<Line>| {
-                sink.lock().unwrap().push((r.id, line.unwrap()))
+            Some(Box::new(move |group: Vec<(Record, Option<Line>)>| {
+                let mut seen = sink.lock().unwrap();
+                seen.extend(group.into_iter().map(|(r, line)| (r.id, line.unwrap())));
             })),
         )
         .unwrap();

@@ -24,7 +24,7 @@ const NEWS_REPAINT: std::time::Duration = std::time::Duration::from_millis(30);
 /// How often news is drawn under a flood.
 const FLOOD_REPAINT: std::time::Duration = std::time::Duration::from_millis(250);
 /// Wakes closer together than this are a flood.
-const FLOOD_WAKES: std::time::Duration = std::time::Duration::from_millis(250);
+const FLOOD_WAKES: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl HookscopeApp {
     /// Builds the app; restores saved settings from eframe's storage.

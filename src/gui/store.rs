@@ -197,14 +197,10 @@ impl Ingester {
         });
         let summary = self.summary(&record, &analysis);
         let claims = analysis.token.as_ref().and_then(|t| t.claims.as_ref());
-        let mut shape = EventShape::of_first(claims, &analysis.events);
-        if let Some(shape) = &mut shape
-            && !self
-                .shapes_sent
-                .insert(hash_key(&(&shape.key, shape.fingerprint)))
-        {
-            shape.paths = None;
-        }
+        let sent = &mut self.shapes_sent;
+        let shape = EventShape::of_first(claims, &analysis.events, |key, fingerprint| {
+            sent.insert(hash_key(&(key, fingerprint)))
+        });
         let stored = match line {
             Some(line) => Stored::Line(line),
             None => Stored::Held(Arc::new(strip(record))),

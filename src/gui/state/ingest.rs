@@ -17,13 +17,11 @@ use crate::record::Record;
 
 /// What reaches the ingest job.
 enum Captured {
-    /// A record on its way into the window; `checked`: the listener checked its
-    /// token already.
-    Record {
-        record: Box<Record>,
-        line: Option<Line>,
-        checked: bool,
-    },
+    /// A journaled group of records (checked by the listener already), each with
+    /// where its line lies.
+    Group(Vec<(Record, Option<Line>)>),
+    /// A record made elsewhere (tests, benches): checked here, held in memory.
+    Record(Box<Record>),
     /// The window's store started afresh (cleared, or read back from the journal):
     /// shapes are sent with their paths again.
     Forget,
@@ -38,11 +36,7 @@ impl RecordSender {
     /// error once the window is gone.
     pub fn send(&self, record: Record) -> Result<(), &'static str> {
         self.0
-            .send(Captured::Record {
-                record: Box::new(record),
-                line: None,
-                checked: false,
-            })
+            .send(Captured::Record(Box::new(record)))
             .map_err(|_| "the window is closed")
     }
 }
@@ -50,8 +44,8 @@ impl RecordSender {
 /// The window's end of the ingest job.
 pub struct Ingest {
     tx: Sender<Captured>,
-    /// Events ready to be filed, in capture order.
-    pub ready: Receiver<Ingested>,
+    /// Events ready to be filed, in capture order, a group at a time.
+    pub ready: Receiver<Vec<Ingested>>,
     /// An event woke the window and it has not looked yet.
     pending: Arc<AtomicBool>,
 }
@@ -67,12 +61,19 @@ impl Ingest {
         jobs.spawn("hookscope-ingest", move |cancel| {
             let mut ingester = Ingester::default();
             loop {
-                let (record, line, checked) = match rx.recv_timeout(Duration::from_millis(100)) {
-                    Ok(Captured::Record {
-                        record,
-                        line,
-                        checked,
-                    }) => (record, line, checked),
+                let ready = match rx.recv_timeout(Duration::from_millis(100)) {
+                    Ok(Captured::Group(group)) => group
+                        .into_iter()
+                        .map(|(record, line)| ingester.ingest(record, line, None))
+                        .collect(),
+                    Ok(Captured::Record(record)) => {
+                        let verifier = verifier
+                            .read()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .clone();
+                        let analysis = record.analysis(&verifier, crate::token::unix_now());
+                        vec![ingester.ingest(*record, None, Some(analysis))]
+                    }
                     Ok(Captured::Forget) => {
                         ingester.forget_shapes();
                         continue;
@@ -80,15 +81,7 @@ impl Ingest {
                     Err(RecvTimeoutError::Timeout) if !cancel.cancelled() => continue,
                     Err(_) => break,
                 };
-                let analysis = (!checked).then(|| {
-                    let verifier = verifier
-                        .read()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .clone();
-                    record.analysis(&verifier, crate::token::unix_now())
-                });
-                let ingested = ingester.ingest(*record, line, analysis);
-                if ready_tx.send(ingested).is_err() {
+                if ready_tx.send(ready).is_err() {
                     break;
                 }
                 wake(&woken, &waker);
@@ -101,12 +94,8 @@ impl Ingest {
     /// What the journal calls with each record it wrote.
     pub fn subscriber(&self) -> Subscriber {
         let tx = self.tx.clone();
-        Box::new(move |record, line| {
-            let _ = tx.send(Captured::Record {
-                record: Box::new(record),
-                line,
-                checked: true,
-            });
+        Box::new(move |group| {
+            let _ = tx.send(Captured::Group(group));
         })
     }
 

@@ -396,17 +396,19 @@ impl AppState {
                     more = true;
                     break;
                 }
-                let Ok(ingested) = self.ingest.ready.try_recv() else {
+                let Ok(group) = self.ingest.ready.try_recv() else {
                     break;
                 };
-                self.listener.count_delivery(ingested.summary.status);
-                match &mut self.live {
-                    Some(live) => {
-                        live.push_ingested(ingested);
-                    }
-                    None => {
-                        self.store.push_ingested(ingested);
-                        arrived += 1;
+                for ingested in group {
+                    self.listener.count_delivery(ingested.summary.status);
+                    match &mut self.live {
+                        Some(live) => {
+                            live.push_ingested(ingested);
+                        }
+                        None => {
+                            self.store.push_ingested(ingested);
+                            arrived += 1;
+                        }
                     }
                 }
             }
