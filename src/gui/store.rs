@@ -839,7 +839,11 @@ impl Store {
             entry.summary.signature = signature;
             entry.summary.time_state = time_state;
         }
-        self.refilter();
+        // Only the verdict and the time state changed: the list changes only when
+        // the filter looks at them.
+        if self.filter.signature.is_some() || self.filter.time_problem {
+            self.refilter();
+        }
     }
 }
 
