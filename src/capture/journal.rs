@@ -64,9 +64,10 @@ struct Queue {
 struct Sink {
     out: Box<dyn Write + Send>,
     subscriber: Option<Subscriber>,
-    /// The journal file (another handle on it), to learn where each group landed:
-    /// the file is opened for appending, so after a write its offset is its end.
+    /// The journal file (another handle on it, for [`Journal::truncate`]), and how
+    /// long it is: where the next group lands, which the subscriber is told.
     file: Option<File>,
+    len: u64,
 }
 
 /// A request waiting for its group. Dropped before it learnt its turn (the
@@ -137,6 +138,7 @@ impl Journal {
                 out: sink,
                 subscriber,
                 file: None,
+                len: 0,
             })),
         })
     }
@@ -145,13 +147,12 @@ impl Journal {
     /// The subscriber learns where each line lies in the file.
     pub fn open(path: &Path, subscriber: Option<Subscriber>) -> io::Result<Journal> {
         let (file, last_id) = open_append(path)?;
-        let position = match subscriber {
-            Some(_) => Some(file.try_clone()?),
-            None => None,
-        };
+        let len = file.metadata()?.len();
+        let handle = file.try_clone()?;
         let journal = Journal::new(Box::new(file), last_id, subscriber)?;
         if let Ok(mut sink) = journal.sink.lock() {
-            sink.file = position;
+            sink.file = Some(handle);
+            sink.len = len;
         }
         Ok(journal)
     }
@@ -243,15 +244,10 @@ impl Journal {
                 JournalError::Write(err.to_string())
             });
         if written.is_ok() {
-            let Sink {
-                subscriber, file, ..
-            } = &mut *sink;
-            if let Some(subscriber) = subscriber.as_mut() {
-                // The group's first byte: the file's end less what was just written.
-                let base = file
-                    .as_mut()
-                    .and_then(|file| file.stream_position().ok())
-                    .and_then(|end| end.checked_sub(lines.len() as u64));
+            // Only this leader writes: the group starts where the file ended.
+            let base = sink.file.is_some().then_some(sink.len);
+            sink.len += lines.len() as u64;
+            if let Some(subscriber) = sink.subscriber.as_mut() {
                 let group = records
                     .into_iter()
                     .map(|(record, start, len)| {
@@ -264,6 +260,9 @@ impl Journal {
                     .collect();
                 subscriber(group);
             }
+        } else if let Some(len) = sink.file.as_ref().and_then(|f| f.metadata().ok()) {
+            // Part of the group may be in the file: count from what is there.
+            sink.len = len.len();
         }
         drop(sink);
         for tx in waiting {
@@ -284,6 +283,20 @@ impl Journal {
             // That request was cancelled (its connection dropped); try the next one.
         }
         written
+    }
+
+    /// Empties the journal file (the window's *Clear*); ids go on from the last one.
+    /// Lines written from now on start at its beginning, as the subscriber is told.
+    pub fn truncate(&self) -> io::Result<()> {
+        let mut sink = self
+            .sink
+            .lock()
+            .map_err(|_| io::Error::other("a journal writer panicked"))?;
+        if let Some(file) = &sink.file {
+            file.set_len(0)?;
+        }
+        sink.len = 0;
+        Ok(())
     }
 
     /// Flushes the sink (every line is already flushed; this is for a clean stop).
@@ -442,6 +455,40 @@ mod tests {
             .map(|l| serde_json::from_str::<Record>(l).unwrap().id)
             .collect();
         assert_eq!(ids, [1, 2]);
+    }
+
+    #[test]
+    fn after_truncate_lines_start_at_the_beginning_and_ids_go_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.ndjson");
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let sink = seen.clone();
+        let journal = Journal::open(
+            &path,
+            Some(Box::new(move |group: Vec<(Record, Option<Line>)>| {
+                sink.lock()
+                    .unwrap()
+                    .extend(group.into_iter().map(|(r, l)| (r.id, l.unwrap())));
+            })),
+        )
+        .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        for n in 0..3 {
+            runtime.block_on(journal.commit(record(n))).unwrap();
+        }
+        journal.truncate().unwrap();
+        let id = runtime.block_on(journal.commit(record(3))).unwrap();
+        assert_eq!(id, 4);
+        let (last_id, line) = *seen.lock().unwrap().last().unwrap();
+        assert_eq!((last_id, line.offset), (4, 0));
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(text.len(), line.len as usize + 1);
+        assert_eq!(
+            serde_json::from_str::<Record>(text.trim_end()).unwrap().id,
+            4
+        );
     }
 
     #[test]

@@ -236,13 +236,18 @@ impl Files {
     }
 
     /// Empties the journal file on a job.
-    pub fn clear_journal(&self, jobs: &Jobs) {
+    /// Through the journal when it is open, so the lines written next are known to
+    /// start at the beginning; else the file itself.
+    pub fn clear_journal(&self, jobs: &Jobs, journal: Option<crate::capture::Journal>) {
         if let Some(path) = self.journal_path.clone() {
             jobs.spawn("hookscope-clear", move |_| {
-                let cleared = std::fs::OpenOptions::new()
-                    .write(true)
-                    .open(&path)
-                    .and_then(|file| file.set_len(0));
+                let cleared = match journal {
+                    Some(journal) => journal.truncate(),
+                    None => std::fs::OpenOptions::new()
+                        .write(true)
+                        .open(&path)
+                        .and_then(|file| file.set_len(0)),
+                };
                 Done::Cleared(cleared.map(|()| path.clone()).map_err(|err| {
                     format!("could not clear the journal {}: {err}", path.display())
                 }))

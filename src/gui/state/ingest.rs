@@ -5,7 +5,7 @@
 //! window only files it. A flood wakes the window at most once per frame.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError, channel};
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
@@ -14,6 +14,11 @@ use crate::capture::SharedVerifier;
 use crate::capture::journal::{Line, Subscriber};
 use crate::gui::store::{Ingested, Ingester};
 use crate::record::Record;
+
+/// How long after an event the ingest job keeps looking instead of waiting.
+const BUSY: Duration = Duration::from_millis(50);
+/// How often it looks meanwhile.
+const POLL: Duration = Duration::from_millis(2);
 
 /// What reaches the ingest job.
 enum Captured {
@@ -60,8 +65,23 @@ impl Ingest {
         let woken = pending.clone();
         jobs.spawn("hookscope-ingest", move |cancel| {
             let mut ingester = Ingester::default();
+            let mut busy_at: Option<std::time::Instant> = None;
             loop {
-                let ready = match rx.recv_timeout(Duration::from_millis(100)) {
+                // While events keep coming, look every few milliseconds instead of
+                // waiting: a waiting receiver costs every sender a wake-up call.
+                let next = match rx.try_recv() {
+                    Err(TryRecvError::Empty) if busy_at.is_some_and(|at| at.elapsed() < BUSY) => {
+                        std::thread::sleep(POLL);
+                        continue;
+                    }
+                    Err(TryRecvError::Empty) => rx.recv_timeout(Duration::from_millis(100)),
+                    Err(TryRecvError::Disconnected) => break,
+                    Ok(captured) => Ok(captured),
+                };
+                if next.is_ok() {
+                    busy_at = Some(std::time::Instant::now());
+                }
+                let ready = match next {
                     Ok(Captured::Group(group)) => group
                         .into_iter()
                         .map(|(record, line)| ingester.ingest(record, line, None))

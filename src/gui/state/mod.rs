@@ -374,7 +374,8 @@ impl AppState {
         self.ingest.forget_shapes();
         self.view.deselect();
         self.listener.reset_health();
-        self.files.clear_journal(&self.jobs);
+        self.files
+            .clear_journal(&self.jobs, self.journal.as_ref().map(Journal::handle));
     }
 
     /// The per-frame work: take in job results and new events, start the work
