@@ -332,17 +332,26 @@ fn reply_text(
 }
 
 /// Tells the sender which record its request became.
+/// The header naming the record a reply is for.
+const ID_HEADER: hyper::header::HeaderName =
+    hyper::header::HeaderName::from_static("x-hookscope-id");
+
 fn with_id(mut response: Response<Full<Bytes>>, id: u64) -> Response<Full<Bytes>> {
     response
         .headers_mut()
-        .insert("x-hookscope-id", HeaderValue::from(id));
+        .insert(ID_HEADER, HeaderValue::from(id));
     response
 }
 
 fn plain(status: StatusCode, content_type: &str, body: String) -> Response<Full<Bytes>> {
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
-    if let Ok(value) = HeaderValue::from_str(content_type) {
+    let value = match content_type {
+        // The usual one, without checking its bytes again for every reply.
+        "application/json" => Ok(HeaderValue::from_static("application/json")),
+        other => HeaderValue::from_str(other),
+    };
+    if let Ok(value) = value {
         response.headers_mut().insert(CONTENT_TYPE, value);
     }
     response

@@ -112,6 +112,14 @@ pub struct Journal {
     subscribed: bool,
 }
 
+/// The largest serialising buffer a worker keeps between records.
+const KEPT_BUFFER: usize = 64 * 1024;
+
+thread_local! {
+    /// Each worker's buffer for serialising its records, reused from one to the next.
+    static LINE: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// The serialised form of a record with id 0 starts with these bytes; the real
 /// id is put in their place when the line is queued.
 const ID_PLACEHOLDER: &[u8] = b"{\"id\":0,";
@@ -166,14 +174,46 @@ impl Journal {
     ///
     /// Cancel-safe: a commit dropped while it waits still writes its group if it
     /// leads it (see [`Gather`]) or had just been handed the lead (see [`Wait`]).
-    pub async fn commit(&self, mut record: Record) -> Result<u64, JournalError> {
+    pub async fn commit(&self, record: Record) -> Result<u64, JournalError> {
+        let (id, wait) = LINE.with(|line| self.enqueue(record, &mut line.borrow_mut()))?;
+        let turn = match wait {
+            Some(rx) => {
+                let mut wait = Wait { rx, journal: self };
+                (&mut wait.rx).await.map_err(poisoned)?
+            }
+            None => {
+                // One scheduling round before writing: the requests that are ready
+                // queue their lines meanwhile and share this write. Without it, on a
+                // busy core every record would be written alone.
+                let mut gather = Gather {
+                    journal: self,
+                    pending: true,
+                };
+                tokio::task::yield_now().await;
+                gather.pending = false;
+                Turn::Lead
+            }
+        };
+        match turn {
+            Turn::Done(result) => result.map(|()| id),
+            Turn::Lead => self.lead().map(|()| id),
+        }
+    }
+
+    /// Serialises `record` into `body` (the thread's buffer, reused), numbers it and
+    /// queues its line; returns its id and, unless it leads, how it learns its turn.
+    fn enqueue(
+        &self,
+        mut record: Record,
+        body: &mut Vec<u8>,
+    ) -> Result<(u64, Option<oneshot::Receiver<Turn>>), JournalError> {
         record.id = 0;
-        let mut body = Vec::with_capacity(2048 + record.body_len() * 2);
-        crate::record::append_json(&mut body, &record)
+        body.clear();
+        crate::record::append_json(body, &record)
             .map_err(|err| JournalError::Write(err.to_string()))?;
         debug_assert!(body.starts_with(ID_PLACEHOLDER));
         let rest = body.get(ID_PLACEHOLDER.len()..).unwrap_or_default();
-        let (id, wait) = {
+        let queued = {
             let mut queue = self.queue.lock().map_err(poisoned)?;
             let id = queue
                 .last_id
@@ -199,28 +239,11 @@ impl Journal {
                 (id, None)
             }
         };
-        let turn = match wait {
-            Some(rx) => {
-                let mut wait = Wait { rx, journal: self };
-                (&mut wait.rx).await.map_err(poisoned)?
-            }
-            None => {
-                // One scheduling round before writing: the requests that are ready
-                // queue their lines meanwhile and share this write. Without it, on a
-                // busy core every record would be written alone.
-                let mut gather = Gather {
-                    journal: self,
-                    pending: true,
-                };
-                tokio::task::yield_now().await;
-                gather.pending = false;
-                Turn::Lead
-            }
-        };
-        match turn {
-            Turn::Done(result) => result.map(|()| id),
-            Turn::Lead => self.lead().map(|()| id),
+        if body.capacity() > KEPT_BUFFER {
+            // A large body passed: do not keep its buffer for every record after.
+            *body = Vec::new();
         }
+        Ok(queued)
     }
 
     /// Writes the queued group (which holds the leader's own line), releases its
