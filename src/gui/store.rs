@@ -488,8 +488,11 @@ pub struct Store {
     /// Seqs of the entries the filter lets through, ascending.
     visible: VecDeque<u64>,
     counts: [usize; Signature::ALL.len()],
-    /// Re-verification after a secret change, while it runs on a job.
+    /// Re-verification after a secret change, while it runs on a job and until its
+    /// verdicts are taken in.
     reverify: Option<Arc<Progress>>,
+    /// The verdicts of a finished re-verification, taken in a slice per frame.
+    verdicts: Option<std::vec::IntoIter<(u64, Signature, TimeState)>>,
     /// Held events per event id (by [`hash_key`]).
     deliveries: HashMap<u64, u32>,
     /// The shape seen so far of each kind of event (`type`, `action`).
@@ -553,6 +556,7 @@ impl Store {
             visible: VecDeque::new(),
             counts: [0; Signature::ALL.len()],
             reverify: None,
+            verdicts: None,
             ingester: Ingester::default(),
         }
     }
@@ -799,6 +803,7 @@ impl Store {
         if let Some(old) = self.reverify.take() {
             old.stop.store(true, Ordering::Relaxed);
         }
+        self.verdicts = None;
     }
 
     /// Done and total while re-verification runs.
@@ -809,41 +814,64 @@ impl Store {
         })
     }
 
-    /// Takes in the verdicts a re-verification worked out (the seq of each event,
-    /// its signature and time state), if it is the one in progress.
+    /// The verdicts a re-verification worked out (the seq of each event, its
+    /// signature and time state), if it is the one in progress: they are taken in
+    /// by [`Store::take_verdicts`], a slice per frame.
     pub fn reverified(
         &mut self,
         progress: &Arc<Progress>,
         verdicts: Vec<(u64, Signature, TimeState)>,
     ) {
-        if !self
+        if self
             .reverify
             .as_ref()
             .is_some_and(|current| Arc::ptr_eq(current, progress))
         {
-            return;
+            self.verdicts = Some(verdicts.into_iter());
         }
-        self.reverify = None;
-        let Some(first) = self.entries.front().map(|e| e.seq) else {
-            return;
+    }
+
+    /// Takes in waiting verdicts until `budget` runs out; true when none are left
+    /// (re-verification is then over).
+    pub fn take_verdicts(&mut self, budget: std::time::Duration) -> bool {
+        let Some(verdicts) = &mut self.verdicts else {
+            return true;
         };
-        for (seq, signature, time_state) in verdicts {
-            let Some(entry) = seq
-                .checked_sub(first)
-                .and_then(|at| self.entries.get_mut(at as usize))
-            else {
-                continue;
-            };
-            self.counts[signature_index(entry.summary.signature)] -= 1;
-            self.counts[signature_index(signature)] += 1;
-            entry.summary.signature = signature;
-            entry.summary.time_state = time_state;
+        let started = std::time::Instant::now();
+        let first = self.entries.front().map_or(0, |e| e.seq);
+        let mut left = true;
+        while left {
+            for _ in 0..4096 {
+                let Some((seq, signature, time_state)) = verdicts.next() else {
+                    left = false;
+                    break;
+                };
+                let Some(entry) = seq
+                    .checked_sub(first)
+                    .and_then(|at| self.entries.get_mut(at as usize))
+                else {
+                    continue;
+                };
+                self.counts[signature_index(entry.summary.signature)] -= 1;
+                self.counts[signature_index(signature)] += 1;
+                entry.summary.signature = signature;
+                entry.summary.time_state = time_state;
+            }
+            if started.elapsed() >= budget {
+                break;
+            }
         }
+        if left {
+            return false;
+        }
+        self.verdicts = None;
+        self.reverify = None;
         // Only the verdict and the time state changed: the list changes only when
         // the filter looks at them.
         if self.filter.signature.is_some() || self.filter.time_problem {
             self.refilter();
         }
+        true
     }
 }
 
@@ -1133,6 +1161,8 @@ mod tests {
         let verdicts = reverify(&located, &verifier, &progress).unwrap();
         assert_eq!(store.reverifying(), Some((200, 200)));
         store.reverified(&progress, verdicts);
+        // Taken in a slice at a time: one slice with no time to spare does 4,096.
+        while !store.take_verdicts(std::time::Duration::ZERO) {}
         assert_eq!(store.reverifying(), None);
         assert_eq!(store.get(0).unwrap().summary.signature, Signature::Valid);
         assert_eq!(store.count(Signature::Valid), 200);
@@ -1301,6 +1331,7 @@ mod tests {
         let (located, progress) = store.start_reverify();
         let verdicts = reverify(&located, &verifier, &progress).unwrap();
         store.reverified(&progress, verdicts);
+        assert!(store.take_verdicts(std::time::Duration::MAX));
         assert_eq!(store.visible(), &[2, 4]);
         assert_eq!(store.count(Signature::Valid), 2);
         assert_eq!(store.count(Signature::NoSecret), 0);

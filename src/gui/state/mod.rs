@@ -426,6 +426,9 @@ impl AppState {
         }
         self.view.count_arrivals(arrived);
         self.listener.update_health();
+        // A finished re-verification's verdicts, within what is left of the budget.
+        let left = FRAME_BUDGET.saturating_sub(started.elapsed());
+        more |= !self.store.take_verdicts(left);
         self.search();
         let verifier = self.secrets.verifier().clone();
         self.view
