@@ -142,7 +142,10 @@ impl HookscopeApp {
                     }
                 }
             });
-            let waiting = state.store.is_empty() && state.files.opened_from.is_none();
+            // While a capture is read, its progress shows instead of the first-hook hints.
+            let waiting = state.store.is_empty()
+                && state.files.opened_from.is_none()
+                && state.files.loading.is_none();
             match state.view.tab {
                 Tab::Events => {
                     commands.extend(super::event_list::show(ui, state, waiting));

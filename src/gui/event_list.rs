@@ -154,6 +154,11 @@ pub fn show(ui: &mut egui::Ui, state: &AppState, waiting: bool) -> Vec<Command> 
     ui.separator();
     if let Some(progress) = &state.files.loading {
         reading(ui, progress.get());
+        if state.store.is_empty() {
+            ui.add_space(8.0);
+            ui.weak("The events show when they are all read; hooks arriving meanwhile are journaled and follow them.");
+            return commands;
+        }
     }
     if waiting {
         return commands;

@@ -1193,8 +1193,11 @@ mod tests {
             text.push_str(&serde_json::to_string(record).unwrap());
             text.push('\n');
         }
-        std::fs::write(&path, text).unwrap();
-        let opened = open(&path, max, verifier, &Progress::default()).unwrap();
+        std::fs::write(&path, &text).unwrap();
+        let progress = Progress::default();
+        let opened = open(&path, max, verifier, &progress).unwrap();
+        // The progress bar ends full: every byte of the file counted once.
+        assert_eq!(progress.get(), (text.len() as u64, text.len() as u64));
         (dir, opened)
     }
 
