@@ -95,11 +95,13 @@ struct Arrival {
 }
 
 /// Groups the events of `records` into processes: verified ones first, then the
-/// unverified, each ordered by product, then subject.
-pub fn build(records: &[Record]) -> Vec<Process> {
+/// unverified, each ordered by product, then subject. Records are taken one at a
+/// time (the window streams them from the journal).
+pub fn build<R: std::borrow::Borrow<Record>>(records: impl IntoIterator<Item = R>) -> Vec<Process> {
     type Key = (bool, Product, Option<String>);
     let mut groups: BTreeMap<Key, Vec<Arrival>> = BTreeMap::new();
     for record in records {
+        let record = record.borrow();
         let verified = record.verification.signature == Signature::Valid;
         let arrived_ms = millis(&record.received_at).unwrap_or_default();
         let claims = record.token.as_ref().and_then(|t| t.claims.as_ref());

@@ -481,16 +481,15 @@ impl AppState {
         let verifier = self.secrets.verifier().clone();
         self.jobs.spawn("hookscope-timeline", move |_| {
             let now = crate::token::unix_now();
-            // The store keeps no decoded token: decode again.
-            let full: Vec<_> = located
+            // The store keeps no decoded token: decode again, one record at a time.
+            let records = located
                 .iter()
                 .filter_map(|(_, record)| record.ok())
                 .map(|mut record| {
                     record.analyze(&verifier, now);
                     record
-                })
-                .collect();
-            Done::Timeline(stamp, crate::timeline::build(&full))
+                });
+            Done::Timeline(stamp, crate::timeline::build(records))
         });
     }
 
