@@ -183,7 +183,20 @@ impl Ingester {
     /// `None` keeps the record in memory.
     pub fn ingest(
         &mut self,
+        record: Record,
+        line: Option<Line>,
+        analysis: Option<Analysis>,
+    ) -> Ingested {
+        let size = record.body_len();
+        self.ingest_sized(record, size, line, analysis)
+    }
+
+    /// Like [`Ingester::ingest`] for a record whose body may have been dropped
+    /// ([`lighten`]): `size` is the body's size.
+    pub fn ingest_sized(
+        &mut self,
         mut record: Record,
+        size: usize,
         line: Option<Line>,
         analysis: Option<Analysis>,
     ) -> Ingested {
@@ -195,7 +208,7 @@ impl Ingester {
             ),
             events: std::mem::take(&mut record.events),
         });
-        let summary = self.summary(&record, &analysis);
+        let summary = self.summary(&record, size, &analysis);
         let claims = analysis.token.as_ref().and_then(|t| t.claims.as_ref());
         let sent = &mut self.shapes_sent;
         let shape = EventShape::of_first(claims, &analysis.events, |key, fingerprint| {
@@ -212,8 +225,8 @@ impl Ingester {
         }
     }
 
-    /// The row of `record` as `analysis` sees it.
-    pub fn summary(&mut self, record: &Record, analysis: &Analysis) -> Summary {
+    /// The row of `record` (whose body has `size` bytes) as `analysis` sees it.
+    pub fn summary(&mut self, record: &Record, size: usize, analysis: &Analysis) -> Summary {
         let first = analysis.events.first();
         let product = first.map_or(Product::Other, |e| Product::from_name(&e.product));
         let label = match first {
@@ -230,7 +243,7 @@ impl Ingester {
             received_ms: crate::record::millis(&record.received_at).unwrap_or(0),
             id: record.id,
             replay_of: record.replay_of.and_then(NonZeroU64::new),
-            size: u32::try_from(record.body_len()).unwrap_or(u32::MAX),
+            size: u32::try_from(size).unwrap_or(u32::MAX),
             status: record.response.status,
             app_status: record.response.forwarded.as_ref().and_then(|f| f.status),
             forwarded: record.response.forwarded.is_some(),
@@ -527,6 +540,29 @@ pub fn full_text_contains(
             .as_ref()
             .and_then(|t| t.claims.as_ref())
             .is_some_and(|claims| contains(&claims.to_string()))
+}
+
+/// Drops what a journaled record's row and shape do not need (its body, headers,
+/// the raw token and its header, the verdict's words, the replies' bodies), so the
+/// thread that made them frees them and the trip to the ingest job is light.
+/// Returns the body's size. The record stays whole in the journal.
+pub fn lighten(record: &mut Record) -> usize {
+    let size = record.body_len();
+    record.body = None;
+    record.body_base64 = None;
+    record.headers = Vec::new();
+    if let Some(token) = &mut record.token {
+        token.raw = String::new();
+        token.header = serde_json::Value::Null;
+    }
+    record.verification.detail = String::new();
+    record.verification.hints = Vec::new();
+    record.response.body = None;
+    if let Some(forwarded) = &mut record.response.forwarded {
+        forwarded.body = None;
+        forwarded.error = None;
+    }
+    size
 }
 
 /// A record without its decoded parts, which are derived again when needed.
@@ -1166,6 +1202,27 @@ mod tests {
         assert_eq!(store.reverifying(), None);
         assert_eq!(store.get(0).unwrap().summary.signature, Signature::Valid);
         assert_eq!(store.count(Signature::Valid), 200);
+    }
+
+    #[test]
+    fn a_lightened_record_gives_the_same_row_and_shape() {
+        let secret = "light-secret-light-secret-light-0000";
+        let claims = crate::samples::claims("check", None, 1_800_000_000, 7).unwrap();
+        let token =
+            crate::send::sign(&claims, secret.as_bytes(), jsonwebtoken::Algorithm::HS256).unwrap();
+        let verifier = Verifier::new(vec![Secret::new(secret, SecretEncoding::Utf8, 0).unwrap()]);
+        let mut full = record(&token, "/hooks/light");
+        full.analyze(&verifier, 1_800_000_000);
+        let mut light = full.clone();
+        let size = lighten(&mut light);
+        assert!(light.body.is_none() && light.headers.is_empty());
+        let line = Some(Line { offset: 0, len: 10 });
+        let a = Ingester::default().ingest(full, line, None);
+        let b = Ingester::default().ingest_sized(light, size, line, None);
+        assert_eq!(format!("{:?}", a.summary), format!("{:?}", b.summary));
+        assert_eq!(a.summary.size as usize, token.len());
+        let (sa, sb) = (a.shape.unwrap(), b.shape.unwrap());
+        assert_eq!((sa.key, sa.fingerprint), (sb.key, sb.fingerprint));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::time::Duration;
 use super::jobs::{Done, Jobs, Waker};
 use crate::capture::SharedVerifier;
 use crate::capture::journal::{Line, Subscriber};
-use crate::gui::store::{Ingested, Ingester};
+use crate::gui::store::{Ingested, Ingester, lighten};
 use crate::record::Record;
 
 /// How long after an event the ingest job keeps looking instead of waiting.
@@ -23,8 +23,8 @@ const POLL: Duration = Duration::from_millis(2);
 /// What reaches the ingest job.
 enum Captured {
     /// A journaled group of records (checked by the listener already), each with
-    /// where its line lies.
-    Group(Vec<(Record, Option<Line>)>),
+    /// where its line lies and its body's size ([`lighten`]ed when it has a line).
+    Group(Vec<(Record, Option<Line>, usize)>),
     /// A record made elsewhere (tests, benches): checked here, held in memory.
     Record(Box<Record>),
     /// The window's store started afresh (cleared, or read back from the journal):
@@ -84,7 +84,7 @@ impl Ingest {
                 let ready = match next {
                     Ok(Captured::Group(group)) => group
                         .into_iter()
-                        .map(|(record, line)| ingester.ingest(record, line, None))
+                        .map(|(record, line, size)| ingester.ingest_sized(record, size, line, None))
                         .collect(),
                     Ok(Captured::Record(record)) => {
                         let verifier = verifier
@@ -114,7 +114,20 @@ impl Ingest {
     /// What the journal calls with each record it wrote.
     pub fn subscriber(&self) -> Subscriber {
         let tx = self.tx.clone();
-        Box::new(move |group| {
+        // Runs on the listener's thread that wrote the group: what the window does
+        // not need is freed there, where it was made (memory freed on another thread
+        // is slow to come back to the one that allocates it).
+        Box::new(move |group: Vec<(Record, Option<Line>)>| {
+            let group = group
+                .into_iter()
+                .map(|(mut record, line)| {
+                    let size = match line {
+                        Some(_) => lighten(&mut record),
+                        None => record.body_len(),
+                    };
+                    (record, line, size)
+                })
+                .collect();
             let _ = tx.send(Captured::Group(group));
         })
     }
