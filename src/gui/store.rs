@@ -400,11 +400,62 @@ impl Located {
     /// Every event's seq and record, in order. Lines next to each other in the
     /// file are read in blocks of up to a megabyte.
     pub fn iter(&self) -> Reading<'_> {
+        self.reading(&self.events)
+    }
+
+    fn reading<'a>(&'a self, events: &'a [(u64, Stored)]) -> Reading<'a> {
         Reading {
-            located: self,
+            events,
+            lines: self.lines.as_deref(),
             at: 0,
             block: None,
         }
+    }
+
+    /// `each` over every event's seq and record, on as many threads as there are
+    /// cores, each reading a stretch of the file in order; the results in order.
+    /// `None` when newer work stopped it (see [`Progress`]).
+    pub fn par_filter_map<T: Send>(
+        &self,
+        progress: &Progress,
+        each: impl Fn(u64, Record) -> Option<T> + Sync,
+    ) -> Option<Vec<T>> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(16)
+            .min(self.events.len() / 256 + 1);
+        let chunk = self.events.len().div_ceil(threads).max(1);
+        let run = |events: &[(u64, Stored)]| -> Option<Vec<T>> {
+            let mut out = Vec::new();
+            for (seq, record) in self.reading(events) {
+                if progress.stopped() {
+                    return None;
+                }
+                if let Ok(record) = record
+                    && let Some(value) = each(seq, record)
+                {
+                    out.push(value);
+                }
+                progress.add(1);
+            }
+            Some(out)
+        };
+        let parts: Vec<Option<Vec<T>>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = self
+                .events
+                .chunks(chunk)
+                .map(|events| scope.spawn(|| run(events)))
+                .collect();
+            handles
+                .into_iter()
+                .map(|handle| handle.join().ok().flatten())
+                .collect()
+        });
+        let mut all = Vec::with_capacity(self.events.len());
+        for part in parts {
+            all.extend(part?);
+        }
+        Some(all)
     }
 
     /// Every record, read; the first that cannot be is the error.
@@ -419,7 +470,8 @@ type Block = (u64, Result<Vec<u8>, (io::ErrorKind, String)>, usize);
 
 /// The records of a [`Located`], read in order.
 pub struct Reading<'a> {
-    located: &'a Located,
+    events: &'a [(u64, Stored)],
+    lines: Option<&'a Lines>,
     at: usize,
     block: Option<Block>,
 }
@@ -427,7 +479,7 @@ pub struct Reading<'a> {
 impl Reading<'_> {
     /// Reads the run of lines that follow each other from event `at` on, up to a block.
     fn read_block(&self, at: usize, first: Line) -> Block {
-        let events = &self.located.events;
+        let events = self.events;
         let start = first.offset;
         let mut end = first.offset + u64::from(first.len);
         let mut run = at + 1;
@@ -439,7 +491,7 @@ impl Reading<'_> {
             end = next_end;
             run += 1;
         }
-        let bytes = match &self.located.lines {
+        let bytes = match self.lines {
             Some(lines) => lines
                 .bytes(Line {
                     offset: start,
@@ -460,7 +512,7 @@ impl Iterator for Reading<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let at = self.at;
-        let (seq, stored) = self.located.events.get(at)?;
+        let (seq, stored) = self.events.get(at)?;
         self.at += 1;
         let line = match stored {
             Stored::Held(record) => return Some((*seq, Ok(Record::clone(record)))),
@@ -919,18 +971,10 @@ pub fn reverify(
     progress: &Progress,
 ) -> Option<Vec<(u64, Signature, TimeState)>> {
     let now = crate::token::unix_now();
-    let mut verdicts = Vec::with_capacity(located.len());
-    for (seq, record) in located.iter() {
-        if progress.stopped() {
-            return None;
-        }
-        if let Ok(record) = record {
-            let verification = record.analysis(verifier, now).verification;
-            verdicts.push((seq, verification.signature, verification.time));
-        }
-        progress.add(1);
-    }
-    Some(verdicts)
+    located.par_filter_map(progress, |seq, record| {
+        let verification = record.analysis(verifier, now).verification;
+        Some((seq, verification.signature, verification.time))
+    })
 }
 
 /// The events of `located` whose body, headers, address or claims hold `needle`.
@@ -941,20 +985,12 @@ pub fn search(
     progress: &Progress,
 ) -> Vec<u64> {
     let now = crate::token::unix_now();
-    let mut found = Vec::new();
-    for (seq, record) in located.iter() {
-        if progress.stopped() {
-            break;
-        }
-        if let Ok(record) = record {
+    located
+        .par_filter_map(progress, |seq, record| {
             let analysis = record.analysis(verifier, now);
-            if full_text_contains(&record, &analysis, needle) {
-                found.push(seq);
-            }
-        }
-        progress.add(1);
-    }
-    found
+            full_text_contains(&record, &analysis, needle).then_some(seq)
+        })
+        .unwrap_or_default()
 }
 
 /// A capture file read into a store.

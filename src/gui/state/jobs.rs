@@ -47,7 +47,8 @@ pub enum Done {
     },
     Keyring(crate::credentials::Report),
     /// The events whose body, headers or claims hold this (lowercased) text.
-    Searched(String, Vec<u64>),
+    /// The search's progress names it.
+    Searched(String, Vec<u64>, Arc<Progress>),
     /// The probe of the user's app finished.
     Probed(Result<crate::probe::Report, String>),
     /// The processes of the shown events, built from this stamp.

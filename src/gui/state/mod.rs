@@ -321,13 +321,15 @@ impl AppState {
             Command::View(command) => {
                 let before = self.store.needle().to_owned();
                 self.view.handle(command, &mut self.store);
-                if self.store.needle() != before
-                    && let Some(search) = self.view.searching.take()
-                {
-                    // The text changed: a search for the old one is of no use.
-                    search
-                        .stop
-                        .store(true, std::sync::atomic::Ordering::Relaxed);
+                if self.store.needle() != before {
+                    if let Some(search) = self.view.searching.take() {
+                        // The text changed: a search for the old one is of no use.
+                        search
+                            .stop
+                            .store(true, std::sync::atomic::Ordering::Relaxed);
+                    }
+                    // Started now, so the window is busy with it from this frame on.
+                    self.search();
                 }
             }
             Command::Workbench(command) => self.workbench(command),
@@ -465,7 +467,7 @@ impl AppState {
         let verifier = self.secrets.verifier().clone();
         self.jobs.spawn("hookscope-search", move |_| {
             let found = super::store::search(&located, &verifier, &needle, &progress);
-            Done::Searched(needle, found)
+            Done::Searched(needle, found, progress)
         });
     }
 
@@ -562,8 +564,16 @@ impl AppState {
                     path.display()
                 )))
             }
-            Done::Searched(needle, found) => {
-                self.view.searching = None;
+            Done::Searched(needle, found, progress) => {
+                // A search stopped for a newer one leaves that one running.
+                if self
+                    .view
+                    .searching
+                    .as_ref()
+                    .is_some_and(|current| Arc::ptr_eq(current, &progress))
+                {
+                    self.view.searching = None;
+                }
                 self.store.add_found(&needle, found);
                 None
             }
