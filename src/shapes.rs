@@ -169,11 +169,12 @@ pub fn shape_fingerprint(value: &Value) -> u64 {
     hasher.finish()
 }
 
-/// The shape of a record's first event, as the window tracks it: its kind, its
-/// fingerprint, and its paths (`None` when whoever built it knew they were seen).
+/// The shape of a record's first event, as the window tracks it: a hash of its
+/// kind (`type`, `action`), its fingerprint, and its paths (`None` when whoever
+/// built it knew they were seen). Nothing in it is allocated but the paths.
 #[derive(Debug, Clone)]
 pub struct EventShape {
-    pub key: KindKey,
+    pub kind: u64,
     pub fingerprint: u64,
     pub paths: Option<Paths>,
 }
@@ -185,15 +186,17 @@ impl EventShape {
     pub fn of_first(
         claims: Option<&Value>,
         events: &[crate::record::Event],
-        want_paths: impl FnOnce(&KindKey, u64) -> bool,
+        want_paths: impl FnOnce(u64, u64) -> bool,
     ) -> Option<EventShape> {
+        use std::hash::{BuildHasher, BuildHasherDefault};
         let event = events.first()?;
         let value = events_of(claims, true).into_iter().next()?;
-        let key = (event.event_type.clone(), event.action.clone());
+        let kind = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
+            .hash_one((&event.event_type, &event.action));
         let fingerprint = shape_fingerprint(value);
-        let paths = want_paths(&key, fingerprint).then(|| paths_of(value));
+        let paths = want_paths(kind, fingerprint).then(|| paths_of(value));
         Some(EventShape {
-            key,
+            kind,
             fingerprint,
             paths,
         })
@@ -286,16 +289,13 @@ impl Kind {
 /// One [`Kind`] per kind of event: what the window marks shape changes with.
 #[derive(Debug, Default)]
 pub struct Tracker {
-    kinds: HashMap<KindKey, Kind>,
+    kinds: HashMap<u64, Kind>,
 }
 
 impl Tracker {
     /// Takes in a record's first event; its change, if its shape is new.
     pub fn add(&mut self, record_id: u64, shape: &EventShape) -> Option<Change> {
-        let kind = match self.kinds.get_mut(&shape.key) {
-            Some(kind) => kind,
-            None => self.kinds.entry(shape.key.clone()).or_default(),
-        };
+        let kind = self.kinds.entry(shape.kind).or_default();
         kind.add_shape(record_id, shape.fingerprint, shape.paths.as_ref())
     }
 }

@@ -211,8 +211,8 @@ impl Ingester {
         let summary = self.summary(&record, size, &analysis);
         let claims = analysis.token.as_ref().and_then(|t| t.claims.as_ref());
         let sent = &mut self.shapes_sent;
-        let shape = EventShape::of_first(claims, &analysis.events, |key, fingerprint| {
-            sent.insert(hash_key(&(key, fingerprint)))
+        let shape = EventShape::of_first(claims, &analysis.events, |kind, fingerprint| {
+            sent.insert(hash_key(&(kind, fingerprint)))
         });
         let stored = match line {
             Some(line) => Stored::Line(line),
@@ -1258,7 +1258,7 @@ mod tests {
         assert_eq!(format!("{:?}", a.summary), format!("{:?}", b.summary));
         assert_eq!(a.summary.size as usize, token.len());
         let (sa, sb) = (a.shape.unwrap(), b.shape.unwrap());
-        assert_eq!((sa.key, sa.fingerprint), (sb.key, sb.fingerprint));
+        assert_eq!((sa.kind, sa.fingerprint), (sb.kind, sb.fingerprint));
     }
 
     #[test]
