@@ -262,13 +262,12 @@ pub fn load(path: &Path) -> io::Result<Loaded> {
 
 /// Like [`load`], from any reader.
 pub fn load_from<R: BufRead>(mut reader: R) -> io::Result<Loaded> {
-    let starts_array = loop {
+    loop {
         let buf = reader.fill_buf()?;
         match buf.iter().position(|b| !b.is_ascii_whitespace()) {
             Some(at) => {
-                let first = buf[at];
                 reader.consume(at);
-                break first == b'[';
+                break;
             }
             None if buf.is_empty() => return Ok(Loaded::default()),
             None => {
@@ -276,16 +275,44 @@ pub fn load_from<R: BufRead>(mut reader: R) -> io::Result<Loaded> {
                 reader.consume(len);
             }
         }
-    };
-    if starts_array {
-        return load_array(reader);
     }
-    let head = reader.fill_buf()?;
-    let har = head.starts_with(b"{\"log\"");
-    if har {
-        load_har(reader)
-    } else {
-        load_lines(reader)
+    match layout(reader.fill_buf()?) {
+        Layout::Array => load_array(reader),
+        Layout::Har => load_har(reader),
+        Layout::Lines => load_lines(reader),
+    }
+}
+
+/// How a capture file is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// A journal: one record per line (NDJSON).
+    Lines,
+    /// A JSON array of records.
+    Array,
+    /// A HAR file whose entries carry their records.
+    Har,
+}
+
+/// The layout of a capture file, from its first bytes.
+pub fn layout(head: &[u8]) -> Layout {
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(head.len());
+    match &head[start..] {
+        [b'[', ..] => Layout::Array,
+        rest if rest.starts_with(b"{\"log\"") => Layout::Har,
+        _ => Layout::Lines,
+    }
+}
+
+/// What is said of journal line `number` that holds no record: `error` is why it
+/// does not parse, `None` when it is cut short (an interrupted write).
+pub fn line_problem(number: usize, error: Option<&dyn std::fmt::Display>) -> String {
+    match error {
+        None => format!("line {number} is cut short (an interrupted write); skipped"),
+        Some(error) => format!("line {number} is not a hookscope record ({error}); skipped"),
     }
 }
 
@@ -328,12 +355,10 @@ fn load_lines<R: BufRead>(reader: R) -> io::Result<Loaded> {
         }
         match serde_json::from_slice::<Record>(&line) {
             Ok(record) => loaded.records.push(record),
-            Err(err) if lines.peek().is_none() && err.is_eof() => loaded.problems.push(format!(
-                "line {number} is cut short (an interrupted write); skipped"
-            )),
-            Err(err) => loaded.problems.push(format!(
-                "line {number} is not a hookscope record ({err}); skipped"
-            )),
+            Err(err) if lines.peek().is_none() && err.is_eof() => {
+                loaded.problems.push(line_problem(number, None));
+            }
+            Err(err) => loaded.problems.push(line_problem(number, Some(&err))),
         }
     }
     Ok(loaded)

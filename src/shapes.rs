@@ -121,13 +121,17 @@ pub fn events_of(claims: Option<&Value>, flat: bool) -> Vec<&Value> {
 /// A kind of event: its `type` and `action`.
 pub type KindKey = (Option<String>, Option<String>);
 
+/// A 64-bit hash of `value`, the same in every run (the window counts deliveries
+/// and tracks kinds and shapes by such hashes).
+pub fn hash_of(value: &(impl std::hash::Hash + ?Sized)) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(value)
+}
+
 /// A fingerprint of an event's paths and their types: events with the same one
 /// have the same shape, so a kind needs to look at its paths only the first time.
 pub fn fingerprint(paths: &Paths) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    paths.hash(&mut hasher);
-    hasher.finish()
+    hash_of(paths)
 }
 
 /// A fingerprint of the shape of `value` worked out without building its paths:
@@ -188,11 +192,9 @@ impl EventShape {
         events: &[crate::record::Event],
         want_paths: impl FnOnce(u64, u64) -> bool,
     ) -> Option<EventShape> {
-        use std::hash::{BuildHasher, BuildHasherDefault};
         let event = events.first()?;
         let value = events_of(claims, true).into_iter().next()?;
-        let kind = BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default()
-            .hash_one((&event.event_type, &event.action));
+        let kind = hash_of(&(&event.event_type, &event.action));
         let fingerprint = shape_fingerprint(value);
         let paths = want_paths(kind, fingerprint).then(|| paths_of(value));
         Some(EventShape {

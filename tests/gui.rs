@@ -439,18 +439,25 @@ fn replay_sends_the_request_again_and_records_a_linked_event() {
     assert_eq!(app.records().len(), 3);
 }
 
-#[test]
-fn open_at_start_loads_a_capture() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("capture.ndjson");
+/// A capture of `n` signed events on `/opened/0`, `/opened/1`, ..., ids from 1, as
+/// NDJSON lines.
+fn capture_text(n: u64) -> String {
     let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
     let mut text = String::new();
-    for i in 0..4 {
+    for i in 0..n {
         let mut r = record(&token, &format!("/opened/{i}"));
         r.id = i + 1;
         text.push_str(&serde_json::to_string(&r).unwrap());
         text.push('\n');
     }
+    text
+}
+
+#[test]
+fn open_at_start_loads_a_capture() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("capture.ndjson");
+    let mut text = capture_text(4);
     text.push_str("{\"id\":5,\"torn");
     std::fs::write(&path, text).unwrap();
     let mut harness = harness(Startup {
@@ -812,14 +819,7 @@ fn an_opened_capture_is_a_view_of_its_own_and_live_events_wait_behind_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("capture.ndjson");
     let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
-    let mut text = String::new();
-    for i in 0..3 {
-        let mut r = record(&token, &format!("/opened/{i}"));
-        r.id = i + 1;
-        text.push_str(&serde_json::to_string(&r).unwrap());
-        text.push('\n');
-    }
-    std::fs::write(&path, text).unwrap();
+    std::fs::write(&path, capture_text(3)).unwrap();
     let mut harness = harness(Startup::default());
     let sender = harness.state().state.record_sender();
     for i in 0..2 {

@@ -266,10 +266,23 @@ impl Journal {
                 log::error!("could not write the journal: {err}");
                 JournalError::Write(err.to_string())
             });
+        // Only this leader writes: the group starts where the file ended.
+        let base = sink.file.is_some().then_some(sink.len);
         if written.is_ok() {
-            // Only this leader writes: the group starts where the file ended.
-            let base = sink.file.is_some().then_some(sink.len);
             sink.len += lines.len() as u64;
+        } else if let Some(len) = sink.file.as_ref().and_then(|f| f.metadata().ok()) {
+            // Part of the group may be in the file: count from what is there.
+            sink.len = len.len();
+        }
+        drop(sink);
+        // The requests are answered first; the window hears of the group after,
+        // still before the next group is written (this leader has not passed the
+        // lead on yet), so it sees every record in order.
+        for tx in waiting {
+            let _ = tx.send(Turn::Done(written.clone()));
+        }
+        if written.is_ok() && self.subscribed {
+            let mut sink = self.sink.lock().map_err(poisoned)?;
             if let Some(subscriber) = sink.subscriber.as_mut() {
                 let group = records
                     .into_iter()
@@ -283,13 +296,6 @@ impl Journal {
                     .collect();
                 subscriber(group);
             }
-        } else if let Some(len) = sink.file.as_ref().and_then(|f| f.metadata().ok()) {
-            // Part of the group may be in the file: count from what is there.
-            sink.len = len.len();
-        }
-        drop(sink);
-        for tx in waiting {
-            let _ = tx.send(Turn::Done(written.clone()));
         }
         let mut queue = self.queue.lock().map_err(poisoned)?;
         loop {

@@ -69,21 +69,11 @@ impl Lines {
         }))
     }
 
-    /// The file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// The bytes of `line`.
     fn bytes(&self, line: Line) -> io::Result<Vec<u8>> {
         let mut bytes = vec![0; line.len as usize];
         read_at(&self.file, &mut bytes, line.offset)?;
         Ok(bytes)
-    }
-
-    /// The record on `line`.
-    pub fn read(&self, line: Line) -> io::Result<Record> {
-        parse(&self.bytes(line)?)
     }
 }
 
@@ -212,7 +202,7 @@ impl Ingester {
         let claims = analysis.token.as_ref().and_then(|t| t.claims.as_ref());
         let sent = &mut self.shapes_sent;
         let shape = EventShape::of_first(claims, &analysis.events, |kind, fingerprint| {
-            sent.insert(hash_key(&(kind, fingerprint)))
+            sent.insert(crate::shapes::hash_of(&(kind, fingerprint)))
         });
         let stored = match line {
             Some(line) => Stored::Line(line),
@@ -257,16 +247,12 @@ impl Ingester {
                 .and_then(|e| e.subject.as_deref())
                 .unwrap_or_default()
                 .into(),
-            event_key: first.and_then(|e| e.id.as_deref()).map(hash_key),
+            event_key: first
+                .and_then(|e| e.id.as_deref())
+                .map(crate::shapes::hash_of),
             shape_change: None,
         }
     }
-}
-
-/// A 64-bit hash of `value`: deliveries are counted by the event id's.
-pub fn hash_key(id: &(impl std::hash::Hash + ?Sized)) -> u64 {
-    use std::hash::{BuildHasher, BuildHasherDefault};
-    BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(id)
 }
 
 /// True when `hay` holds `needle` (lowercased), ignoring case.
@@ -457,11 +443,6 @@ impl Located {
         }
         Some(all)
     }
-
-    /// Every record, read; the first that cannot be is the error.
-    pub fn read_all(&self) -> io::Result<Vec<Record>> {
-        self.iter().map(|(_, record)| record).collect()
-    }
 }
 
 /// A block of lines read at once: where it starts in the file, its bytes (or why
@@ -558,7 +539,7 @@ pub struct Store {
     reverify: Option<Arc<Progress>>,
     /// The verdicts of a finished re-verification, taken in a slice per frame.
     verdicts: Option<std::vec::IntoIter<(u64, Signature, TimeState)>>,
-    /// Held events per event id (by [`hash_key`]).
+    /// Held events per event id (by [`hash_of`](crate::shapes::hash_of)).
     deliveries: HashMap<u64, u32>,
     /// The shape seen so far of each kind of event (`type`, `action`).
     shapes: Tracker,
@@ -718,7 +699,7 @@ impl Store {
         (self.next_seq, self.entries.len(), self.visible.len())
     }
 
-    /// How many held events carry the event id with this [`hash_key`] (more than
+    /// How many held events carry the event id with this [`hash_of`](crate::shapes::hash_of) (more than
     /// 1: a retry or duplicate).
     pub fn deliveries(&self, key: u64) -> u32 {
         self.deliveries.get(&key).copied().unwrap_or(0)
@@ -770,15 +751,12 @@ impl Store {
         let entry = self
             .get(seq)
             .ok_or_else(|| "that event is no longer held".to_owned())?;
-        match &entry.stored {
-            Stored::Held(record) => Ok(Record::clone(record)),
-            Stored::Line(line) => self
-                .lines
-                .as_ref()
-                .ok_or_else(|| "the event's file is gone".to_owned())?
-                .read(*line)
-                .map_err(|err| format!("could not read event {}: {err}", entry.summary.id)),
-        }
+        let located = self.locate([seq]);
+        let (_, record) = located
+            .iter()
+            .next()
+            .ok_or_else(|| "that event is no longer held".to_owned())?;
+        record.map_err(|err| format!("could not read event {}: {err}", entry.summary.id))
     }
 
     /// Where the records of `seqs` are, for a job to read.
@@ -1007,8 +985,9 @@ pub struct Opened {
 struct Chunk {
     events: Vec<Ingested>,
     lines: usize,
-    /// Line number within the chunk (from 0), and what was wrong.
-    problems: Vec<(usize, String)>,
+    /// Line number within the chunk (from 0), and why it is no record (`None`:
+    /// cut short, the file's torn last line).
+    problems: Vec<(usize, Option<String>)>,
 }
 
 /// Reads a capture file into a store of at most `max` events, checking each with
@@ -1027,12 +1006,8 @@ pub fn open(
     progress.total.store(len, Ordering::Relaxed);
     let mut head = [0u8; 512];
     let n = io::Read::read(&mut &lines.file, &mut head)?;
-    let head = &head[..n];
-    let first = head.iter().position(|b| !b.is_ascii_whitespace());
-    let whole_json =
-        first.is_some_and(|at| head[at] == b'[' || head[at..].starts_with(b"{\"log\""));
     let mut store = Store::new(max);
-    if whole_json {
+    if crate::export::layout(&head[..n]) != crate::export::Layout::Lines {
         let loaded = crate::export::load(path)?;
         let records = loaded.records.len();
         let now = crate::token::unix_now();
@@ -1080,16 +1055,10 @@ pub fn open(
     store.entries.reserve_exact(kept);
     store.visible.reserve_exact(kept);
     store.deliveries.reserve(kept);
-    let last_chunk = chunks.len().saturating_sub(1);
-    for (index, chunk) in chunks.into_iter().enumerate() {
+    for chunk in chunks {
         for (line, problem) in &chunk.problems {
-            let number = line_base + line + 1;
-            let cut_short = index == last_chunk && *line + 1 == chunk.lines && problem.is_empty();
-            problems.push(if cut_short {
-                format!("line {number} is cut short (an interrupted write); skipped")
-            } else {
-                format!("line {number} is not a hookscope record ({problem}); skipped")
-            });
+            let error = problem.as_ref().map(|p| p as &dyn std::fmt::Display);
+            problems.push(crate::export::line_problem(line_base + line + 1, error));
         }
         line_base += chunk.lines;
         for ingested in chunk.events {
@@ -1191,7 +1160,7 @@ fn read_chunk(
                 let torn = !buf.ends_with(b"\n") && err.is_eof();
                 chunk
                     .problems
-                    .push((index, if torn { String::new() } else { err.to_string() }));
+                    .push((index, (!torn).then(|| err.to_string())));
                 continue;
             }
         };

@@ -28,6 +28,20 @@ pub enum FilesCommand {
     Close,
 }
 
+/// What the file commands need from the rest of the window.
+pub struct Context<'a> {
+    pub jobs: &'a Jobs,
+    /// The secrets an opened capture's events are checked with, and an export's
+    /// decoded with.
+    pub verifier: Arc<Verifier>,
+    /// The most events an opened capture keeps.
+    pub max: usize,
+    /// The listener's own address, which starts HAR URLs.
+    pub origin: String,
+    /// A filter is set: an export offers only the shown events.
+    pub filtering: bool,
+}
+
 /// Export or open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileMode {
@@ -73,14 +87,13 @@ impl Files {
         }
     }
 
-    /// Applies a command. `records` are what an export writes (all held events, or
-    /// the filtered ones, chosen by [`Files::export_scope`]).
+    /// Applies a command. `locate` gives the events an export writes: the shown
+    /// ones (true) or all held.
     pub fn handle(
         &mut self,
         command: FilesCommand,
-        jobs: &Jobs,
-        export: impl FnOnce(bool) -> (Located, Arc<Verifier>, String),
-        filtering: bool,
+        cx: Context<'_>,
+        locate: impl FnOnce(bool) -> Located,
     ) {
         match command {
             FilesCommand::ShowExport => {
@@ -91,7 +104,7 @@ impl Files {
                 self.dialog = Some(FileDialog {
                     mode: FileMode::Export,
                     path: default_dir().join(name).display().to_string(),
-                    only_filtered: filtering,
+                    only_filtered: cx.filtering,
                     browsing: false,
                     working: false,
                     error: None,
@@ -120,8 +133,8 @@ impl Files {
                     dialog.only_filtered = only_filtered;
                 }
             }
-            FilesCommand::Browse => self.browse(jobs),
-            FilesCommand::Run => self.run_dialog(jobs, export),
+            FilesCommand::Browse => self.browse(cx.jobs),
+            FilesCommand::Run => self.run_dialog(cx, locate),
             FilesCommand::Close => self.dialog = None,
         }
     }
@@ -227,16 +240,7 @@ impl Files {
         self.opened_from = None;
     }
 
-    /// The dialog's open is under way: it stays, busy, until the read is done.
-    pub fn dialog_working(&mut self) {
-        if let Some(dialog) = &mut self.dialog {
-            dialog.error = None;
-            dialog.working = true;
-        }
-    }
-
-    /// Empties the journal file on a job.
-    /// Through the journal when it is open, so the lines written next are known to
+    /// Empties the journal file on a job: through the journal when it is open, so the lines written next are known to
     /// start at the beginning; else the file itself.
     pub fn clear_journal(&self, jobs: &Jobs, journal: Option<crate::capture::Journal>) {
         if let Some(path) = self.journal_path.clone() {
@@ -294,11 +298,7 @@ impl Files {
         });
     }
 
-    fn run_dialog(
-        &mut self,
-        jobs: &Jobs,
-        export: impl FnOnce(bool) -> (Located, Arc<Verifier>, String),
-    ) {
+    fn run_dialog(&mut self, cx: Context<'_>, locate: impl FnOnce(bool) -> Located) {
         let Some(dialog) = self.dialog.as_mut() else {
             return;
         };
@@ -306,8 +306,7 @@ impl Files {
         let dialog = dialog.clone();
         let path = PathBuf::from(dialog.path.trim());
         match dialog.mode {
-            // Opening needs the window's secrets and limits: the window starts it.
-            FileMode::Open => return,
+            FileMode::Open => self.load(path, false, cx.jobs, cx.verifier, cx.max),
             FileMode::Export => {
                 let Some(format) = Format::from_path(&path) else {
                     if let Some(dialog) = &mut self.dialog {
@@ -318,8 +317,9 @@ impl Files {
                     }
                     return;
                 };
-                let (located, verifier, origin) = export(dialog.only_filtered);
-                jobs.spawn("hookscope-export", move |_| {
+                let (located, verifier, origin) =
+                    (locate(dialog.only_filtered), cx.verifier, cx.origin);
+                cx.jobs.spawn("hookscope-export", move |_| {
                     let now = crate::token::unix_now();
                     let n = located.len();
                     // Read, decoded and written one at a time: never all in memory.

@@ -293,30 +293,22 @@ impl AppState {
                 );
             }
             Command::Files(command) => {
-                let (store, verifier, origin) = (
-                    &self.store,
-                    self.secrets.verifier().clone(),
-                    self.listener.origin(),
-                );
-                let filtering = store.filter().is_active();
-                let export = |only_filtered: bool| {
-                    let records = if only_filtered {
+                let store = &self.store;
+                let cx = files::Context {
+                    jobs: &self.jobs,
+                    verifier: self.secrets.verifier().clone(),
+                    max: store.max(),
+                    origin: self.listener.origin(),
+                    filtering: store.filter().is_active(),
+                };
+                let locate = |shown: bool| {
+                    if shown {
                         store.locate_visible()
                     } else {
                         store.locate_all()
-                    };
-                    (records, verifier, origin)
+                    }
                 };
-                if matches!(command, FilesCommand::Run)
-                    && let Some(dialog) = &self.files.dialog
-                    && dialog.mode == FileMode::Open
-                {
-                    let path = PathBuf::from(dialog.path.trim());
-                    self.files.dialog_working();
-                    self.load(path, false);
-                } else {
-                    self.files.handle(command, &self.jobs, export, filtering);
-                }
+                self.files.handle(command, cx, locate);
             }
             Command::View(command) => {
                 let before = self.store.needle().to_owned();
