@@ -5,71 +5,32 @@
 
 mod support;
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::Algorithm;
-use support::{Listener, SECRET, request, sign, truora_claims};
-
-/// What the test app saw of one request.
-#[derive(Debug)]
-struct Seen {
-    head: String,
-    body: Vec<u8>,
-}
+use support::{Listener, SECRET, Seen, request, sign, truora_claims};
 
 /// A test app: answers each request by its path (`/ok`, `/fail`, `/slow`), reporting
 /// what it received.
 fn test_app() -> (SocketAddr, mpsc::Receiver<Seen>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
     let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(stream) = stream else { continue };
-            let tx = tx.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut head = String::new();
-                loop {
-                    let mut line = String::new();
-                    if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                        return;
-                    }
-                    if line == "\r\n" {
-                        break;
-                    }
-                    head.push_str(&line);
-                }
-                let len = head
-                    .lines()
-                    .find_map(|l| {
-                        l.to_ascii_lowercase()
-                            .strip_prefix("content-length:")
-                            .map(|v| v.trim().parse::<usize>().unwrap())
-                    })
-                    .unwrap_or(0);
-                let mut body = vec![0; len];
-                reader.read_exact(&mut body).unwrap();
-                let path = head.split_whitespace().nth(1).unwrap_or("/").to_owned();
-                let _ = tx.send(Seen { head, body });
-                let mut stream = stream;
-                let (status, reply) = if path.ends_with("/fail") {
-                    ("500 Internal Server Error", "{\"app\":\"broken\"}")
-                } else if path.ends_with("/slow") {
-                    std::thread::sleep(Duration::from_secs(5));
-                    ("200 OK", "{\"app\":\"late\"}")
-                } else {
-                    ("201 Created", "{\"app\":\"ok\"}")
-                };
-                let _ = write!(
-                    stream,
-                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
-                    reply.len()
-                );
-            });
+    let addr = support::app(move |seen| {
+        let path = seen
+            .head
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("/")
+            .to_owned();
+        let _ = tx.send(seen.clone());
+        if path.ends_with("/fail") {
+            ("500 Internal Server Error", "{\"app\":\"broken\"}")
+        } else if path.ends_with("/slow") {
+            std::thread::sleep(Duration::from_secs(5));
+            ("200 OK", "{\"app\":\"late\"}")
+        } else {
+            ("201 Created", "{\"app\":\"ok\"}")
         }
     });
     (addr, rx)

@@ -669,7 +669,7 @@ fn an_event_whose_shape_changed_is_marked_and_its_detail_says_how() {
 
 /// A receiver that accepts everything: the classic "never checks" mistake.
 fn careless_app() -> std::net::SocketAddr {
-    support::app(|_| "200 OK")
+    support::app(|_| ("200 OK", ""))
 }
 
 #[test]

@@ -99,9 +99,9 @@ fn serve(receiver: Receiver) -> SocketAddr {
             },
         };
         if receiver.accepts(&token) {
-            "200 OK"
+            ("200 OK", "")
         } else {
-            "401 Unauthorized"
+            ("401 Unauthorized", "")
         }
     })
 }

@@ -456,6 +456,7 @@ impl Drop for Display {
 }
 
 /// A request as a test app saw it.
+#[derive(Debug, Clone)]
 pub struct Seen {
     /// The request line and headers, as sent.
     pub head: String,
@@ -473,8 +474,11 @@ impl Seen {
 }
 
 /// A test app on a real socket, a thread per connection: each request is read
-/// whole and answered with the status line `answer` gives (e.g. "200 OK") and no body.
-pub fn app(answer: impl Fn(&Seen) -> &'static str + Send + Sync + 'static) -> SocketAddr {
+/// whole and answered with the status line and JSON body `answer` gives (e.g.
+/// `("200 OK", "")`; an empty body is sent without a content type).
+pub fn app(
+    answer: impl Fn(&Seen) -> (&'static str, &'static str) + Send + Sync + 'static,
+) -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = listener.local_addr().expect("addr");
     let answer = Arc::new(answer);
@@ -507,11 +511,17 @@ pub fn app(answer: impl Fn(&Seen) -> &'static str + Send + Sync + 'static) -> So
                 if std::io::Read::read_exact(&mut reader, &mut seen.body).is_err() {
                     return;
                 }
-                let status = answer(&seen);
+                let (status, reply) = answer(&seen);
+                let content_type = if reply.is_empty() {
+                    ""
+                } else {
+                    "Content-Type: application/json\r\n"
+                };
                 let mut stream = stream;
                 let _ = write!(
                     stream,
-                    "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                    "HTTP/1.1 {status}\r\n{content_type}Content-Length: {}\r\nConnection: close\r\n\r\n{reply}",
+                    reply.len()
                 );
             });
         }
