@@ -2,9 +2,11 @@
 //! [`eframe::App::ui`] draws the panels and applies the commands they return.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use eframe::egui;
 
+use super::pace::{CATCH_UP, Pace};
 use super::state::{
     AppState, Command, FilesCommand, Settings, Startup, Tab, ViewCommand, WorkbenchCommand,
 };
@@ -17,14 +19,9 @@ pub struct HookscopeApp {
     pub state: AppState,
     /// For the look the settings remember (theme, zoom), which egui's context holds.
     ctx: egui::Context,
+    /// How soon news is drawn and how long a frame files events.
+    pace: Arc<Pace>,
 }
-
-/// How soon news is drawn.
-const NEWS_REPAINT: std::time::Duration = std::time::Duration::from_millis(30);
-/// How often news is drawn under a flood.
-const FLOOD_REPAINT: std::time::Duration = std::time::Duration::from_millis(250);
-/// Wakes closer together than this are a flood.
-const FLOOD_WAKES: std::time::Duration = std::time::Duration::from_secs(1);
 
 impl HookscopeApp {
     /// Builds the app; restores saved settings from eframe's storage.
@@ -51,25 +48,15 @@ impl HookscopeApp {
     /// Builds the app on a context (tests use this with kittest's context).
     pub fn with_context(ctx: &egui::Context, startup: Startup) -> Self {
         let repaint = ctx.clone();
-        let last_wake = std::sync::Mutex::new(None::<std::time::Instant>);
-        // News is drawn within two display frames; under a flood (another wake
-        // soon after the last) four times a second, leaving the cores to capture:
-        // drawing costs far more than filing events. Input still redraws at once.
-        let waker = Arc::new(move || {
-            let now = std::time::Instant::now();
-            let flood = last_wake
-                .lock()
-                .map(|mut last| {
-                    let flood = last.is_some_and(|at| now.duration_since(at) < FLOOD_WAKES);
-                    *last = Some(now);
-                    flood
-                })
-                .unwrap_or(false);
-            repaint.request_repaint_after(if flood { FLOOD_REPAINT } else { NEWS_REPAINT });
-        });
+        let pace = Arc::new(Pace::default());
+        let waker = {
+            let pace = Arc::clone(&pace);
+            Arc::new(move || repaint.request_repaint_after(pace.wake(Instant::now())))
+        };
         HookscopeApp {
             state: AppState::new(startup, waker),
             ctx: ctx.clone(),
+            pace,
         }
     }
 
@@ -88,9 +75,9 @@ impl HookscopeApp {
 
     /// The logic of one frame: never draws.
     pub fn logic_pass(&mut self, ctx: &egui::Context) {
-        if self.state.tick() {
+        if self.state.tick_within(self.pace.budget()) {
             // More is waiting: the next frame takes its next slice, at display rate.
-            ctx.request_repaint_after(std::time::Duration::from_millis(16));
+            ctx.request_repaint_after(CATCH_UP);
         }
         if let Some(text) = self.state.copied.take() {
             ctx.copy_text(text);

@@ -45,6 +45,33 @@ impl Clock {
     }
 }
 
+/// How this frame draws its rows.
+#[derive(Clone, Copy)]
+struct Rows {
+    selected: Option<u64>,
+    /// False while new rows slide under a still pointer (following a flood): each
+    /// row passing under it would show its hover text (or a cut label its whole
+    /// text), fading in over frames drawn for nothing but the fade.
+    hints: bool,
+}
+
+impl Rows {
+    /// A label that, when rows stay put, shows its whole text on hover where
+    /// the column cuts it short.
+    fn label(self, ui: &mut egui::Ui, text: impl Into<egui::WidgetText>) -> egui::Response {
+        ui.add(egui::Label::new(text).show_tooltip_when_elided(self.hints))
+    }
+
+    /// `response` with its hover text, when rows stay put.
+    fn hint(self, response: egui::Response, text: impl Into<egui::WidgetText>) -> egui::Response {
+        if self.hints {
+            response.on_hover_text(text)
+        } else {
+            response
+        }
+    }
+}
+
 /// One row of the table: every cell selects the event when clicked.
 fn event_row(
     row: &mut egui_extras::TableRow<'_, '_>,
@@ -52,24 +79,27 @@ fn event_row(
     s: &Summary,
     time: &str,
     deliveries: u32,
-    selected: Option<u64>,
+    rows: Rows,
     commands: &mut Vec<Command>,
 ) {
+    let selected = rows.selected;
     row.set_selected(selected == Some(seq));
     row.col(|ui| {
         match s.replay_of {
-            Some(original) => ui
-                .label(
+            Some(original) => rows.hint(
+                rows.label(
+                    ui,
                     RichText::new(format!("{} ({original})", s.id))
                         .monospace()
                         .italics(),
-                )
-                .on_hover_text(format!("Event {}: a replay of event {original}", s.id)),
-            None => ui.label(RichText::new(s.id.to_string()).monospace()),
+                ),
+                format!("Event {}: a replay of event {original}", s.id),
+            ),
+            None => rows.label(ui, RichText::new(s.id.to_string()).monospace()),
         };
     });
     row.col(|ui| {
-        ui.label(RichText::new(time).monospace());
+        rows.label(ui, RichText::new(time).monospace());
     });
     row.col(|ui| {
         badge(ui, s.signature);
@@ -80,8 +110,10 @@ fn event_row(
             TimeState::Ok | TimeState::Absent => None,
         };
         if let Some(time) = time {
-            ui.label(RichText::new(time).color(palette::WARNING))
-                .on_hover_text("The signature is right, but exp/nbf say the token is not current");
+            rows.hint(
+                rows.label(ui, RichText::new(time).color(palette::WARNING)),
+                "The signature is right, but exp/nbf say the token is not current",
+            );
         }
     });
     row.col(|ui| {
@@ -92,47 +124,55 @@ fn event_row(
             _ => s.status.to_string(),
         };
         let text = RichText::new(text).monospace();
-        ui.label(if failed {
-            text.color(palette::ERROR)
-        } else {
-            text
-        })
-        .on_hover_text(if failed {
+        rows.hint(
+            rows.label(ui, if failed {
+                text.color(palette::ERROR)
+            } else {
+                text
+            }),
+            if failed {
             "A failed delivery: the sender got no 2xx (Truora counts it against the subscription)"
         } else {
-            "What the sender got"
-        });
+                "What the sender got"
+            },
+        );
     });
     row.col(|ui| {
         let text = format!("{} {}", s.method, s.path);
-        ui.label(middle_ellipsis(&text, 30)).on_hover_text(&text);
+        rows.hint(rows.label(ui, middle_ellipsis(&text, 30)), &text);
     });
     row.col(|ui| {
         if s.label.is_empty() {
             ui.weak("—");
         } else {
-            ui.label(&*s.label);
+            rows.label(ui, &*s.label);
         }
         if deliveries > 1 {
-            ui.label(RichText::new(format!("×{deliveries}")).color(palette::WARNING))
-                .on_hover_text(format!(
+            rows.hint(
+                rows.label(ui, RichText::new(format!("×{deliveries}")).color(palette::WARNING)),
+                format!(
                     "Deliveries: this event id arrived {deliveries} times (Truora retries); process it once"
-                ));
+                ),
+            );
         }
         if s.shape_change.is_some() {
-            ui.label(RichText::new("⚠ shape changed").color(palette::CAUTION))
-                .on_hover_text("Its claims have another shape than the earlier events of its kind; the detail shows how");
+            rows.hint(
+                rows.label(ui, RichText::new("⚠ shape changed").color(palette::CAUTION)),
+                "Its claims have another shape than the earlier events of its kind; the detail shows how",
+            );
         }
     });
     row.col(|ui| {
-        ui.label(human_size(s.size as usize));
+        rows.label(ui, human_size(s.size as usize));
     });
     row.col(|ui| {
         if s.subject.is_empty() {
             ui.weak("—");
         } else {
-            ui.label(RichText::new(&*s.subject).monospace())
-                .on_hover_text(&*s.subject);
+            rows.hint(
+                rows.label(ui, RichText::new(&*s.subject).monospace()),
+                &*s.subject,
+            );
         }
     });
     let response = row.response();
@@ -393,7 +433,13 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         .column(Column::initial(175.0).at_least(90.0).clip(true))
         .column(Column::exact(64.0))
         .column(Column::remainder().at_least(80.0).clip(true))
-        .auto_shrink([false, false]);
+        .auto_shrink([false, false])
+        // Following a flood, or the keys, jumps to the row: an animation would
+        // chase a target that moves every frame, drawing a frame per step.
+        .animate_scrolling(false)
+        // A bar that appears once the rows overflow fades in over several frames,
+        // just as the first hooks of a flood land.
+        .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible);
     if view.scroll_to_selected {
         if let Some(row) = view
             .selected
@@ -409,7 +455,10 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         builder =
             builder.vertical_scroll_offset(last_offset + (rows - last_rows) as f32 * row_pitch);
     }
-    let selected = view.selected;
+    let look = Rows {
+        selected: view.selected,
+        hints: !view.rows_sliding(),
+    };
     let store = &state.store;
     let clock = Clock::new(view.local_time);
     let output = builder
@@ -448,7 +497,7 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
                         &entry.summary,
                         &time,
                         deliveries,
-                        selected,
+                        look,
                         commands,
                     );
                 }

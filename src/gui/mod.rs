@@ -7,7 +7,9 @@ pub mod editor;
 pub mod empty;
 pub mod event_list;
 pub mod files;
+pub mod heap;
 pub mod json_tree;
+pub mod pace;
 pub mod palette;
 pub mod paste;
 pub mod processes;
@@ -52,6 +54,7 @@ pub fn run(startup: Startup) -> anyhow::Result<()> {
         persistence_path: settings,
         ..Default::default()
     };
+    heap::keep_freed_heap();
     eframe::run_native(
         "hookscope",
         options,

@@ -28,13 +28,11 @@ pub use startup::{Settings, Startup};
 pub use view::{BodyView, Detail, Tab, View, ViewCommand};
 pub use workbench::{EditorForm, Signing, Target, Workbench, WorkbenchCommand};
 
+use super::pace::FRAME_BUDGET;
 use super::store::{Lines, Progress, Store};
 use crate::capture::Journal;
 use crate::token::Verifier;
 use ingest::Ingest;
-
-/// Most time a frame spends filing new events.
-pub const FRAME_BUDGET: Duration = Duration::from_millis(4);
 
 /// What a panel asks for; applied by [`AppState::apply`].
 #[must_use]
@@ -375,6 +373,11 @@ impl AppState {
     /// The per-frame work: take in job results and new events, start the work
     /// they call for. Returns true when more work is waiting (ask for a repaint).
     pub fn tick(&mut self) -> bool {
+        self.tick_within(FRAME_BUDGET)
+    }
+
+    /// [`tick`](Self::tick), filing new events for at most `budget`.
+    pub fn tick_within(&mut self, budget: Duration) -> bool {
         let started = Instant::now();
         // From here on, a new event wakes the window again.
         self.ingest.looking();
@@ -387,7 +390,7 @@ impl AppState {
         // they wait too (the journal has them already).
         if self.files.loading.is_none() && !self.view.paused {
             loop {
-                if started.elapsed() >= FRAME_BUDGET {
+                if started.elapsed() >= budget {
                     more = true;
                     break;
                 }
@@ -421,7 +424,7 @@ impl AppState {
         self.view.count_arrivals(arrived);
         self.listener.update_health();
         // A finished re-verification's verdicts, within what is left of the budget.
-        let left = FRAME_BUDGET.saturating_sub(started.elapsed());
+        let left = budget.saturating_sub(started.elapsed());
         more |= !self.store.take_verdicts(left);
         self.search();
         let verifier = self.secrets.verifier().clone();

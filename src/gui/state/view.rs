@@ -119,10 +119,14 @@ pub struct View {
     /// The event compared with the selected one.
     pub compare: Option<u64>,
     arrivals: VecDeque<(Instant, usize)>,
+    /// When new rows last moved the followed list.
+    slid_at: Option<Instant>,
 }
 
 /// The window of the events-per-second figure.
 const RATE_WINDOW: Duration = Duration::from_secs(5);
+/// How long after new rows moved the followed list it counts as sliding.
+const SLIDING: Duration = Duration::from_secs(1);
 
 impl View {
     /// A view in this order, sending test hooks of this product.
@@ -152,6 +156,7 @@ impl View {
             local_time: false,
             compare: None,
             arrivals: VecDeque::new(),
+            slid_at: None,
         }
     }
 
@@ -313,6 +318,9 @@ impl View {
         self.arrived = n;
         if n > 0 {
             self.arrivals.push_back((now, n));
+            if self.follow {
+                self.slid_at = Some(now);
+            }
         }
         while self
             .arrivals
@@ -323,6 +331,12 @@ impl View {
         }
         let total: usize = self.arrivals.iter().map(|(_, n)| n).sum();
         self.rate = total as f64 / RATE_WINDOW.as_secs_f64();
+    }
+
+    /// Whether new rows moved the followed list within the last second: rows
+    /// slide under a pointer that stands still.
+    pub fn rows_sliding(&self) -> bool {
+        self.slid_at.is_some_and(|at| at.elapsed() < SLIDING)
     }
 
     /// Whether the processes should be built again now: the tab is shown, and the
@@ -341,5 +355,30 @@ impl View {
     pub fn frame_done(&mut self) {
         self.focus_filter = false;
         self.scroll_to_selected = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_slide_only_while_arrivals_move_a_followed_list() {
+        let mut view = View::new(false, String::new());
+        assert!(!view.rows_sliding());
+        view.count_arrivals(0);
+        assert!(!view.rows_sliding(), "nothing arrived");
+        view.count_arrivals(3);
+        assert!(view.rows_sliding(), "new rows moved the followed list");
+        view.count_arrivals(0);
+        assert!(view.rows_sliding(), "a frame without news right after");
+
+        let mut paused = View::new(true, String::new());
+        paused.follow = false;
+        paused.count_arrivals(3);
+        assert!(
+            !paused.rows_sliding(),
+            "not following, the rows under the pointer stay put"
+        );
     }
 }

@@ -1,0 +1,92 @@
+//! How soon the window draws what arrived, and how long a frame files events.
+//! A rare event is drawn at once; under a flood (another wake soon after the last)
+//! news is drawn a few times a second, each frame filing all that waited, so
+//! drawing leaves the cores to capture: on a software renderer one frame costs
+//! as much CPU as a few thousand captured requests. Input still redraws at once.
+
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// How soon news is drawn.
+pub const NEWS_REPAINT: Duration = Duration::from_millis(30);
+/// How often news is drawn under a flood.
+pub const FLOOD_REPAINT: Duration = Duration::from_millis(1000);
+/// Wakes closer together than this are a flood; one this long after the last
+/// wake ends it.
+pub const FLOOD_WAKES: Duration = Duration::from_secs(1);
+/// Most time a frame spends filing new events.
+pub const FRAME_BUDGET: Duration = Duration::from_millis(4);
+/// Most time a frame spends filing under a flood: enough for everything that
+/// arrived since the last frame at tens of thousands of events a second (on
+/// cores shared with the capture, wall time runs well ahead of the frame's own
+/// CPU time), so no second frame is drawn just to file the rest.
+pub const FLOOD_BUDGET: Duration = Duration::from_millis(50);
+/// How soon a frame that left events waiting is followed by the next.
+pub const CATCH_UP: Duration = Duration::from_millis(16);
+
+/// The window's pace, shared by the waker (capture threads) and the frame.
+#[derive(Debug, Default)]
+pub struct Pace(Mutex<Wakes>);
+
+#[derive(Debug, Default)]
+struct Wakes {
+    last: Option<Instant>,
+    flood: bool,
+}
+
+impl Pace {
+    /// News woke the window at `now`: how soon to draw it.
+    pub fn wake(&self, now: Instant) -> Duration {
+        let mut wakes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        wakes.flood = wakes
+            .last
+            .is_some_and(|at| now.saturating_duration_since(at) < FLOOD_WAKES);
+        wakes.last = Some(now);
+        if wakes.flood {
+            FLOOD_REPAINT
+        } else {
+            NEWS_REPAINT
+        }
+    }
+
+    /// Whether the last wake came in a flood. It stays so until a wake comes
+    /// after a quiet spell: frames without news file nothing anyway.
+    pub fn flooded(&self) -> bool {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).flood
+    }
+
+    /// How long a frame may spend filing events.
+    pub fn budget(&self) -> Duration {
+        if self.flooded() {
+            FLOOD_BUDGET
+        } else {
+            FRAME_BUDGET
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rare_event_is_drawn_at_once_and_a_flood_a_few_times_a_second() {
+        let pace = Pace::default();
+        let start = Instant::now();
+        assert_eq!(pace.wake(start), NEWS_REPAINT);
+        assert!(!pace.flooded());
+        assert_eq!(pace.budget(), FRAME_BUDGET);
+        // The next wake comes right after the frame that drew the first event.
+        let next = start + Duration::from_millis(40);
+        assert_eq!(pace.wake(next), FLOOD_REPAINT);
+        assert!(pace.flooded());
+        // The frame that draws it comes a flood's repaint later, and files all
+        // that waited meanwhile.
+        assert_eq!(pace.budget(), FLOOD_BUDGET);
+        // After a quiet spell the next event is news again.
+        let quiet = next + FLOOD_WAKES;
+        assert_eq!(pace.wake(quiet), NEWS_REPAINT);
+        assert!(!pace.flooded());
+        assert_eq!(pace.budget(), FRAME_BUDGET);
+    }
+}
