@@ -19,7 +19,7 @@ use hookscope::gui::store::Stored;
 use hookscope::gui::{HookscopeApp, Startup};
 use hookscope::record::{Record, Signature};
 use jsonwebtoken::Algorithm;
-use support::window::{copied_text, harness, in_list, set_secret, step_until};
+use support::window::{copied_text, harness, harness_stepping, in_list, set_secret, step_until};
 use support::{SECRET, sign, truora_claims};
 
 /// A window (no listener) showing these records, as if they had just arrived.
@@ -178,6 +178,53 @@ fn selecting_shows_claims_and_verdict_and_secret_change_reverifies() {
     step_until(&mut harness, |app| app.state.store.reverifying().is_none());
     assert_eq!(harness.state().state.store.count(Signature::Invalid), 1);
     harness.get_by_label_contains("does not match");
+}
+
+#[test]
+fn a_new_selection_shows_its_detail_from_the_top_at_once() {
+    // Frames at a display's rate, so a fade shows as the frames it takes.
+    let mut harness = harness_stepping(Startup::default(), 1.0 / 60.0);
+    let sender = harness.state().state.record_sender();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    for path in ["/hooks/one", "/hooks/two"] {
+        sender.send(record(&token, path)).unwrap();
+    }
+    harness.run_steps(3);
+    in_list(&harness, "POST /hooks/one").click();
+    harness.run();
+    let top = harness
+        .get_by_label_contains("no secret is set")
+        .rect()
+        .top();
+    // Read down the first event's detail.
+    harness.hover_at(egui::pos2(1200.0, 500.0));
+    harness.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(0.0, -300.0),
+        phase: egui::TouchPhase::Move,
+        modifiers: egui::Modifiers::NONE,
+        source: egui::MouseWheelSource::Wheel,
+    });
+    harness.run();
+    let read = harness
+        .get_by_label_contains("no secret is set")
+        .rect()
+        .top();
+    assert!(read < top - 100.0, "the detail scrolled: {top} -> {read}");
+
+    in_list(&harness, "POST /hooks/two").click();
+    let frames = harness.run();
+    assert_eq!(harness.state().state.view.selected, Some(1));
+    let shown = harness
+        .get_by_label_contains("no secret is set")
+        .rect()
+        .top();
+    assert_eq!(shown, top, "the new selection's verdict is at the top");
+    // Its scroll bars stay as they were instead of fading in over frames.
+    assert!(
+        frames <= 3,
+        "a new selection took {frames} frames to settle"
+    );
 }
 
 #[test]

@@ -24,68 +24,74 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
     let record = &detail.record;
     let now = crate::token::unix_now();
     // Both ways: a long token or header scrolls inside the panel instead of widening it.
-    // One scroll position per event: a new selection starts at the top, where the
-    // verdict is.
-    egui::ScrollArea::both()
-        .id_salt(("detail", detail.seq))
-        .auto_shrink([false, false])
-        .show(ui, |ui| {
-            verdict(ui, record, state);
-            replay(ui, record, state, &mut commands);
-            ui.separator();
-            events(ui, record);
-            if let Some(change) = state
-                .store
-                .get(detail.seq)
-                .and_then(|e| e.summary.shape_change.as_deref())
-            {
-                shape_change(ui, change);
-            }
-            receiver_code(ui, record, state, &mut commands);
-            if let Some(token) = &record.token {
-                egui::CollapsingHeader::new("Claims")
-                    .default_open(true)
-                    .show(ui, |ui| {
-                        if let Some(claims) = &token.claims {
-                            if copy_button(ui, "claims") {
-                                commands.push(Command::Copy(
-                                    serde_json::to_string_pretty(claims).unwrap_or_default(),
-                                ));
-                            }
-                            let actions = super::json_tree::show(
-                                ui,
-                                &format!("claims{}", detail.seq),
-                                claims,
-                                now,
-                            );
-                            commands.extend(actions.into_iter().map(|a| tree_action(a, state)));
-                        } else {
-                            ui.weak("The payload is not JSON.");
+    // A new selection starts at the top, where the verdict is. One scroll area
+    // for every event: a new one per event would fade its bars in over frames
+    // drawn for nothing but the fade.
+    let shown = ui.scope_id().with("detail-shown");
+    let mut area = egui::ScrollArea::both()
+        .id_salt("detail")
+        .auto_shrink([false, false]);
+    if ui.data(|d| d.get_temp::<u64>(shown)) != Some(detail.seq) {
+        ui.data_mut(|d| d.insert_temp(shown, detail.seq));
+        area = area.scroll_offset(egui::Vec2::ZERO);
+    }
+    area.show(ui, |ui| {
+        verdict(ui, record, state);
+        replay(ui, record, state, &mut commands);
+        ui.separator();
+        events(ui, record);
+        if let Some(change) = state
+            .store
+            .get(detail.seq)
+            .and_then(|e| e.summary.shape_change.as_deref())
+        {
+            shape_change(ui, change);
+        }
+        receiver_code(ui, record, state, &mut commands);
+        if let Some(token) = &record.token {
+            egui::CollapsingHeader::new("Claims")
+                .default_open(true)
+                .show(ui, |ui| {
+                    if let Some(claims) = &token.claims {
+                        if copy_button(ui, "claims") {
+                            commands.push(Command::Copy(
+                                serde_json::to_string_pretty(claims).unwrap_or_default(),
+                            ));
                         }
-                    });
-                egui::CollapsingHeader::new("JWT header")
-                    .default_open(true)
-                    .show(ui, |ui| {
                         let actions = super::json_tree::show(
                             ui,
-                            &format!("header{}", detail.seq),
-                            &token.header,
+                            &format!("claims{}", detail.seq),
+                            claims,
                             now,
                         );
                         commands.extend(actions.into_iter().map(|a| tree_action(a, state)));
-                    });
-                egui::CollapsingHeader::new(format!("Token (from {})", token.source))
-                    .default_open(true)
-                    .show(ui, |ui| {
-                        if copy_button(ui, "token") {
-                            commands.push(Command::Copy(token.raw.clone()));
-                        }
-                        ui.label(coloured_token(&token.raw, ui.visuals()));
-                    });
-            }
-            request(ui, record, state, &mut commands);
-            response(ui, record);
-        });
+                    } else {
+                        ui.weak("The payload is not JSON.");
+                    }
+                });
+            egui::CollapsingHeader::new("JWT header")
+                .default_open(true)
+                .show(ui, |ui| {
+                    let actions = super::json_tree::show(
+                        ui,
+                        &format!("header{}", detail.seq),
+                        &token.header,
+                        now,
+                    );
+                    commands.extend(actions.into_iter().map(|a| tree_action(a, state)));
+                });
+            egui::CollapsingHeader::new(format!("Token (from {})", token.source))
+                .default_open(true)
+                .show(ui, |ui| {
+                    if copy_button(ui, "token") {
+                        commands.push(Command::Copy(token.raw.clone()));
+                    }
+                    ui.label(coloured_token(&token.raw, ui.visuals()));
+                });
+        }
+        request(ui, record, state, &mut commands);
+        response(ui, record);
+    });
     commands
 }
 

@@ -11,10 +11,18 @@ use hookscope::gui::{HookscopeApp, Startup};
 
 /// The app in a 1400x900 harness, stepped twice.
 pub fn harness(startup: Startup) -> Harness<'static, HookscopeApp> {
+    harness_stepping(startup, 0.25)
+}
+
+/// [`harness`] with frames `step_dt` seconds apart (1/60: a display's frames,
+/// so that an animation shows as the frames it takes).
+pub fn harness_stepping(startup: Startup, step_dt: f32) -> Harness<'static, HookscopeApp> {
     // Tests step the harness themselves, so the waker's context can be a spare one.
     let app = HookscopeApp::with_context(&egui::Context::default(), startup);
     let mut harness = Harness::builder()
         .with_size([1400.0, 900.0])
+        .with_step_dt(step_dt)
+        .with_max_steps((1.0 / step_dt) as u64)
         .build_ui_state(
             |ui, app: &mut HookscopeApp| {
                 app.logic_pass(ui.ctx());
