@@ -30,7 +30,10 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
     let shown = ui.scope_id().with("detail-shown");
     let mut area = egui::ScrollArea::both()
         .id_salt("detail")
-        .auto_shrink([false, false]);
+        .auto_shrink([false, false])
+        // A detail nearly always overflows both ways (the token alone does); bars
+        // shown from the start do not fade in over frames as the first hook lands.
+        .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible);
     if ui.data(|d| d.get_temp::<u64>(shown)) != Some(detail.seq) {
         ui.data_mut(|d| d.insert_temp(shown, detail.seq));
         area = area.scroll_offset(egui::Vec2::ZERO);
