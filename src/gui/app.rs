@@ -79,6 +79,7 @@ impl HookscopeApp {
             // More is waiting: the next frame takes its next slice, at display rate.
             ctx.request_repaint_after(CATCH_UP);
         }
+        self.pace.filed(self.state.view.arrived);
         if let Some(text) = self.state.copied.take() {
             ctx.copy_text(text);
         }

@@ -1,8 +1,9 @@
 //! How soon the window draws what arrived, and how long a frame files events.
-//! A rare event is drawn at once; under a flood (another wake soon after the last)
-//! news is drawn a few times a second, each frame filing all that waited, so
-//! drawing leaves the cores to capture: on a software renderer one frame costs
-//! as much CPU as a few thousand captured requests. Input still redraws at once.
+//! Hooks that come one at a time, even a few a second, are drawn at once. Under a
+//! flood (another wake soon after a frame that filed many events) news is drawn
+//! once a second, each frame filing all that waited, so drawing leaves the cores
+//! to capture: on a software renderer one frame costs as much CPU as a few
+//! thousand captured requests. Input still redraws at once.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -11,9 +12,12 @@ use std::time::{Duration, Instant};
 pub const NEWS_REPAINT: Duration = Duration::from_millis(30);
 /// How often news is drawn under a flood.
 pub const FLOOD_REPAINT: Duration = Duration::from_millis(1000);
-/// Wakes closer together than this are a flood; one this long after the last
-/// wake ends it.
+/// Wakes closer together than this are a flood (when the frame between filed
+/// [`FLOOD_EVENTS`]); one this long after the last wake ends it.
 pub const FLOOD_WAKES: Duration = Duration::from_secs(1);
+/// A frame that filed this many events was drawing a flood: at news' pace that
+/// is over 300 events a second.
+pub const FLOOD_EVENTS: usize = 10;
 /// Most time a frame spends filing new events.
 pub const FRAME_BUDGET: Duration = Duration::from_millis(4);
 /// Most time a frame spends filing under a flood: enough for everything that
@@ -31,6 +35,8 @@ pub struct Pace(Mutex<Wakes>);
 #[derive(Debug, Default)]
 struct Wakes {
     last: Option<Instant>,
+    /// Events the last frame filed.
+    filed: usize,
     flood: bool,
 }
 
@@ -38,15 +44,21 @@ impl Pace {
     /// News woke the window at `now`: how soon to draw it.
     pub fn wake(&self, now: Instant) -> Duration {
         let mut wakes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
-        wakes.flood = wakes
-            .last
-            .is_some_and(|at| now.saturating_duration_since(at) < FLOOD_WAKES);
+        wakes.flood = wakes.filed >= FLOOD_EVENTS
+            && wakes
+                .last
+                .is_some_and(|at| now.saturating_duration_since(at) < FLOOD_WAKES);
         wakes.last = Some(now);
         if wakes.flood {
             FLOOD_REPAINT
         } else {
             NEWS_REPAINT
         }
+    }
+
+    /// A frame filed `events`.
+    pub fn filed(&self, events: usize) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).filed = events;
     }
 
     /// Whether the last wake came in a flood. It stays so until a wake comes
@@ -70,13 +82,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_rare_event_is_drawn_at_once_and_a_flood_a_few_times_a_second() {
+    fn a_flood_is_drawn_once_a_second_and_what_comes_after_it_at_once() {
         let pace = Pace::default();
         let start = Instant::now();
         assert_eq!(pace.wake(start), NEWS_REPAINT);
         assert!(!pace.flooded());
         assert_eq!(pace.budget(), FRAME_BUDGET);
-        // The next wake comes right after the frame that drew the first event.
+        // The frame that drew the first events filed many; the next wake comes
+        // right after it.
+        pace.filed(120);
         let next = start + Duration::from_millis(40);
         assert_eq!(pace.wake(next), FLOOD_REPAINT);
         assert!(pace.flooded());
@@ -84,9 +98,22 @@ mod tests {
         // that waited meanwhile.
         assert_eq!(pace.budget(), FLOOD_BUDGET);
         // After a quiet spell the next event is news again.
+        pace.filed(12_000);
         let quiet = next + FLOOD_WAKES;
         assert_eq!(pace.wake(quiet), NEWS_REPAINT);
         assert!(!pace.flooded());
         assert_eq!(pace.budget(), FRAME_BUDGET);
+    }
+
+    #[test]
+    fn hooks_sent_by_hand_a_few_a_second_are_each_drawn_at_once() {
+        let pace = Pace::default();
+        let mut at = Instant::now();
+        for _ in 0..5 {
+            assert_eq!(pace.wake(at), NEWS_REPAINT);
+            pace.filed(1);
+            at += Duration::from_millis(300);
+        }
+        assert!(!pace.flooded());
     }
 }
