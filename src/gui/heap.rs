@@ -2,7 +2,7 @@
 //! what a machine without a GPU draws with) allocates and frees megabytes a
 //! frame through glibc's `malloc`, which hands the top of its heap back to the
 //! kernel after each frame and has it faulted in and zeroed again for the next:
-//! about 2,500 page faults a frame, half the window's drawing CPU under a
+//! about 2,500 page faults a frame, half the UI thread's CPU under a
 //! flood. A higher trim threshold keeps that memory for the next frame.
 //!
 //! hookscope's own allocations go through mimalloc; this touches only what C
