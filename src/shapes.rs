@@ -128,15 +128,10 @@ pub fn hash_of(value: &(impl std::hash::Hash + ?Sized)) -> u64 {
     BuildHasherDefault::<std::collections::hash_map::DefaultHasher>::default().hash_one(value)
 }
 
-/// A fingerprint of an event's paths and their types: events with the same one
-/// have the same shape, so a kind needs to look at its paths only the first time.
-pub fn fingerprint(paths: &Paths) -> u64 {
-    hash_of(paths)
-}
-
 /// A fingerprint of the shape of `value` worked out without building its paths:
 /// keys in order with the types under them, and each array's distinct item shapes.
-/// Events with the same one have the same paths.
+/// Events with the same one have the same paths, so a kind needs to look at its
+/// paths only the first time.
 pub fn shape_fingerprint(value: &Value) -> u64 {
     use std::hash::{Hash, Hasher};
     fn walk(value: &Value, hasher: &mut impl Hasher) {
@@ -222,15 +217,11 @@ pub struct Kind {
 }
 
 impl Kind {
-    /// Takes in one event; returns its change, if its shape is new.
-    pub fn add(&mut self, record_id: u64, paths: &Paths) -> Option<Change> {
-        self.add_shape(record_id, fingerprint(paths), Some(paths))
-    }
-
-    /// Like [`Kind::add`] for an event whose paths have `fingerprint`. `paths` may
-    /// be left out when this kind has seen the fingerprint before (a repeated shape
-    /// is never a change); an unseen one without paths is only counted.
-    pub fn add_shape(
+    /// Takes in one event whose shape has `fingerprint`; returns its change, if
+    /// its shape is new. `paths` may be left out when this kind has seen the
+    /// fingerprint before (a repeated shape is never a change); an unseen one
+    /// without paths is only counted.
+    pub fn add(
         &mut self,
         record_id: u64,
         fingerprint: u64,
@@ -298,7 +289,7 @@ impl Tracker {
     /// Takes in a record's first event; its change, if its shape is new.
     pub fn add(&mut self, record_id: u64, shape: &EventShape) -> Option<Change> {
         let kind = self.kinds.entry(shape.kind).or_default();
-        kind.add_shape(record_id, shape.fingerprint, shape.paths.as_ref())
+        kind.add(record_id, shape.fingerprint, shape.paths.as_ref())
     }
 }
 
@@ -316,7 +307,8 @@ pub fn build(records: &[Record]) -> Vec<Shape> {
                 }
             };
             let kind = &mut kinds[at].1;
-            if let Some(change) = kind.add(record.id, &paths_of(value)) {
+            let paths = paths_of(value);
+            if let Some(change) = kind.add(record.id, shape_fingerprint(value), Some(&paths)) {
                 kind.changes.push(change);
             }
         }
@@ -562,21 +554,15 @@ mod tests {
 
     #[test]
     fn the_tracker_marks_only_new_shapes_and_counts_repeats_without_paths() {
-        let events = |value: &Value| {
-            vec![crate::record::Event {
+        let shape = |claims: Value, with_paths: bool| {
+            let events = [crate::record::Event {
                 product: "check".to_owned(),
                 event_type: Some("check".to_owned()),
                 action: Some("finished".to_owned()),
                 id: None,
                 subject: None,
-            }]
-            .into_iter()
-            .zip([value.clone()])
-            .collect::<Vec<_>>()
-        };
-        let shape = |value: Value, with_paths: bool| {
-            let (events, claims): (Vec<_>, Vec<_>) = events(&value).into_iter().unzip();
-            EventShape::of_first(Some(&claims[0]), &events, |_, _| with_paths).unwrap()
+            }];
+            EventShape::of_first(Some(&claims), &events, |_, _| with_paths).unwrap()
         };
         let mut tracker = Tracker::default();
         assert!(
@@ -629,16 +615,18 @@ mod tests {
     #[test]
     fn changes_name_added_missing_and_retyped_paths() {
         let mut kind = Kind::default();
-        let a = paths_of(&json!({"id": "1", "object": {"status": "ok", "score": 1}}));
-        let b =
-            paths_of(&json!({"id": "2", "object": {"status": "ok", "score": 1.5, "new": true}}));
-        let c = paths_of(&json!({"id": "3", "object": {"score": 2}}));
-        assert_eq!(kind.add(1, &a), None);
-        let change = kind.add(2, &b).unwrap();
+        let mut add = |id: u64, value: Value| {
+            kind.add(id, shape_fingerprint(&value), Some(&paths_of(&value)))
+        };
+        let a = json!({"id": "1", "object": {"status": "ok", "score": 1}});
+        let b = json!({"id": "2", "object": {"status": "ok", "score": 1.5, "new": true}});
+        let c = json!({"id": "3", "object": {"score": 2}});
+        assert_eq!(add(1, a.clone()), None);
+        let change = add(2, b).unwrap();
         assert_eq!(change.added, ["object.new"]);
         assert_eq!(change.retyped, ["object.score"]);
-        let change = kind.add(3, &c).unwrap();
+        let change = add(3, c).unwrap();
         assert_eq!(change.missing, ["object.status"]);
-        assert_eq!(kind.add(4, &a), None);
+        assert_eq!(add(4, a), None);
     }
 }

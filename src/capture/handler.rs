@@ -331,11 +331,11 @@ fn reply_text(
     }
 }
 
-/// Tells the sender which record its request became.
 /// The header naming the record a reply is for.
 const ID_HEADER: hyper::header::HeaderName =
     hyper::header::HeaderName::from_static("x-hookscope-id");
 
+/// Tells the sender which record its request became.
 fn with_id(mut response: Response<Full<Bytes>>, id: u64) -> Response<Full<Bytes>> {
     response
         .headers_mut()

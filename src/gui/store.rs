@@ -406,10 +406,7 @@ impl Located {
         progress: &Progress,
         each: impl Fn(u64, Record) -> Option<T> + Sync,
     ) -> Option<Vec<T>> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(16)
-            .min(self.events.len() / 256 + 1);
+        let threads = readers().min(self.events.len() / 256 + 1);
         let chunk = self.events.len().div_ceil(threads).max(1);
         let run = |events: &[(u64, Stored)]| -> Option<Vec<T>> {
             let mut out = Vec::new();
@@ -448,6 +445,11 @@ impl Located {
 /// A block of lines read at once: where it starts in the file, its bytes (or why
 /// not), and the index in [`Located`] of the first event past it.
 type Block = (u64, Result<Vec<u8>, (io::ErrorKind, String)>, usize);
+
+/// How many threads read a journal at once: one per core, at most 16.
+fn readers() -> usize {
+    crate::capture::default_workers().min(16)
+}
 
 /// The records of a [`Located`], read in order.
 pub struct Reading<'a> {
@@ -1022,10 +1024,7 @@ pub fn open(
             problems: loaded.problems,
         });
     }
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(16);
-    let bounds = chunk_bounds(&lines.file, len, workers)?;
+    let bounds = chunk_bounds(&lines.file, len, readers())?;
     let chunks: Vec<io::Result<Chunk>> = std::thread::scope(|scope| {
         let handles: Vec<_> = bounds
             .windows(2)

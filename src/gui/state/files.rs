@@ -240,8 +240,8 @@ impl Files {
         self.opened_from = None;
     }
 
-    /// Empties the journal file on a job: through the journal when it is open, so the lines written next are known to
-    /// start at the beginning; else the file itself.
+    /// Empties the journal file on a job: through the journal when it is open, so
+    /// the lines written next are known to start at the beginning; else the file.
     pub fn clear_journal(&self, jobs: &Jobs, journal: Option<crate::capture::Journal>) {
         if let Some(path) = self.journal_path.clone() {
             jobs.spawn("hookscope-clear", move |_| {
