@@ -228,6 +228,46 @@ fn a_new_selection_shows_its_detail_from_the_top_at_once() {
 }
 
 #[test]
+fn the_frame_that_files_new_events_shows_the_newest_row_at_the_bottom() {
+    // Oldest first: following moves the list down as rows come.
+    let mut startup = Startup::default();
+    startup.settings.newest_first = false;
+    let mut harness = harness(startup);
+    let sender = harness.state().state.record_sender();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    // The first is selected, and the list scrolled to it.
+    sender.send(record(&token, "/hooks/n0")).unwrap();
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    // More rows than the list shows, so following them scrolls it.
+    for n in 1..60 {
+        sender
+            .send(record(&token, &format!("/hooks/n{n}")))
+            .unwrap();
+    }
+    step_until(&mut harness, |app| app.state.store.len() == 60);
+    assert!(
+        harness.query_by_label("POST /hooks/n1").is_none(),
+        "the list scrolled"
+    );
+    for n in 60..90 {
+        sender
+            .send(record(&token, &format!("/hooks/n{n}")))
+            .unwrap();
+    }
+    // One frame at a time, each filing what the ingest job passed on so far.
+    while harness.state().state.store.len() < 90 {
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    // The frame that filed the last of them shows it: the window draws nothing
+    // more until the next event.
+    assert!(
+        harness.query_by_label("POST /hooks/n89").is_some(),
+        "the newest row shows in the frame that filed it"
+    );
+}
+
+#[test]
 fn a_click_on_any_text_of_a_row_selects_it() {
     let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
     let mut harness = showing(vec![

@@ -75,6 +75,7 @@ impl HookscopeApp {
 
     /// The logic of one frame: never draws.
     pub fn logic_pass(&mut self, ctx: &egui::Context) {
+        self.pace.frame(Instant::now());
         if self.state.tick_within(self.pace.budget()) {
             // More is waiting: the next frame takes its next slice, at display rate.
             ctx.request_repaint_after(CATCH_UP);

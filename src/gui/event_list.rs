@@ -414,8 +414,8 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     // Newest first and not following: new rows come in above what is being read,
     // so the view moves down by as many rows and the rows under the pointer stay put.
     let memory = ui.scope_id().with("events-scroll");
-    let (last_rows, last_offset): (usize, f32) =
-        ui.data(|d| d.get_temp(memory)).unwrap_or((rows, 0.0));
+    let (last_rows, last_offset, last_height): (usize, f32, Option<f32>) =
+        ui.data(|d| d.get_temp(memory)).unwrap_or((rows, 0.0, None));
     let row_pitch = ROW_HEIGHT + ui.spacing().item_spacing.y;
     let mut builder = TableBuilder::new(ui)
         .id_salt("events")
@@ -449,7 +449,15 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
             builder = builder.scroll_to_row(row, None);
         }
     } else if view.follow && view.arrived > 0 && rows > 0 {
-        builder = builder.scroll_to_row(if newest_first { 0 } else { rows - 1 }, None);
+        // Where the newest row lies is set before the rows are laid out. Scrolling
+        // to it would lay them out where the view was, draw that, and draw again.
+        builder = match (newest_first, last_height) {
+            (true, _) => builder.vertical_scroll_offset(0.0),
+            (false, Some(height)) => {
+                builder.vertical_scroll_offset((rows as f32 * row_pitch - height).max(0.0))
+            }
+            (false, None) => builder.scroll_to_row(rows - 1, None),
+        };
     }
     if newest_first && !view.follow && !view.scroll_to_selected && rows > last_rows {
         builder =
@@ -505,7 +513,12 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         });
     // Scrolling away from the newest event pauses following; coming back resumes it.
     let offset = output.state.clamped_offset().y;
-    ui.data_mut(|d| d.insert_temp(memory, (rows, offset)));
+    let height = output.inner_rect.height();
+    ui.data_mut(|d| d.insert_temp(memory, (rows, offset, Some(height))));
+    if view.follow && view.arrived > 0 && !newest_first && last_height != Some(height) {
+        // The rows that came were laid out for the list's old height.
+        ui.ctx().request_repaint();
+    }
     let max = (output.content_size.y - output.inner_rect.height()).max(0.0);
     let user_scrolled = ui.input(|i| i.smooth_scroll_delta.y != 0.0 || i.pointer.any_down());
     if user_scrolled && rows > 0 {

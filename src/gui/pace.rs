@@ -12,8 +12,10 @@ use std::time::{Duration, Instant};
 pub const NEWS_REPAINT: Duration = Duration::from_millis(30);
 /// How often news is drawn under a flood.
 pub const FLOOD_REPAINT: Duration = Duration::from_millis(1000);
-/// Wakes closer together than this are a flood (when the frame between filed
-/// [`FLOOD_EVENTS`]); one this long after the last wake ends it.
+/// A wake this soon after the start of a frame, when that frame (or, while it
+/// runs, the one before) filed [`FLOOD_EVENTS`], is part of a flood. It is
+/// counted from the frame, not from the wake before: under a flood the window is
+/// woken once per frame, so wakes come [`FLOOD_REPAINT`] apart.
 pub const FLOOD_WAKES: Duration = Duration::from_secs(1);
 /// A frame that filed this many events was drawing a flood: at news' pace that
 /// is over 300 events a second.
@@ -34,7 +36,8 @@ pub struct Pace(Mutex<Wakes>);
 
 #[derive(Debug, Default)]
 struct Wakes {
-    last: Option<Instant>,
+    /// When the last frame started.
+    frame: Option<Instant>,
     /// Events the last frame filed.
     filed: usize,
     flood: bool,
@@ -46,9 +49,8 @@ impl Pace {
         let mut wakes = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         wakes.flood = wakes.filed >= FLOOD_EVENTS
             && wakes
-                .last
+                .frame
                 .is_some_and(|at| now.saturating_duration_since(at) < FLOOD_WAKES);
-        wakes.last = Some(now);
         if wakes.flood {
             FLOOD_REPAINT
         } else {
@@ -56,7 +58,13 @@ impl Pace {
         }
     }
 
-    /// A frame filed `events`.
+    /// A frame starts at `now`. Wakes while it files (another group may come)
+    /// are measured from it.
+    pub fn frame(&self, now: Instant) {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).frame = Some(now);
+    }
+
+    /// The frame filed `events`.
     pub fn filed(&self, events: usize) {
         self.0.lock().unwrap_or_else(PoisonError::into_inner).filed = events;
     }
@@ -90,17 +98,30 @@ mod tests {
         assert_eq!(pace.budget(), FRAME_BUDGET);
         // The frame that drew the first events filed many; the next wake comes
         // right after it.
+        let frame = start + NEWS_REPAINT;
+        pace.frame(frame);
         pace.filed(120);
-        let next = start + Duration::from_millis(40);
-        assert_eq!(pace.wake(next), FLOOD_REPAINT);
+        let first = frame + Duration::from_millis(5);
+        assert_eq!(pace.wake(first), FLOOD_REPAINT);
         assert!(pace.flooded());
         // The frame that draws it comes a flood's repaint later, and files all
         // that waited meanwhile.
         assert_eq!(pace.budget(), FLOOD_BUDGET);
-        // After a quiet spell the next event is news again.
+        // The flood goes on: the next wake comes while that frame files, more than
+        // FLOOD_WAKES after the wake before, and is still drawn a second later.
+        let frame = first + FLOOD_REPAINT;
+        pace.frame(frame);
+        let next = frame + Duration::from_millis(5);
+        assert!(next - first > FLOOD_WAKES);
+        assert_eq!(pace.wake(next), FLOOD_REPAINT);
         pace.filed(12_000);
-        let quiet = next + FLOOD_WAKES;
-        assert_eq!(pace.wake(quiet), NEWS_REPAINT);
+        assert_eq!(pace.wake(next + Duration::from_millis(30)), FLOOD_REPAINT);
+        assert!(pace.flooded());
+        // After a quiet spell the next event is news again.
+        let frame = next + FLOOD_REPAINT;
+        pace.frame(frame);
+        pace.filed(3_000);
+        assert_eq!(pace.wake(frame + FLOOD_WAKES), NEWS_REPAINT);
         assert!(!pace.flooded());
         assert_eq!(pace.budget(), FRAME_BUDGET);
     }
@@ -111,6 +132,7 @@ mod tests {
         let mut at = Instant::now();
         for _ in 0..5 {
             assert_eq!(pace.wake(at), NEWS_REPAINT);
+            pace.frame(at + NEWS_REPAINT);
             pace.filed(1);
             at += Duration::from_millis(300);
         }
