@@ -268,6 +268,33 @@ fn the_frame_that_files_new_events_shows_the_newest_row_at_the_bottom() {
 }
 
 #[test]
+fn the_window_is_cleared_to_the_panels_colour_and_no_panel_paints_it_again() {
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let harness = showing(vec![record(&token, "/hooks/one")]);
+    let visuals = harness.ctx.global_style().visuals.clone();
+    assert_eq!(
+        eframe::App::clear_color(harness.state(), &visuals),
+        visuals.panel_fill.to_normalized_gamma_f32()
+    );
+    // A software renderer shades every pixel of a fill: the window's panels are
+    // a window's worth of pixels, which the clear already coloured.
+    let window = harness.ctx.content_rect();
+    // kittest's own frame around the ui it drives (eframe draws none).
+    let harness_frame = window.shrink(8.0);
+    let fills: Vec<egui::Rect> = harness
+        .output()
+        .shapes
+        .iter()
+        .filter_map(|clipped| match &clipped.shape {
+            egui::Shape::Rect(rect) if rect.fill == visuals.panel_fill => Some(rect.rect),
+            _ => None,
+        })
+        .filter(|rect| *rect != harness_frame && rect.area() > window.area() / 50.0)
+        .collect();
+    assert!(fills.is_empty(), "panels filled again: {fills:?}");
+}
+
+#[test]
 fn a_click_on_any_text_of_a_row_selects_it() {
     let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
     let mut harness = showing(vec![
