@@ -268,6 +268,25 @@ fn the_frame_that_files_new_events_shows_the_newest_row_at_the_bottom() {
 }
 
 #[test]
+fn hooks_that_land_together_in_an_empty_window_show_the_newest_with_the_first_selected() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    for n in 0..60 {
+        sender
+            .send(record(&token, &format!("/hooks/n{n}")))
+            .unwrap();
+    }
+    step_until(&mut harness, |app| app.state.store.len() == 60);
+    assert_eq!(harness.state().state.view.selected, Some(0));
+    assert!(harness.state().state.view.follow);
+    // Newest first, following: the newest row is at the top, and the first
+    // hook's row is far below, its detail open.
+    assert!(harness.query_by_label("POST /hooks/n59").is_some());
+    assert_eq!(harness.query_all_by_label("POST /hooks/n0").count(), 1);
+}
+
+#[test]
 fn the_window_is_cleared_to_the_panels_colour_and_no_panel_paints_it_again() {
     let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
     let harness = showing(vec![record(&token, "/hooks/one")]);

@@ -418,8 +418,7 @@ impl AppState {
             && self.view.selected.is_none()
             && let Some(&first) = self.store.visible().front()
         {
-            self.view
-                .handle(ViewCommand::Select(first), &mut self.store);
+            self.view.select_first(first);
         }
         self.view.count_arrivals(arrived);
         self.listener.update_health();

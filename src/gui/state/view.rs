@@ -233,6 +233,12 @@ impl View {
         self.scroll_to_selected = true;
     }
 
+    /// Selects the first hook of an empty window. The list stays where following
+    /// puts it: when more came with it, the newest are what shows.
+    pub fn select_first(&mut self, seq: u64) {
+        self.selected = Some(seq);
+    }
+
     fn move_selection(&mut self, delta: i64, store: &Store) {
         let visible = store.visible();
         if visible.is_empty() {
