@@ -519,7 +519,7 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         // The rows that came were laid out for the list's old height.
         ui.ctx().request_repaint();
     }
-    let max = (output.content_size.y - output.inner_rect.height()).max(0.0);
+    let max = (output.content_size.y - height).max(0.0);
     let user_scrolled = ui.input(|i| i.smooth_scroll_delta.y != 0.0 || i.pointer.any_down());
     if user_scrolled && rows > 0 {
         let at_newest = if newest_first {
