@@ -12,7 +12,7 @@ use eframe::egui;
 use hookscope::gui::state::{Command, SecretsCommand, ViewCommand};
 use hookscope::gui::{HookscopeApp, Startup};
 use hookscope::record::{Record, Signature};
-use hookscope::token::SecretEncoding;
+use hookscope::token::{Analyze as _, SecretEncoding};
 
 mod common;
 
@@ -323,20 +323,20 @@ fn filing_cost(token: &str) {
     let verifier = hookscope::token::Verifier::new(vec![
         hookscope::token::Secret::new(SECRET, SecretEncoding::Utf8, 0).unwrap(),
     ]);
-    let mut ingester = hookscope::gui::store::Ingester::default();
+    let mut ingester = hookscope::events::Ingester::default();
     let n = 100_000;
     let ingested: Vec<_> = (0..n)
         .map(|i| {
             let mut record = record(token, i);
             record.analyze(&verifier, 1_800_000_000);
-            let line = hookscope::capture::journal::Line {
+            let line = hookscope::ndjson::Line {
                 offset: i as u64 * 2048,
                 len: 2000,
             };
             ingester.ingest(record, Some(line), None)
         })
         .collect();
-    let mut store = hookscope::gui::store::Store::new(n);
+    let mut store = hookscope::events::Store::new(n);
     let started = Instant::now();
     for event in ingested {
         store.push_ingested(event);

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
+use crate::ndjson::{Layout, layout};
 use crate::record::{Record, append_json};
 
 /// The export formats, chosen by file extension.
@@ -283,39 +284,6 @@ pub fn load_from<R: BufRead>(mut reader: R) -> io::Result<Loaded> {
     }
 }
 
-/// How a capture file is laid out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Layout {
-    /// A journal: one record per line (NDJSON).
-    Lines,
-    /// A JSON array of records.
-    Array,
-    /// A HAR file whose entries carry their records.
-    Har,
-}
-
-/// The layout of a capture file, from its first bytes.
-pub fn layout(head: &[u8]) -> Layout {
-    let start = head
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .unwrap_or(head.len());
-    match &head[start..] {
-        [b'[', ..] => Layout::Array,
-        rest if rest.starts_with(b"{\"log\"") => Layout::Har,
-        _ => Layout::Lines,
-    }
-}
-
-/// What is said of journal line `number` that holds no record: `error` is why it
-/// does not parse, `None` when it is cut short (an interrupted write).
-pub fn line_problem(number: usize, error: Option<&dyn std::fmt::Display>) -> String {
-    match error {
-        None => format!("line {number} is cut short (an interrupted write); skipped"),
-        Some(error) => format!("line {number} is not a hookscope record ({error}); skipped"),
-    }
-}
-
 /// A HAR file: each entry's `_hookscope` is its record (hookscope writes it there).
 fn load_har<R: Read>(reader: R) -> io::Result<Loaded> {
     let mut loaded = Loaded::default();
@@ -346,19 +314,11 @@ fn load_har<R: Read>(reader: R) -> io::Result<Loaded> {
 
 fn load_lines<R: BufRead>(reader: R) -> io::Result<Loaded> {
     let mut loaded = Loaded::default();
-    let mut lines = reader.split(b'\n').enumerate().peekable();
-    while let Some((index, line)) = lines.next() {
-        let line = line?;
-        let number = index + 1;
-        if line.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        match serde_json::from_slice::<Record>(&line) {
+    for entry in crate::ndjson::Lines::new(reader, 0) {
+        let entry = entry?;
+        match entry.record {
             Ok(record) => loaded.records.push(record),
-            Err(err) if lines.peek().is_none() && err.is_eof() => {
-                loaded.problems.push(line_problem(number, None));
-            }
-            Err(err) => loaded.problems.push(line_problem(number, Some(&err))),
+            Err(problem) => loaded.problems.push(problem.describe(entry.index + 1)),
         }
     }
     Ok(loaded)

@@ -4,12 +4,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Appends `value` to `out` as compact JSON, the way records and exports are
-/// written. sonic-rs escapes strings with SIMD: a record (two copies of a 650-byte
-/// token among its strings) serialises in about half serde_json's time, with the
-/// same bytes (`tests/properties.rs` checks that).
+/// Appends `value` to `out` as compact JSON, the way records and exports are written.
 pub fn append_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> std::io::Result<()> {
-    sonic_rs::to_writer(out, value).map_err(std::io::Error::other)
+    serde_json::to_writer(out, value).map_err(std::io::Error::other)
 }
 
 /// One captured request, field for field the NDJSON journal line.
@@ -195,19 +192,6 @@ impl Verification {
 }
 
 impl Record {
-    /// This request's token found, verified with `verifier` at unix time `now`, and
-    /// classified: what the listener does for each request, and the window again
-    /// after a secret change.
-    pub fn analysis(&self, verifier: &crate::token::Verifier, now: i64) -> crate::token::Analysis {
-        crate::token::analyze(
-            &self.body_bytes(),
-            self.body_truncated,
-            &self.headers,
-            verifier,
-            now,
-        )
-    }
-
     /// What the sender got: the reply's headers and body, as the listener (or the
     /// app, when forwarding) sent them.
     pub fn reply(&self) -> (Vec<(String, String)>, String) {
@@ -238,21 +222,6 @@ impl Record {
         }
         headers.push(("x-hookscope-id".to_owned(), self.id.to_string()));
         (headers, body)
-    }
-
-    /// Sets `token`, `verification` and `events` from [`Record::analysis`].
-    pub fn analyze(&mut self, verifier: &crate::token::Verifier, now: i64) {
-        let analysis = self.analysis(verifier, now);
-        self.token = analysis.token;
-        self.verification = analysis.verification;
-        self.events = analysis.events;
-    }
-
-    /// A copy with `token`, `verification` and `events` from [`Record::analysis`].
-    pub fn analyzed(&self, verifier: &crate::token::Verifier, now: i64) -> Record {
-        let mut copy = self.clone();
-        copy.analyze(verifier, now);
-        copy
     }
 }
 
@@ -332,24 +301,25 @@ impl Record {
 
 /// Unix milliseconds as a record timestamp (RFC 3339, UTC, milliseconds).
 pub fn timestamp_ms(ms: i64) -> String {
-    let at = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    timestamp(at)
+    timestamp(jiff::Timestamp::from_millisecond(ms).unwrap_or(jiff::Timestamp::UNIX_EPOCH))
+}
+
+/// Now as the record's `received_at`.
+pub fn now() -> String {
+    timestamp(jiff::Timestamp::now())
 }
 
 /// An RFC 3339 timestamp (a record's `received_at`, an event's `timestamp`) as unix
 /// milliseconds; `None` when it is not one.
 pub fn millis(text: &str) -> Option<i64> {
-    let at =
-        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()?;
-    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
+    Some(text.parse::<jiff::Timestamp>().ok()?.as_millisecond())
 }
 
 /// A time as the record's `received_at`: RFC 3339, UTC, milliseconds.
-pub fn timestamp(at: time::OffsetDateTime) -> String {
+pub fn timestamp(at: jiff::Timestamp) -> String {
     // Digit by digit: this runs for every captured request, and `write!` with
     // padded numbers costs more than the rest of the record's timestamps together.
-    let at = at.to_offset(time::UtcOffset::UTC);
+    let at = jiff::tz::Offset::UTC.to_datetime(at);
     let mut out = String::with_capacity(24);
     let mut digits = |value: u32, width: u32, after: char| {
         for place in (0..width).rev() {
@@ -360,13 +330,14 @@ pub fn timestamp(at: time::OffsetDateTime) -> String {
             out.push(after);
         }
     };
+    let number = |n: i8| u32::from(n.unsigned_abs());
     digits(at.year().clamp(0, 9999) as u32, 4, '-');
-    digits(u32::from(u8::from(at.month())), 2, '-');
-    digits(u32::from(at.day()), 2, 'T');
-    digits(u32::from(at.hour()), 2, ':');
-    digits(u32::from(at.minute()), 2, ':');
-    digits(u32::from(at.second()), 2, '.');
-    digits(u32::from(at.millisecond()), 3, 'Z');
+    digits(number(at.month()), 2, '-');
+    digits(number(at.day()), 2, 'T');
+    digits(number(at.hour()), 2, ':');
+    digits(number(at.minute()), 2, ':');
+    digits(number(at.second()), 2, '.');
+    digits(u32::from(at.millisecond().unsigned_abs()), 3, 'Z');
     out
 }
 
@@ -376,9 +347,18 @@ mod tests {
 
     #[test]
     fn timestamps_are_rfc3339_utc_millis() {
-        let at = time::macros::datetime!(2026-11-26 13:45:11.123456 +02:00);
+        let at: jiff::Timestamp = "2026-11-26T13:45:11.123456+02:00".parse().unwrap();
         assert_eq!(timestamp(at), "2026-11-26T11:45:11.123Z");
-        let at = time::macros::datetime!(2026-01-02 03:04:05 UTC);
+        let at: jiff::Timestamp = "2026-01-02T03:04:05Z".parse().unwrap();
         assert_eq!(timestamp(at), "2026-01-02T03:04:05.000Z");
+        assert_eq!(
+            millis("2026-01-02T03:04:05.000Z"),
+            Some(at.as_millisecond())
+        );
+        assert_eq!(
+            timestamp_ms(at.as_millisecond()),
+            "2026-01-02T03:04:05.000Z"
+        );
+        assert_eq!(millis("yesterday"), None);
     }
 }

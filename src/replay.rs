@@ -6,7 +6,7 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use crate::forward::{Target, deliver};
-use crate::record::{Record, Response, timestamp};
+use crate::record::{Record, Response};
 
 /// Replays `original` to `base` (its path appended) and returns the new record:
 /// the same request, received now from `replay`, with the target's reply.
@@ -26,7 +26,7 @@ pub async fn replay(
     .await;
     let mut record = original.clone();
     record.id = 0;
-    record.received_at = timestamp(time::OffsetDateTime::now_utc());
+    record.received_at = crate::record::now();
     record.remote_addr = "replay".to_owned();
     record.replay_of = Some(original.id);
     record.response = Response {

@@ -13,6 +13,7 @@ use hyper::{Request, Response, StatusCode};
 use super::Shared;
 use super::tap::HeadTap;
 use crate::record::{self, Record};
+use crate::token::Analyze as _;
 
 /// How reading a body ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,7 +37,7 @@ pub(super) async fn handle(
     remote: Arc<str>,
     tap: Arc<Mutex<HeadTap>>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
-    let received_at = time::OffsetDateTime::now_utc();
+    let received_at = jiff::Timestamp::now();
     let method = request.method().as_str().to_owned();
     // Origin-form (the usual "/path?query") is borrowed as sent; other forms are printed.
     let path = match (request.uri().scheme(), request.uri().path_and_query()) {
@@ -146,7 +147,7 @@ fn headers_as_sent(
 
 /// A request read as far as it will be.
 struct Arrived {
-    received_at: time::OffsetDateTime,
+    received_at: jiff::Timestamp,
     method: String,
     path: String,
     remote: Arc<str>,
@@ -215,7 +216,7 @@ async fn settle(
     // The body moves into the record rather than being copied.
     (record.body, record.body_base64) = Record::encode_body_vec(body);
     record.body_truncated = truncated;
-    record.analyze(&verifier, received_at.unix_timestamp());
+    record.analyze(&verifier, received_at.as_second());
     let (content_type, reply_body) = match &forwarded {
         // The app's reply is in `forwarded`; without one, the sender got our error.
         Some(outcome) if outcome.forwarded.status.is_none() => (

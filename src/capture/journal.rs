@@ -7,26 +7,19 @@
 //! Under load one system call carries many records; alone, a record is written at once.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, Read, Seek, SeekFrom, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use tokio::sync::oneshot;
 
+use crate::ndjson::Line;
 use crate::record::Record;
 
 /// Receives the records of each group after it is journaled (the GUI's live list),
 /// in order, each with where its line lies in the file (`None` when the journal is
 /// not a file). One call per group: under load one hand-off carries many records.
 pub type Subscriber = Box<dyn FnMut(Vec<(Record, Option<Line>)>) + Send>;
-
-/// Where a record's line lies in a journal file: its first byte and its length,
-/// without the newline.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Line {
-    pub offset: u64,
-    pub len: u32,
-}
 
 /// Why a record could not be journaled.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -362,26 +355,11 @@ pub fn open_append(path: &Path) -> io::Result<(File, u64)> {
     if len == 0 {
         return Ok((file, 0));
     }
-    let tail_len = len.min(1024 * 1024);
-    file.seek(SeekFrom::Start(len - tail_len))?;
-    let mut tail = Vec::with_capacity(tail_len as usize);
-    Read::by_ref(&mut file)
-        .take(tail_len)
-        .read_to_end(&mut tail)?;
-    if tail.last() != Some(&b'\n') {
+    // The last record holds the last id: ids increase in file order.
+    let (last_id, ends_clean) = crate::ndjson::last_id(&file, len)?;
+    if !ends_clean {
         file.write_all(b"\n")?;
     }
-    let last_id = tail
-        .lines()
-        .map_while(Result::ok)
-        .filter_map(|line| {
-            serde_json::from_str::<serde_json::Value>(&line)
-                .ok()?
-                .get("id")?
-                .as_u64()
-        })
-        .max()
-        .unwrap_or(0);
     Ok((file, last_id))
 }
 

@@ -197,7 +197,7 @@ fn scenario(
 /// A number for this run, in the high bits of the serials that make event and
 /// subject ids unique.
 fn run_serial() -> u64 {
-    let nanos = time::OffsetDateTime::now_utc().nanosecond();
+    let nanos = jiff::Timestamp::now().subsec_nanosecond().unsigned_abs();
     (u64::from(std::process::id()) << 40 | u64::from(nanos) << 8) & !0xff
 }
 

@@ -5,8 +5,8 @@ use egui_extras::{Column, TableBuilder};
 
 use super::palette;
 use super::state::{AppState, Command, FilesCommand, ViewCommand};
-use super::store::Summary;
 use super::widgets::{badge, human_size, labelled_choice, middle_ellipsis};
+use crate::events::Summary;
 use crate::record::{Signature, TimeState};
 use crate::truora;
 

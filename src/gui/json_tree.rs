@@ -138,15 +138,10 @@ fn leaf_text(ui: &egui::Ui, value: &Value) -> RichText {
 
 /// A unix time as "2026-04-24 10:00:00 UTC (3 days ago)".
 pub fn human_time(seconds: i64, now: i64) -> String {
-    let date = time::OffsetDateTime::from_unix_timestamp(seconds)
-        .ok()
-        .and_then(|t| {
-            t.format(time::macros::format_description!(
-                "[year]-[month]-[day] [hour]:[minute]:[second] UTC"
-            ))
-            .ok()
-        })
-        .unwrap_or_else(|| "not a date".to_owned());
+    let date = jiff::Timestamp::from_second(seconds).map_or_else(
+        |_| "not a date".to_owned(),
+        |t| t.strftime("%Y-%m-%d %H:%M:%S UTC").to_string(),
+    );
     format!("{date} ({})", relative(seconds - now))
 }
 

@@ -15,7 +15,6 @@ pub mod paste;
 pub mod processes;
 pub mod state;
 pub mod status_bar;
-pub mod store;
 pub mod top_bar;
 pub mod widgets;
 

@@ -35,7 +35,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         ui.weak("No Truora events among the shown events yet.");
         return commands;
     }
-    let now_ms = time::OffsetDateTime::now_utc().unix_timestamp() * 1000;
+    let now_ms = jiff::Timestamp::now().as_millisecond();
     let origin = list
         .iter()
         .filter_map(|p| p.steps.first())

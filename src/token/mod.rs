@@ -9,7 +9,7 @@ pub mod verify;
 pub use secret::{Secret, SecretEncoding, SecretError};
 pub use verify::Verifier;
 
-use crate::record::{Event, TokenInfo, Verification};
+use crate::record::{Event, Record, TokenInfo, Verification};
 
 /// What the token of one request says: the record's `token`, `verification` and `events`.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,6 +17,46 @@ pub struct Analysis {
     pub token: Option<TokenInfo>,
     pub verification: Verification,
     pub events: Vec<Event>,
+}
+
+/// Fills a [`Record`]'s `token`, `verification` and `events`: the record stays plain
+/// data, and finding, verifying and classifying its token live here.
+pub trait Analyze {
+    /// This request's token found, verified with `verifier` at unix time `now`, and
+    /// classified: what the listener does for each request, and the window again
+    /// after a secret change.
+    fn analysis(&self, verifier: &Verifier, now: i64) -> Analysis;
+
+    /// Sets `token`, `verification` and `events` from [`Analyze::analysis`].
+    fn analyze(&mut self, verifier: &Verifier, now: i64);
+
+    /// A copy with `token`, `verification` and `events` from [`Analyze::analysis`].
+    fn analyzed(&self, verifier: &Verifier, now: i64) -> Self;
+}
+
+impl Analyze for Record {
+    fn analysis(&self, verifier: &Verifier, now: i64) -> Analysis {
+        analyze(
+            &self.body_bytes(),
+            self.body_truncated,
+            &self.headers,
+            verifier,
+            now,
+        )
+    }
+
+    fn analyze(&mut self, verifier: &Verifier, now: i64) {
+        let analysis = self.analysis(verifier, now);
+        self.token = analysis.token;
+        self.verification = analysis.verification;
+        self.events = analysis.events;
+    }
+
+    fn analyzed(&self, verifier: &Verifier, now: i64) -> Record {
+        let mut copy = self.clone();
+        copy.analyze(verifier, now);
+        copy
+    }
 }
 
 /// Finds, checks and classifies the token of a request. `now` is unix seconds.
@@ -98,5 +138,5 @@ fn not_jwt(body_truncated: bool) -> Analysis {
 
 /// Now as unix seconds.
 pub fn unix_now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
+    jiff::Timestamp::now().as_second()
 }

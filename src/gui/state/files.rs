@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use super::Notice;
 use super::jobs::{Done, Jobs};
+use crate::events::{Located, Opened, Progress, Store};
 use crate::export::Format;
-use crate::gui::store::{Located, Opened, Progress, Store};
+use crate::token::Analyze as _;
 use crate::token::Verifier;
 
 /// What the file dialog asks for.
@@ -97,10 +98,7 @@ impl Files {
     ) {
         match command {
             FilesCommand::ShowExport => {
-                let name = format!(
-                    "hookscope-{}.ndjson",
-                    time::OffsetDateTime::now_utc().unix_timestamp()
-                );
+                let name = format!("hookscope-{}.ndjson", jiff::Timestamp::now().as_second());
                 self.dialog = Some(FileDialog {
                     mode: FileMode::Export,
                     path: default_dir().join(name).display().to_string(),
@@ -165,7 +163,7 @@ impl Files {
                     problems: Vec::new(),
                 }))
             } else {
-                crate::gui::store::open(&path, max, &verifier, &progress)
+                crate::events::open(&path, max, &verifier, &progress)
                     .map(Box::new)
                     .map_err(|err| err.to_string())
             };

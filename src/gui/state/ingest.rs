@@ -4,16 +4,18 @@
 //! reached, so nothing is verified twice) and passes the compact result on; the
 //! window only files it. A flood wakes the window at most once per frame.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError, channel};
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use super::jobs::{Done, Jobs, Waker};
 use crate::capture::SharedVerifier;
-use crate::capture::journal::{Line, Subscriber};
-use crate::gui::store::{Ingested, Ingester, lighten};
+use crate::capture::journal::Subscriber;
+use crate::events::{Ingested, Ingester, lighten};
+use crate::ndjson::Line;
 use crate::record::Record;
+use crate::token::Analyze as _;
 
 /// How long after an event the ingest job keeps looking instead of waiting.
 const BUSY: Duration = Duration::from_millis(50);
@@ -34,16 +36,26 @@ enum Captured {
 
 /// Sends records into the window as if they had been captured (tests, benches).
 #[derive(Clone)]
-pub struct RecordSender(Sender<Captured>);
+pub struct RecordSender(Sender<Captured>, Arc<Counts>);
 
 impl RecordSender {
     /// Shows `record` (checked with the window's secrets, held in memory); an
     /// error once the window is gone.
     pub fn send(&self, record: Record) -> Result<(), &'static str> {
+        self.1.queued.fetch_add(1, Ordering::AcqRel);
         self.0
             .send(Captured::Record(Box::new(record)))
             .map_err(|_| "the window is closed")
     }
+}
+
+/// Events on their way: sent to the job and not worked out yet (`queued`), and
+/// worked out and not filed yet (`ready`). A window whose counts are both zero has
+/// every event it was sent.
+#[derive(Debug, Default)]
+struct Counts {
+    queued: AtomicUsize,
+    ready: AtomicUsize,
 }
 
 /// The window's end of the ingest job.
@@ -53,6 +65,7 @@ pub struct Ingest {
     pub ready: Receiver<Vec<Ingested>>,
     /// An event woke the window and it has not looked yet.
     pending: Arc<AtomicBool>,
+    counts: Arc<Counts>,
 }
 
 impl Ingest {
@@ -63,6 +76,8 @@ impl Ingest {
         let pending = Arc::new(AtomicBool::new(false));
         let waker = jobs.waker();
         let woken = pending.clone();
+        let counts = Arc::new(Counts::default());
+        let counted = counts.clone();
         jobs.spawn("hookscope-ingest", move |cancel| {
             let mut ingester = Ingester::default();
             let mut busy_at: Option<std::time::Instant> = None;
@@ -101,6 +116,9 @@ impl Ingest {
                     Err(RecvTimeoutError::Timeout) if !cancel.cancelled() => continue,
                     Err(_) => break,
                 };
+                let n: usize = ready.len();
+                counted.ready.fetch_add(n, Ordering::AcqRel);
+                counted.queued.fetch_sub(n, Ordering::AcqRel);
                 if ready_tx.send(ready).is_err() {
                     break;
                 }
@@ -108,17 +126,23 @@ impl Ingest {
             }
             Done::Ended
         });
-        Ingest { tx, ready, pending }
+        Ingest {
+            tx,
+            ready,
+            pending,
+            counts,
+        }
     }
 
     /// What the journal calls with each record it wrote.
     pub fn subscriber(&self) -> Subscriber {
         let tx = self.tx.clone();
+        let counts = self.counts.clone();
         // Runs on the listener's thread that wrote the group: what the window does
         // not need is freed there, where it was made (memory freed on another thread
         // is slow to come back to the one that allocates it).
         Box::new(move |group: Vec<(Record, Option<Line>)>| {
-            let group = group
+            let group: Vec<(Record, Option<Line>, usize)> = group
                 .into_iter()
                 .map(|(mut record, line)| {
                     let size = match line {
@@ -128,18 +152,34 @@ impl Ingest {
                     (record, line, size)
                 })
                 .collect();
+            counts.queued.fetch_add(group.len(), Ordering::AcqRel);
             let _ = tx.send(Captured::Group(group));
         })
     }
 
     /// A sender of records that were not captured (tests, benches).
     pub fn sender(&self) -> RecordSender {
-        RecordSender(self.tx.clone())
+        RecordSender(self.tx.clone(), self.counts.clone())
     }
 
     /// The store started afresh: the next event of each shape carries its paths.
     pub fn forget_shapes(&self) {
         let _ = self.tx.send(Captured::Forget);
+    }
+
+    /// The window filed `n` events it took from [`Ingest::ready`].
+    pub fn filed(&self, n: usize) {
+        self.counts.ready.fetch_sub(n, Ordering::AcqRel);
+    }
+
+    /// Events sent to the job that it has not worked out yet.
+    pub fn queued(&self) -> usize {
+        self.counts.queued.load(Ordering::Acquire)
+    }
+
+    /// Events worked out that the window has not filed yet.
+    pub fn unfiled(&self) -> usize {
+        self.counts.ready.load(Ordering::Acquire)
     }
 
     /// The window looks now: the next event wakes it again.

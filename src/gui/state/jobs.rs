@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crate::capture::{Capture, Journal};
-use crate::gui::store::{Lines, Opened, Progress};
+use crate::events::{Lines, Opened, Progress};
 use crate::record::{Signature, TimeState};
 
 /// Called from other threads when there is news for the window.

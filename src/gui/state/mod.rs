@@ -29,8 +29,9 @@ pub use view::{BodyView, Detail, Tab, View, ViewCommand};
 pub use workbench::{EditorForm, Signing, Target, Workbench, WorkbenchCommand};
 
 use super::pace::FRAME_BUDGET;
-use super::store::{Lines, Progress, Store};
 use crate::capture::Journal;
+use crate::events::{Lines, Progress, Store};
+use crate::token::Analyze as _;
 use crate::token::Verifier;
 use ingest::Ingest;
 
@@ -397,6 +398,7 @@ impl AppState {
                 let Ok(group) = self.ingest.ready.try_recv() else {
                     break;
                 };
+                self.ingest.filed(group.len());
                 for ingested in group {
                     self.listener.count_delivery(ingested.summary.status);
                     match &mut self.live {
@@ -438,7 +440,7 @@ impl AppState {
         let (located, progress) = self.store.start_reverify();
         let verifier = self.secrets.verifier().clone();
         self.jobs.spawn("hookscope-reverify", move |_| {
-            let verdicts = super::store::reverify(&located, &verifier, &progress);
+            let verdicts = crate::events::reverify(&located, &verifier, &progress);
             Done::Reverified(progress, verdicts)
         });
     }
@@ -460,7 +462,7 @@ impl AppState {
         self.view.searching = Some(progress.clone());
         let verifier = self.secrets.verifier().clone();
         self.jobs.spawn("hookscope-search", move |_| {
-            let found = super::store::search(&located, &verifier, &needle, &progress);
+            let found = crate::events::search(&located, &verifier, &needle, &progress);
             Done::Searched(needle, found, progress)
         });
     }
@@ -643,5 +645,16 @@ impl AppState {
             || self.view.processes.building
             || self.workbench.probing
             || self.view.searching.is_some()
+    }
+
+    /// True when nothing is on its way: no background work ([`AppState::busy`]),
+    /// every event sent in worked out and filed (or waiting on purpose while paused
+    /// or a capture is read), and no search due. Tests step until this holds.
+    pub fn settled(&self) -> bool {
+        let waiting_on_purpose = self.view.paused || self.files.loading.is_some();
+        !self.busy()
+            && self.ingest.queued() == 0
+            && (self.ingest.unfiled() == 0 || waiting_on_purpose)
+            && !self.store.search_due()
     }
 }

@@ -7,7 +7,8 @@ use std::time::Duration;
 use super::jobs::Done;
 use super::{AppState, Notice, WorkbenchCommand, workbench};
 use crate::capture::Journal;
-use crate::gui::store::Located;
+use crate::events::Located;
+use crate::token::Analyze as _;
 
 impl AppState {
     pub(super) fn send_test_hook(&mut self) {

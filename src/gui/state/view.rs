@@ -5,8 +5,9 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::super::store::{Filter, Progress, Store};
+use crate::events::{Filter, Progress, Store};
 use crate::record::{Record, Signature};
+use crate::token::Analyze as _;
 use crate::token::Verifier;
 
 /// What the list and its filter bar ask for.

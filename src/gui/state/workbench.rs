@@ -9,6 +9,7 @@ use super::jobs::{Done, Jobs};
 use crate::probe::{Options, Placement, Report};
 use crate::receivers::Language;
 use crate::record::Record;
+use crate::token::Analyze as _;
 
 /// What the workbench's controls ask for.
 #[derive(Debug, Clone, PartialEq)]

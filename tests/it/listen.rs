@@ -1,8 +1,6 @@
 //! `hookscope listen` driven as a user would: the real binary, real sockets, real tokens.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-mod support;
+use crate::support;
 
 use std::io::{BufReader, Write};
 use std::time::Duration;

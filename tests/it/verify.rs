@@ -1,8 +1,6 @@
 //! `hookscope verify` against published vectors and tokens signed in the test.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use jsonwebtoken::Algorithm;

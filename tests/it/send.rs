@@ -1,9 +1,7 @@
 //! `hookscope send` against the real listener: what it signs verifies, and the
 //! 80%-in-60-minutes rule decides its exit code.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use support::{Listener, SECRET};

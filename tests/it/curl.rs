@@ -1,9 +1,7 @@
 //! "Copy as curl": the generated command, run against a second listener, sends
 //! the same method, path, headers and body bytes.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-mod support;
+use crate::support;
 
 use support::Listener;
 

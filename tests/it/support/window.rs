@@ -32,7 +32,7 @@ pub fn harness_stepping(startup: Startup, step_dt: f32) -> Harness<'static, Hook
         );
     harness.run_steps(2);
     // The journal opens, reads back and the listener binds on jobs.
-    step_until(&mut harness, |app| !app.state.busy());
+    settle(&mut harness);
     harness
 }
 
@@ -53,12 +53,20 @@ pub fn step_until(
     harness.run_steps(2);
 }
 
+/// Steps a frame, then until the window has settled (no background work, every
+/// event sent in filed, no search due; 20 s at most), then two more frames: what
+/// a command or an arrival set off is done and drawn. Never a count of frames.
+pub fn settle(harness: &mut Harness<'static, HookscopeApp>) {
+    harness.step();
+    step_until(harness, |app| app.state.settled());
+}
+
 /// Types `secret` into the masked field of Secret #1.
 pub fn set_secret(harness: &mut Harness<'static, HookscopeApp>, secret: &str) {
     let field = harness.get_by_role_and_label(Role::PasswordInput, "Secret #1");
     field.focus();
     field.set_text_value_accesskit(secret);
-    harness.run_steps(3);
+    settle(harness);
 }
 
 /// The last node with this label: the list's row when the selected event's detail

@@ -1,9 +1,7 @@
 //! A secret is never logged, recorded or exported: every output of every command
 //! is searched for it.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use jsonwebtoken::Algorithm;

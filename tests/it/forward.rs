@@ -1,9 +1,7 @@
 //! Forwarding to the user's app, with a test app on a real socket that answers
 //! 2xx, 5xx, slowly or not at all; and the delivery-health warning of `listen`.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-mod support;
+use crate::support;
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::mpsc;

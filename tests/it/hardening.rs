@@ -4,9 +4,7 @@
 //! bytes and `Connection`-named headers on their way to the app, id exhaustion,
 //! file modes, and request text printed to a terminal.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-mod support;
+use crate::support;
 
 use std::io::{Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};

@@ -1,8 +1,6 @@
 //! `hookscope export`: a journal made by the real listener, converted by extension.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-mod support;
+use crate::support;
 
 use assert_cmd::Command;
 use jsonwebtoken::Algorithm;

@@ -2,9 +2,7 @@
 //! should, and one per classic mistake, each failing exactly its own cases. And a
 //! Python receiver with PyJWT when Python and PyJWT are on the machine.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-mod support;
+use crate::support;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader};

@@ -2,9 +2,7 @@
 //! on its journal: processes complete, duplicates counted, shuffled arrivals marked,
 //! forged hooks kept apart; schemas that every captured event validates against.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-mod support;
+use crate::support;
 
 use std::process::Command;
 

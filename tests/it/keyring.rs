@@ -6,9 +6,7 @@
 //! binary again, alone, as a child (`--exact <case> --ignored`) in the environment
 //! it needs; the child cases do nothing unless `HOOKSCOPE_KEYRING_CHILD` is set.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-mod support;
+use crate::support;
 
 use std::process::Command;
 
@@ -45,10 +43,12 @@ fn run_child(case: &str, wrapper: &[&str], env: &[(&str, &str)]) {
         }
         None => Command::new(&exe),
     };
+    // The test's full name in the one integration-test binary.
+    let case = format!("{}::{case}", module_path!().trim_start_matches("it::"));
     command
         .args([
             "--exact",
-            case,
+            &case,
             "--ignored",
             "--nocapture",
             "--test-threads=1",

@@ -1,9 +1,7 @@
 //! Hostile HTTP against the real listener: after each, a good hook is still
 //! answered and recorded, memory stays bounded, nothing panics.
 
-#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
-
-mod support;
+use crate::support;
 
 use std::io::{BufReader, Read, Write};
 use std::net::TcpStream;

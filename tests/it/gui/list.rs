@@ -1,0 +1,207 @@
+//! The list: rows, selection, filters and keys, full-text search, times, comparing two events.
+
+use super::*;
+
+#[test]
+fn a_click_on_any_text_of_a_row_selects_it() {
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let mut harness = showing(vec![
+        record(&token, "/hooks/one"),
+        record("just text", "/hooks/two"),
+    ]);
+    // The verdict badge of the first event, and the size of the second.
+    in_list(&harness, "○ No secret").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().state.view.selected, Some(0));
+    harness.get_by_label("9 B").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().state.view.selected, Some(1));
+}
+
+#[test]
+fn filters_and_keyboard() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    for product in hookscope::samples::PRODUCTS {
+        let claims = hookscope::samples::claims(product, None, 0, 1).unwrap();
+        let token = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
+        sender.send(record(&token, &format!("/{product}"))).unwrap();
+    }
+    sender.send(record("plain", "/plain")).unwrap();
+    settle(&mut harness);
+    let products = hookscope::samples::PRODUCTS.len();
+    assert_eq!(harness.state().state.store.visible().len(), products + 1);
+
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    settle(&mut harness);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Filter")
+        .type_text("chk");
+    settle(&mut harness);
+    // check and continuous_check carry CHK subjects.
+    assert_eq!(harness.state().state.store.visible().len(), 2);
+
+    let state = &mut harness.state_mut().state;
+    state.apply(filter("", Some(Signature::NotJwt), None));
+    settle(&mut harness);
+    assert_eq!(harness.state().state.store.visible().len(), 1);
+    harness.get_by_label("POST /plain");
+
+    let state = &mut harness.state_mut().state;
+    state.apply(filter("", None, Some(hookscope::truora::Product::Signals)));
+    settle(&mut harness);
+    assert_eq!(harness.state().state.store.visible().len(), 1);
+
+    // Arrow keys move the selection over the visible rows once the filter lets go of the keyboard.
+    harness.key_press(egui::Key::Escape);
+    settle(&mut harness);
+    let state = &mut harness.state_mut().state;
+    state.apply(filter("", None, None));
+    settle(&mut harness);
+    harness.key_press(egui::Key::Home);
+    settle(&mut harness);
+    let first = harness.state().state.view.selected.unwrap();
+    assert_eq!(
+        first, products as u64,
+        "newest first: the first row is the newest"
+    );
+    harness.key_press(egui::Key::ArrowDown);
+    settle(&mut harness);
+    assert_eq!(harness.state().state.view.selected, Some(first - 1));
+    // End and Home go to the last and the first row.
+    harness.key_press(egui::Key::End);
+    settle(&mut harness);
+    assert_eq!(harness.state().state.view.selected, Some(0));
+    harness.key_press(egui::Key::Home);
+    settle(&mut harness);
+    assert_eq!(harness.state().state.view.selected, Some(first));
+    // Escape closes a dialog.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
+    settle(&mut harness);
+    assert!(harness.state().state.files.dialog.is_some());
+    harness.key_press(egui::Key::Escape);
+    settle(&mut harness);
+    assert!(harness.state().state.files.dialog.is_none());
+}
+
+#[test]
+fn the_list_shows_what_the_sender_got_and_the_time_state() {
+    let mut harness = harness(Startup::default());
+    set_secret(&mut harness, SECRET);
+    let sender = harness.state().state.record_sender();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    sender.send(record(&token, "/hooks/ok")).unwrap();
+    let mut failed = record(&token, "/hooks/failed");
+    failed.response.status = 502;
+    sender.send(failed).unwrap();
+    let mut claims = truora_claims();
+    claims["exp"] = serde_json::json!(1_000_000_000);
+    let expired = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
+    sender.send(record(&expired, "/hooks/expired")).unwrap();
+    settle(&mut harness);
+    harness.get_by_label("502");
+    // Valid, and said to be expired next to the verdict.
+    harness.get_by_label("expired");
+
+    harness.get_by_label("Failed deliveries").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().state.store.visible().len(), 1);
+    harness.get_by_label("POST /hooks/failed");
+
+    // A filter nothing matches says so.
+    harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::F);
+    settle(&mut harness);
+    harness
+        .get_by_role_and_label(Role::TextInput, "Filter")
+        .type_text("no-such-event");
+    settle(&mut harness);
+    harness.get_by_label_contains("No events match the filter (3 held)");
+}
+
+#[test]
+fn the_filter_finds_text_in_bodies_headers_and_claims() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let mut claims = truora_claims();
+    claims["events"][0]["object"]["document_number"] = serde_json::json!("CC-88442211");
+    let token = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
+    sender.send(record(&token, "/hooks/claims")).unwrap();
+    let mut headed = record("plain", "/hooks/header");
+    headed
+        .headers
+        .push(("X-Request-Trace".to_owned(), "trace-7f3a9".to_owned()));
+    sender.send(headed).unwrap();
+    sender
+        .send(record("a body with zebra-stripes", "/hooks/body"))
+        .unwrap();
+    let mut claims = truora_claims();
+    claims["exp"] = serde_json::json!(1_000_000_000);
+    let expired = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
+    sender.send(record(&expired, "/hooks/expired")).unwrap();
+    settle(&mut harness);
+    for (text, path) in [
+        ("88442211", "POST /hooks/claims"),
+        ("TRACE-7F3A9", "POST /hooks/header"),
+        ("zebra", "POST /hooks/body"),
+    ] {
+        let state = &mut harness.state_mut().state;
+        state.apply(filter(text, None, None));
+        step_until(&mut harness, |app| app.state.view.searching.is_none());
+        assert_eq!(harness.state().state.store.visible().len(), 1, "{text}");
+        harness.get_by_label(path);
+    }
+    // A new event that matches joins the list at once.
+    sender.send(record("zebra again", "/hooks/later")).unwrap();
+    settle(&mut harness);
+    assert_eq!(harness.state().state.store.visible().len(), 2);
+    // The signature filter offers tokens that are not current.
+    let state = &mut harness.state_mut().state;
+    state.apply(filter("", None, None));
+    state.apply(Command::View(ViewCommand::SetTimeProblem(true)));
+    settle(&mut harness);
+    assert_eq!(harness.state().state.store.visible().len(), 1);
+    harness.get_by_label("POST /hooks/expired");
+}
+
+#[test]
+fn times_show_their_date_when_not_today_and_can_be_local() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    // Recorded on 2026-11-26; today the list says the date as well.
+    sender.send(record("old", "/old")).unwrap();
+    let mut now = record("new", "/new");
+    now.received_at = hookscope::record::now();
+    sender.send(now).unwrap();
+    settle(&mut harness);
+    harness.get_by_label("2026-11-26 13:45:11");
+    harness.get_by_label("Time (UTC)");
+    harness.get_by_label("Local time").click();
+    settle(&mut harness);
+    harness.get_by_label("Time (local)");
+    assert!(harness.state().state.settings().local_time);
+}
+
+#[test]
+fn ctrl_click_compares_two_events_side_by_side() {
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let mut claims = truora_claims();
+    claims["events"][0]["object"]["status"] = serde_json::json!("failure");
+    let other = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
+    let mut harness = showing(vec![
+        record(&token, "/hooks/one"),
+        record(&other, "/hooks/two"),
+    ]);
+    in_list(&harness, "POST /hooks/one").click();
+    settle(&mut harness);
+    harness
+        .get_by_label("POST /hooks/two")
+        .click_modifiers(egui::Modifiers::COMMAND);
+    settle(&mut harness);
+    assert_eq!(harness.state().state.view.compare, Some(1));
+    harness.get_by_label("Claims: 1 differ");
+    harness.get_by_label("events[0].object.status");
+    harness.get_by_label("\"failure\"");
+    harness.key_press(egui::Key::Escape);
+    settle(&mut harness);
+    assert_eq!(harness.state().state.view.compare, None);
+}

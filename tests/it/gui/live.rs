@@ -1,0 +1,354 @@
+//! The window live: the real listener, arrivals, the address, kill -9 and restore, pause.
+
+use super::*;
+
+#[test]
+fn empty_state_test_hook_and_live_arrival_with_the_real_listener() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    let url = match &harness.state().state.listener.status {
+        ListenerStatus::Running { url, .. } => url.clone(),
+        other => panic!("listener not running: {other:?}"),
+    };
+    harness.get_by_label("Waiting for the first hook");
+    harness.get_by_label(&format!("{url}hooks/truora"));
+    set_secret(&mut harness, SECRET);
+    harness.get_by_label("Send test hook").click();
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    in_list(&harness, "Digital identity · succeeded");
+    in_list(&harness, "✔ Valid");
+    // The first hook of an empty window is selected: its verdict shows at once.
+    assert_eq!(harness.state().state.view.selected, Some(0));
+    harness.get_by_label_contains("signature verified with secret #1");
+
+    // A hook from outside arrives live too.
+    let token = sign(
+        &truora_claims(),
+        b"some-other-secret-some-other-secret",
+        Algorithm::HS256,
+    );
+    support::request(
+        url.trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .unwrap(),
+        "POST",
+        "/outside",
+        &[],
+        token.as_bytes(),
+    );
+    step_until(&mut harness, |app| app.state.store.len() == 2);
+    harness.get_by_label("✖ Invalid");
+    // Both are in the journal, which a restart restores.
+    let lines = support::read_journal(&dir.path().join("events.ndjson"));
+    assert_eq!(lines.len(), 2);
+    // The window keeps only their rows and where their lines are; each record is
+    // read back from the journal by offset.
+    let kept_in_journal = |app: &HookscopeApp| {
+        let store = &app.state.store;
+        store.entries().all(|e| matches!(e.stored, Stored::Line(_)))
+            && store
+                .entries()
+                .map(|e| store.record(e.seq).unwrap().id)
+                .eq(lines.iter().map(|l| l["id"].as_u64().unwrap()))
+    };
+    assert!(kept_in_journal(harness.state()));
+    drop(harness);
+    let mut restored = harness_without_listener(&dir);
+    step_until(&mut restored, |app| app.state.store.len() == 2);
+    assert!(kept_in_journal(restored.state()));
+    in_list(&restored, "POST /outside").click();
+    settle(&mut restored);
+    restored.get_by_label_contains("no secret is set");
+    // Clear asks first; Cancel (or Escape) keeps everything.
+    restored.get_by_label("Clear").click();
+    // A modal lays itself out over a frame or two before it shows.
+    settle(&mut restored);
+    restored.get_by_label_contains("Forget the 2 events held here and empty the journal");
+    restored.key_press(egui::Key::Escape);
+    settle(&mut restored);
+    assert!(restored.state().state.question.is_none());
+    assert_eq!(restored.state().state.store.len(), 2);
+    // Said yes, it empties the list and the journal.
+    restored.get_by_label("Clear").click();
+    settle(&mut restored);
+    restored.get_by_label("Clear all").click();
+    let journal = dir.path().join("events.ndjson");
+    step_until(&mut restored, |app| {
+        app.state.store.is_empty() && support::read_journal(&journal).is_empty()
+    });
+    drop(restored);
+    assert_eq!(harness_without_listener(&dir).state().state.store.len(), 0);
+}
+
+#[test]
+fn the_frame_that_files_new_events_shows_the_newest_row_at_the_bottom() {
+    // Oldest first: following moves the list down as rows come.
+    let mut startup = Startup::default();
+    startup.settings.newest_first = false;
+    let mut harness = harness(startup);
+    let sender = harness.state().state.record_sender();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    // The first is selected, and the list scrolled to it.
+    sender.send(record(&token, "/hooks/n0")).unwrap();
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    // More rows than the list shows, so following them scrolls it.
+    for n in 1..60 {
+        sender
+            .send(record(&token, &format!("/hooks/n{n}")))
+            .unwrap();
+    }
+    step_until(&mut harness, |app| app.state.store.len() == 60);
+    assert!(
+        harness.query_by_label("POST /hooks/n1").is_none(),
+        "the list scrolled"
+    );
+    for n in 60..90 {
+        sender
+            .send(record(&token, &format!("/hooks/n{n}")))
+            .unwrap();
+    }
+    // One frame at a time, each filing what the ingest job passed on so far.
+    while harness.state().state.store.len() < 90 {
+        std::thread::sleep(Duration::from_millis(20));
+        harness.step();
+    }
+    // The frame that filed the last of them shows it: the window draws nothing
+    // more until the next event.
+    assert!(
+        harness.query_by_label("POST /hooks/n89").is_some(),
+        "the newest row shows in the frame that filed it"
+    );
+}
+
+#[test]
+fn hooks_that_land_together_in_an_empty_window_show_the_newest_with_the_first_selected() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    for n in 0..60 {
+        sender
+            .send(record(&token, &format!("/hooks/n{n}")))
+            .unwrap();
+    }
+    step_until(&mut harness, |app| app.state.store.len() == 60);
+    assert_eq!(harness.state().state.view.selected, Some(0));
+    assert!(harness.state().state.view.follow);
+    // Newest first, following: the newest row is at the top, and the first
+    // hook's row is far below, its detail open.
+    assert!(harness.query_by_label("POST /hooks/n59").is_some());
+    assert_eq!(harness.query_all_by_label("POST /hooks/n0").count(), 1);
+}
+
+#[test]
+fn the_window_is_cleared_to_the_panels_colour_and_no_panel_paints_it_again() {
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let harness = showing(vec![record(&token, "/hooks/one")]);
+    let visuals = harness.ctx.global_style().visuals.clone();
+    assert_eq!(
+        eframe::App::clear_color(harness.state(), &visuals),
+        visuals.panel_fill.to_normalized_gamma_f32()
+    );
+    // A software renderer shades every pixel of a fill: the window's panels are
+    // a window's worth of pixels, which the clear already coloured.
+    let window = harness.ctx.content_rect();
+    // kittest's own frame around the ui it drives (eframe draws none).
+    let harness_frame = window.shrink(8.0);
+    let fills: Vec<egui::Rect> = harness
+        .output()
+        .shapes
+        .iter()
+        .filter_map(|clipped| match &clipped.shape {
+            egui::Shape::Rect(rect) if rect.fill == visuals.panel_fill => Some(rect.rect),
+            _ => None,
+        })
+        .filter(|rect| *rect != harness_frame && rect.area() > window.area() / 50.0)
+        .collect();
+    assert!(fills.is_empty(), "panels filled again: {fills:?}");
+}
+
+#[test]
+fn port_taken_is_a_message_with_a_way_out() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut startup = listening_startup(&dir);
+    startup.settings.bind = taken.local_addr().unwrap().to_string();
+    let mut harness = harness(startup);
+    assert!(matches!(
+        harness.state().state.listener.status,
+        ListenerStatus::Failed(_)
+    ));
+    harness.get_by_label_contains("already in use");
+    harness.get_by_label("Use a free port").click();
+    settle(&mut harness);
+    step_until(&mut harness, |app| {
+        matches!(app.state.listener.status, ListenerStatus::Running { .. })
+    });
+    harness.get_by_label("⏺ Listening");
+}
+
+#[test]
+fn a_non_loopback_address_is_marked_in_the_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut startup = listening_startup(&dir);
+    startup.settings.bind = "0.0.0.0:0".to_owned();
+    startup.bind_given = true;
+    let harness = harness(startup);
+    assert!(matches!(
+        harness.state().state.listener.status,
+        ListenerStatus::Running { exposed: true, .. }
+    ));
+    harness.get_by_label_contains("EXPOSED");
+    // A sender on this machine reaches every interface through loopback.
+    let url = match &harness.state().state.listener.status {
+        ListenerStatus::Running { url, .. } => url.clone(),
+        other => panic!("{other:?}"),
+    };
+    let port = url.rsplit(':').next().unwrap().trim_end_matches('/');
+    harness.get_by_label(&format!("http://127.0.0.1:{port}/hooks/truora"));
+}
+
+#[test]
+fn a_saved_non_loopback_address_is_not_bound_until_the_user_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut startup = listening_startup(&dir);
+    // Saved from an earlier run, not given on this command line.
+    startup.settings.bind = "0.0.0.0:0".to_owned();
+    let mut harness = harness(startup);
+    assert_eq!(
+        harness.state().state.listener.status,
+        ListenerStatus::ConfirmExposed {
+            addr: "0.0.0.0:0".to_owned()
+        }
+    );
+    harness.get_by_label_contains("reachable from the network: listen there?");
+    harness.get_by_label("Listen on 127.0.0.1:0 only").click();
+    settle(&mut harness);
+    step_until(&mut harness, |app| {
+        matches!(
+            app.state.listener.status,
+            ListenerStatus::Running { exposed: false, .. }
+        )
+    });
+}
+
+#[test]
+fn an_address_on_the_command_line_beats_the_saved_one() {
+    use hookscope::gui::app::with_saved;
+    use hookscope::gui::state::Settings;
+    let saved = Settings {
+        bind: "0.0.0.0:8787".to_owned(),
+        ..Default::default()
+    };
+    let mut given = Startup {
+        bind_given: true,
+        ..Default::default()
+    };
+    given.settings.bind = "127.0.0.1:8787".to_owned();
+    assert_eq!(
+        with_saved(given, Some(saved.clone())).settings.bind,
+        "127.0.0.1:8787"
+    );
+    let not_given = Startup::default();
+    assert_eq!(
+        with_saved(not_given, Some(saved)).settings.bind,
+        "0.0.0.0:8787"
+    );
+}
+
+/// The real window under Xvfb, killed with SIGKILL during a burst: every request
+/// that got a 200 is in its journal, and a restart restores them all, skipping a
+/// torn last line with a message.
+#[test]
+fn kill_9_of_the_window_loses_nothing_acknowledged_and_restore_skips_a_torn_line() {
+    let Some(display) = support::Display::get() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("events.ndjson");
+    let mut command = std::process::Command::new(support::bin());
+    command
+        .args(["--bind", "127.0.0.1:0", "--secret", SECRET, "--out"])
+        .arg(&journal)
+        // Its own settings folder, so nothing saved elsewhere changes the address.
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env("DISPLAY", &display.name)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("LIBGL_ALWAYS_SOFTWARE", "1");
+    let work = tempfile::tempdir().unwrap();
+    let mut window = support::Listener::spawn(command, work, journal.clone());
+    let acknowledged = window.kill_9_during_burst(Duration::from_millis(600));
+    let expected = hookscope::export::load(&journal).unwrap().records.len();
+
+    // A write cut short by the kill leaves a partial last line; make sure there is one.
+    let mut text = std::fs::read(&journal).unwrap();
+    if text.last().is_some_and(|b| *b != b'\n') {
+        text.push(b'\n');
+    }
+    text.extend_from_slice(b"{\"id\":999999,\"method\":\"PO");
+    std::fs::write(&journal, text).unwrap();
+    let bad = hookscope::export::load(&journal).unwrap().problems.len();
+    assert!(bad >= 1);
+
+    let mut restored = harness_without_listener(&dir);
+    step_until(&mut restored, |app| app.state.store.len() == expected);
+    let store = &restored.state().state.store;
+    let paths = store.entries().map(|e| e.summary.path.as_ref());
+    if let Some(problem) = support::missing(&acknowledged, paths) {
+        panic!("restored: {problem}");
+    }
+    eprintln!(
+        "{} acknowledged, {} journaled, {} restored",
+        acknowledged.len(),
+        expected,
+        store.len()
+    );
+    restored.get_by_label_contains(&format!("skipping {bad} bad line(s)"));
+}
+
+#[test]
+fn pause_freezes_the_list_while_capture_goes_on() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    sender.send(record("one", "/first")).unwrap();
+    settle(&mut harness);
+    harness.get_by_label("Pause").click();
+    settle(&mut harness);
+    sender.send(record("two", "/second")).unwrap();
+    settle(&mut harness);
+    assert_eq!(harness.state().state.store.len(), 1);
+    harness.get_by_label_contains("paused: capture goes on");
+    harness.get_by_label("Resume").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().state.store.len(), 2);
+}
+
+#[test]
+fn rows_under_the_reader_stay_put_when_newer_events_arrive() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let send = |from: u64, to: u64| {
+        for i in from..to {
+            let mut r = record("plain", &format!("/p{i}"));
+            r.id = 1000 + i;
+            sender.send(r).unwrap();
+        }
+    };
+    send(0, 80);
+    settle(&mut harness);
+    // The reader scrolls down to an older event: following stops.
+    let state = &mut harness.state_mut().state;
+    state.apply(Command::View(ViewCommand::SetFollow(false)));
+    state.apply(Command::View(ViewCommand::Select(30)));
+    settle(&mut harness);
+    let before = in_list(&harness, "1030").rect();
+    send(80, 85);
+    settle(&mut harness);
+    let after = in_list(&harness, "1030").rect();
+    assert!(
+        (before.top() - after.top()).abs() < 2.0,
+        "the row moved from {before:?} to {after:?}"
+    );
+}

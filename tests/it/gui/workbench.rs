@@ -1,0 +1,203 @@
+//! Sending: replay, edit and send, probe my app, receiver code, test hooks, failing on purpose.
+
+use super::*;
+
+#[test]
+fn failing_on_purpose_shows_the_health_warning_and_copy_as_curl() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    set_secret(&mut harness, SECRET);
+    let state = &mut harness.state_mut().state;
+    let form = ReplyForm {
+        status: 503,
+        ..state.listener.form.clone()
+    };
+    state.apply(Command::Listener(ListenerCommand::EditReply(form)));
+    settle(&mut harness);
+    harness.get_by_label("Send test hook").click();
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    step_until(&mut harness, |app| {
+        app.state
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("answered 503"))
+    });
+    harness.get_by_label_contains("Truora would disable this subscription");
+    assert_eq!(
+        support::read_journal(&dir.path().join("events.ndjson"))[0]["response"]["status"],
+        503
+    );
+    let journal = std::fs::read_to_string(dir.path().join("events.ndjson")).unwrap();
+    assert!(
+        !journal.contains(SECRET),
+        "the window's journal holds no secret"
+    );
+
+    harness.key_press(egui::Key::ArrowDown);
+    settle(&mut harness);
+    // Below the fold of the detail panel: clicked the way a screen reader would.
+    harness.get_by_label("📋 Copy as curl").click_accesskit();
+    // The click is seen in one frame; the copy goes out with the next.
+    let copied = copied_text(&mut harness);
+    assert!(
+        copied
+            .iter()
+            .any(|t| t.contains("curl -sS --globoff -X $'POST'") && t.contains("/hooks/test")),
+        "{copied:?}"
+    );
+}
+
+#[test]
+fn replay_sends_the_request_again_and_records_a_linked_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    set_secret(&mut harness, SECRET);
+    harness.get_by_label("Send test hook").click();
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    let original_id = support::read_journal(&dir.path().join("events.ndjson"))[0]["id"]
+        .as_u64()
+        .unwrap();
+
+    // The "app" the replay goes to: another hookscope listener.
+    let app = support::Listener::start(&[]);
+    harness
+        .state_mut()
+        .state
+        .apply(Command::Listener(ListenerCommand::EditReplayUrl(format!(
+            "http://{}",
+            app.addr
+        ))));
+    harness.key_press(egui::Key::ArrowDown);
+    settle(&mut harness);
+    harness.get_by_label("Replay").click();
+    step_until(&mut harness, |app| app.state.store.len() == 2);
+    harness.get_by_label_contains("replayed 1 event(s)");
+    // The list tells a replay from its original: its id, and the id it replays.
+    harness.get_by_label(&format!("{} ({original_id})", original_id + 1));
+
+    let journal = support::read_journal(&dir.path().join("events.ndjson"));
+    let replay = &journal[1];
+    assert_eq!(replay["replay_of"], original_id);
+    assert_eq!(replay["remote_addr"], "replay");
+    assert_eq!(replay["response"]["status"], 200);
+    assert_eq!(replay["response"]["forwarded"]["status"], 200);
+    let received = app.last();
+    assert_eq!(received["body"], journal[0]["body"], "sent unchanged");
+    assert_eq!(received["path"], "/hooks/test");
+
+    harness.get_by_label("Replay all 2 shown").click();
+    settle(&mut harness);
+    // Sending many asks first.
+    harness.get_by_label_contains("Send all 2 shown events again");
+    harness.get_by_label("Replay 2").click();
+    step_until(&mut harness, |app| app.state.store.len() == 4);
+    assert_eq!(app.records().len(), 3);
+}
+
+#[test]
+fn probe_my_app_shows_the_scorecard_with_the_failures() {
+    let mut harness = harness(Startup::default());
+    set_secret(&mut harness, SECRET);
+    let app = careless_app();
+    let state = &mut harness.state_mut().state;
+    let form = ReplyForm {
+        forward_url: format!("http://{app}/hooks"),
+        ..state.listener.form.clone()
+    };
+    state.apply(Command::Listener(ListenerCommand::EditReply(form)));
+    harness.get_by_label("Reply & forward").click();
+    settle(&mut harness);
+    harness.get_by_label("Probe my app").click();
+    settle(&mut harness);
+    step_until(&mut harness, |app| app.state.workbench.probe.is_some());
+    let report = harness.state().state.workbench.probe.clone().unwrap();
+    let failed = report.failed();
+    assert!(
+        failed.contains(&"alg_none") && failed.contains(&"wrong_secret"),
+        "{failed:?}"
+    );
+    harness.get_by_label_contains("FAIL: http://");
+    harness.get_by_label("alg_none_case");
+    assert!(harness.get_all_by_label("FAIL").count() >= 8);
+}
+
+#[test]
+fn edit_and_send_forges_on_purpose_and_links_the_result() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    set_secret(&mut harness, SECRET);
+    harness.get_by_label("Send test hook").click();
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    harness.key_press(egui::Key::ArrowDown);
+    settle(&mut harness);
+    let original = harness.state().state.store.get(0).unwrap().summary.id;
+    harness.get_by_label("Edit and send…").click();
+    settle(&mut harness);
+    assert!(
+        harness.state().state.workbench.editor.is_some(),
+        "{:?}",
+        harness.state().state.notice
+    );
+    settle(&mut harness);
+    harness.get_by_label_contains("Edit and send event");
+    harness.get_by_label("Claims (JSON)");
+    harness.get_by_label("✔ JSON");
+    let state = &mut harness.state_mut().state;
+    let mut form = state.workbench.editor.as_ref().unwrap().form.clone();
+    form.claims = "{not json".to_owned();
+    state.apply(Command::Workbench(WorkbenchCommand::EditForm(form.clone())));
+    settle(&mut harness);
+    harness.get_by_label_contains("not JSON");
+    form.claims = r#"{"iss": "Truora", "forged": true}"#.to_owned();
+    form.alg = "none".to_owned();
+    let state = &mut harness.state_mut().state;
+    state.apply(Command::Workbench(WorkbenchCommand::EditForm(form)));
+    settle(&mut harness);
+    harness.get_by_label("Send").click();
+    // The listener captures the forged request, and its result is journaled linked.
+    step_until(&mut harness, |app| app.state.store.len() == 3);
+    let journal = support::read_journal(&dir.path().join("events.ndjson"));
+    let linked = journal
+        .iter()
+        .find(|r| r["replay_of"] == original)
+        .expect("a record linked to the original");
+    assert_eq!(linked["verification"]["signature"], "unsupported_alg");
+    assert_eq!(linked["token"]["claims"]["forged"], true);
+}
+
+#[test]
+fn receiver_code_for_the_events_alg_in_the_chosen_language() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let claims = truora_claims();
+    let token = sign(&claims, SECRET.as_bytes(), Algorithm::HS384);
+    sender.send(record(&token, "/hooks/one")).unwrap();
+    settle(&mut harness);
+    in_list(&harness, "POST /hooks/one").click();
+    settle(&mut harness);
+    harness.get_by_label("Receiver code").click();
+    settle(&mut harness);
+    harness
+        .state_mut()
+        .state
+        .apply(Command::Workbench(WorkbenchCommand::CodeLanguage(
+            hookscope::receivers::Language::Python,
+        )));
+    settle(&mut harness);
+    harness.get_by_label("📋 Copy code").click();
+    let copied = copied_text(&mut harness);
+    assert!(
+        copied.iter().any(|t| t.contains(r#"algorithms=["HS384"]"#)),
+        "{copied:?}"
+    );
+}
+
+#[test]
+fn a_test_hook_asks_for_the_secret_instead_of_signing_with_a_hidden_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    harness.get_by_label("Send test hook").click();
+    settle(&mut harness);
+    harness.get_by_label_contains("paste the hook's secret first");
+    assert_eq!(harness.state().state.store.len(), 0);
+}
