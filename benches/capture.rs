@@ -3,7 +3,8 @@
 //!
 //! Run: `cargo bench --bench capture` (options after `--`: `--connections 50,200`,
 //! `--seconds 5`, `--rounds 5`, `--pin`, or `--server-cores LIST --load-cores LIST`
-//! as `taskset` takes them, e.g. `0-7` and `8-15`). The references are this same file
+//! as `taskset` takes them, e.g. `0-7` and `8-15`; `--against PATH` runs another
+//! hookscope binary, an earlier build, in every round too, and prints the paired ratio). The references are this same file
 //! started with `HOOKSCOPE_BENCH_ROLE=reference`: hyper's HTTP/1 server that reads the
 //! body, verifies it with `jsonwebtoken::decode`, writes one line and answers 200.
 //! Three are measured: `ref-token` appends the verdict and the token it received (the
@@ -89,6 +90,11 @@ fn main() {
         server_cores.clone()
     });
     let rounds: usize = option("--rounds", "5").parse().unwrap();
+    let _ = AGAINST.set(
+        args.iter()
+            .position(|a| a == "--against")
+            .map(|_| option("--against", "").into()),
+    );
     let token = token();
     println!(
         "capture bench: token {} bytes, {seconds} s per run, {rounds} rounds, cores {cores}, servers on cores {}, load on cores {}",
@@ -106,13 +112,16 @@ fn main() {
             ("ref-small", vec![]),
             ("ref-channel", vec![]),
         ];
+        if AGAINST.get().cloned().flatten().is_some() {
+            results.push(("against", vec![]));
+        }
+        let contenders = results.len();
         for round in 0..rounds {
             // Alternate the order so neither side always runs on a warmer machine.
-            let order: [usize; 4] = if round % 2 == 0 {
-                [0, 1, 2, 3]
-            } else {
-                [3, 2, 1, 0]
-            };
+            let mut order: Vec<usize> = (0..contenders).collect();
+            if round % 2 == 1 {
+                order.reverse();
+            }
             for which in order {
                 let run = run_one(results[which].0, conns, seconds, &token);
                 println!(
@@ -179,6 +188,26 @@ fn main() {
             channel.rps,
             to_channel[to_channel.len() / 2]
         );
+        if contenders > 4 {
+            let mut to_against: Vec<f64> = (0..rounds)
+                .map(|r| results[1].1[r].rps / results[4].1[r].rps)
+                .collect();
+            to_against.sort_by(f64::total_cmp);
+            let mut cpu_against: Vec<f64> = (0..rounds)
+                .map(|r| results[1].1[r].cpu_us / results[4].1[r].cpu_us)
+                .collect();
+            cpu_against.sort_by(f64::total_cmp);
+            println!(
+                "{conns} connections: hookscope / --against within each round: {}; median {:.2}x throughput, {:.2}x CPU per request",
+                to_against
+                    .iter()
+                    .map(|r| format!("{r:.2}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                to_against[to_against.len() / 2],
+                cpu_against[cpu_against.len() / 2]
+            );
+        }
         // CPU per request: the work each receiver does, whatever the cores.
         let cpu = |runs: &Vec<Run>| {
             let mut v: Vec<f64> = runs.iter().map(|r| r.cpu_us).collect();
@@ -253,20 +282,23 @@ fn run_one(which: &str, conns: usize, seconds: u64, token: &str) -> Run {
                 .spawn()
                 .unwrap()
         }
-        _ => server_command(env!("CARGO_BIN_EXE_hookscope").into())
-            .args([
-                "listen",
-                "--bind",
-                "127.0.0.1:0",
-                "--secret",
-                SECRET,
-                "--out",
-            ])
-            .arg(&journal)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
+        _ => server_command(match which {
+            "against" => AGAINST.get().cloned().flatten().unwrap(),
+            _ => env!("CARGO_BIN_EXE_hookscope").into(),
+        })
+        .args([
+            "listen",
+            "--bind",
+            "127.0.0.1:0",
+            "--secret",
+            SECRET,
+            "--out",
+        ])
+        .arg(&journal)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap(),
     };
     let addr = listening_addr(&mut child);
     let Load {
@@ -299,6 +331,8 @@ fn run_one(which: &str, conns: usize, seconds: u64, token: &str) -> Run {
 /// The cores servers run on (`--pin`: the last one; `--server-cores LIST`), so the
 /// load generator does not take CPU from the server under test.
 static PIN: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+/// Another hookscope binary run beside this build (`--against`).
+static AGAINST: std::sync::OnceLock<Option<std::path::PathBuf>> = std::sync::OnceLock::new();
 
 fn server_command(exe: std::path::PathBuf) -> Command {
     match PIN.get().cloned().flatten() {

@@ -77,7 +77,8 @@ fn write_journal(path: &std::path::Path, events: usize) {
                 n as u64,
             )
             .unwrap();
-            hookscope::send::sign(&claims, key.as_bytes(), jsonwebtoken::Algorithm::HS256).unwrap()
+            hookscope::token::sign::sign(&claims, key.as_bytes(), jsonwebtoken::Algorithm::HS256)
+                .unwrap()
         };
         let mut record = record(&body, n);
         record.analyze(&verifier, 1_800_000_000);

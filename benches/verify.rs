@@ -89,6 +89,15 @@ fn bench(c: &mut Criterion) {
             buf.push(b'\n');
         })
     });
+    // For scale: the same line by serde_json's own serialiser.
+    group.bench_function("the same with serde_json::to_writer", |b| {
+        let mut buf = Vec::with_capacity(4096);
+        b.iter(|| {
+            buf.clear();
+            serde_json::to_writer(&mut buf, black_box(&record)).unwrap();
+            buf.push(b'\n');
+        })
+    });
     let line = serde_json::to_vec(&record).unwrap();
     group.bench_function("parse an NDJSON line", |b| {
         b.iter(|| hookscope::ndjson::parse(black_box(&line)).unwrap())

@@ -1,6 +1,9 @@
-//! The `hookscope` binary: parse the command line, set up logging, dispatch.
+//! The `hookscope` binary: parse the command line, then open the window (no
+//! command) or run a headless command; map the outcome to an exit code.
 
 use std::process::ExitCode;
+
+use hookscope::cli::{self, Cli};
 
 // Capture allocates a few dozen small buffers per request; mimalloc keeps that
 // cheap under concurrency where glibc's malloc showed up at ~10% of CPU.
@@ -8,5 +11,40 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    hookscope::cli::main()
+    let (mut cli, matches) = cli::parse();
+    let outcome = match cli.command.take() {
+        Some(command) => cli::run(command, &matches),
+        None => window(cli, &matches),
+    };
+    cli::exit_code(outcome)
+}
+
+/// Opens the desktop inspector with the command line's listener options and secrets.
+fn window(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
+    let (secrets, secret_encoding) = cli::secrets::texts(&cli.secrets, matches)?;
+    // Validate them as `listen` would, so a bad secret is a usage error here too.
+    cli::secrets::verifier_for(&secrets, secret_encoding)?;
+    let journal = cli.listener.out.clone().or_else(|| {
+        let dir = hookscope::gui::data_dir()?;
+        hookscope::private::dir(&dir).ok()?;
+        Some(dir.join("events.ndjson"))
+    });
+    // An address typed on the command line always wins over a saved one.
+    let bind_given = matches.value_source("bind") == Some(clap::parser::ValueSource::CommandLine);
+    let startup = hookscope::gui::Startup {
+        settings: hookscope::gui::state::Settings {
+            bind: cli.listener.bind.to_string(),
+            ..Default::default()
+        },
+        bind_given,
+        journal,
+        max_events: cli.listener.max_events,
+        listener: cli.listener.config()?,
+        listen: true,
+        open: cli.open.clone(),
+        secrets,
+        secret_encoding,
+    };
+    hookscope::gui::run(startup)?;
+    Ok(ExitCode::SUCCESS)
 }

@@ -5,14 +5,13 @@
 
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use bytes::Bytes;
 use jsonwebtoken::Algorithm;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::send::{Outgoing, SendError};
+use crate::token::sign::{b64, jws, mac};
 
 /// What the receiver should do with a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -25,7 +24,7 @@ pub enum Expect {
 }
 
 /// Where the token goes in the request (`--as`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Placement {
     /// The body itself, `application/jwt` (as Truora sends it).
     #[default]
@@ -36,22 +35,6 @@ pub enum Placement {
     Form,
     /// `Authorization: Bearer ...` and an empty body.
     Bearer,
-}
-
-impl std::str::FromStr for Placement {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "body" => Ok(Placement::Body),
-            "json" => Ok(Placement::Json),
-            "form" => Ok(Placement::Form),
-            "bearer" => Ok(Placement::Bearer),
-            other => Err(format!(
-                "unknown placement {other:?}: expected body, json, form or bearer"
-            )),
-        }
-    }
 }
 
 /// One request of a case: a token, or a body of its own.
@@ -140,41 +123,6 @@ pub const REQUIRED: [&str; 12] = [
 
 /// The names of the advisory cases, sent after the required ones.
 pub const ADVISORY: [&str; 3] = ["crit_extension", "expired", "replayed"];
-
-fn b64(bytes: &[u8]) -> String {
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-/// The HMAC of `input` under `alg`, base64url (HS256 for any other name: the
-/// alg-confusion forgery signs an RS256/ES256 header with the shared secret).
-pub fn mac(input: &str, key: &[u8], alg: Algorithm) -> String {
-    let alg = match alg {
-        Algorithm::HS384 | Algorithm::HS512 => alg,
-        _ => Algorithm::HS256,
-    };
-    jsonwebtoken::crypto::sign(
-        input.as_bytes(),
-        &jsonwebtoken::EncodingKey::from_secret(key),
-        alg,
-    )
-    .unwrap_or_default()
-}
-
-/// `header.payload` of a compact JWS: what its signature covers.
-pub fn signing_input(header: &Value, claims: &Value) -> String {
-    format!(
-        "{}.{}",
-        b64(header.to_string().as_bytes()),
-        b64(claims.to_string().as_bytes())
-    )
-}
-
-/// A compact JWS over `header` and `claims`, signed with `key` (HMAC-SHA256 family).
-fn jws(header: &Value, claims: &Value, key: &[u8], alg: Algorithm) -> String {
-    let input = signing_input(header, claims);
-    let signature = mac(&input, key, alg);
-    format!("{input}.{signature}")
-}
 
 /// A Truora-shaped digital identity event, with ids of the probe's own.
 fn event(n: u64, now: i64) -> Value {

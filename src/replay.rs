@@ -5,8 +5,10 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+use crate::capture::Journal;
 use crate::forward::{Target, deliver};
-use crate::record::{Record, Response};
+use crate::record::{Forwarded, Record, Response};
+use crate::token::{Analyze as _, Verifier};
 
 /// Replays `original` to `base` (its path appended) and returns the new record:
 /// the same request, received now from `replay`, with the target's reply.
@@ -35,4 +37,41 @@ pub async fn replay(
         ..Response::default()
     };
     Ok(record)
+}
+
+/// A replay journaled: its new id, and what the target answered.
+#[derive(Debug, Clone)]
+pub struct Replayed {
+    pub id: u64,
+    pub status: u16,
+    pub forwarded: Option<Forwarded>,
+}
+
+/// The one replay path (`hookscope replay`, the window's *Replay* and *Edit and
+/// send*): replays `original` to `url` and commits the result to `journal` as a new
+/// record linked to it. With a `verifier`, the new record's token is checked again
+/// (an edited request carries another token than its original).
+pub async fn replay_into(
+    original: &Record,
+    url: &str,
+    timeout: Duration,
+    journal: &Journal,
+    verifier: Option<&Verifier>,
+) -> Result<Replayed, String> {
+    let mut record = replay(original, url, timeout)
+        .await
+        .map_err(|err| err.to_string())?;
+    if let Some(verifier) = verifier {
+        record.analyze(verifier, crate::token::unix_now());
+    }
+    let (status, forwarded) = (record.response.status, record.response.forwarded.clone());
+    let id = journal
+        .commit(record)
+        .await
+        .map_err(|err| err.to_string())?;
+    Ok(Replayed {
+        id,
+        status,
+        forwarded,
+    })
 }

@@ -6,7 +6,6 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
-use serde_json::Value;
 
 /// Why a delivery failed before any reply.
 #[derive(Debug, thiserror::Error)]
@@ -32,19 +31,6 @@ pub struct Delivery {
     pub status: u16,
     pub body: Bytes,
     pub elapsed: Duration,
-}
-
-/// Signs `claims` with an HMAC secret.
-pub fn sign(
-    claims: &Value,
-    secret: &[u8],
-    alg: jsonwebtoken::Algorithm,
-) -> Result<String, jsonwebtoken::errors::Error> {
-    jsonwebtoken::encode(
-        &jsonwebtoken::Header::new(alg),
-        claims,
-        &jsonwebtoken::EncodingKey::from_secret(secret),
-    )
 }
 
 /// What one POST carries.

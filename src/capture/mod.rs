@@ -7,7 +7,7 @@ pub mod journal;
 pub mod tap;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -299,6 +299,43 @@ impl Capture {
     }
 
     /// The URL to give a sender.
+    /// The delivery health of what senders got from this listener (Truora's
+    /// 80%-in-60-minutes rule).
+    pub fn health(&self) -> crate::health::Snapshot {
+        let mut watch = self
+            .shared
+            .health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let now = watch.started.elapsed().as_secs_f64();
+        watch.health.snapshot(now)
+    }
+
+    /// Forgets the delivery health (the window's list was cleared).
+    pub fn reset_health(&self) {
+        let mut watch = self
+            .shared
+            .health
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        watch.health = crate::health::Health::default();
+        watch.warned = false;
+    }
+
+    /// The one "listening on" line, on stderr as soon as the listener is bound (the
+    /// window and `listen` alike: scripts read the real port from it), and a
+    /// warning before it when the address is not loopback.
+    pub fn announce(&self) {
+        let addr = self.local_addr();
+        if !addr.ip().is_loopback() {
+            eprintln!(
+                "warning: listening on {addr}, which is not loopback: anyone who can reach this machine can send requests and read the replies"
+            );
+        }
+        eprintln!("listening on {}", self.url());
+    }
+
+    /// The URL senders use: `http://ADDR/`.
     pub fn url(&self) -> String {
         format!("http://{}/", self.local_addr)
     }

@@ -35,13 +35,7 @@ pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
     let no_secret = verifier.secrets().is_empty();
     let config = args.listener.config()?;
     let capture = Capture::start(config, shared_verifier(verifier), journal.handle())?;
-    let addr = capture.local_addr();
-    if !addr.ip().is_loopback() {
-        eprintln!(
-            "warning: listening on {addr}, which is not loopback: anyone who can reach this machine can send requests and read the replies"
-        );
-    }
-    eprintln!("listening on {}", capture.url());
+    capture.announce();
     if let Some(target) = &args.listener.forward_to {
         eprintln!(
             "forwarding every request to {}; senders get its replies",

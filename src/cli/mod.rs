@@ -143,8 +143,8 @@ pub struct SecretArgs {
     #[arg(long = "secret-file", value_name = "F")]
     pub secret_file: Vec<std::path::PathBuf>,
     /// How secret text turns into key bytes.
-    #[arg(long, value_name = "ENC", default_value = "utf8", value_parser = ["utf8", "base64", "base64url"])]
-    pub secret_encoding: String,
+    #[arg(long, value_name = "ENC", value_enum, default_value_t = crate::token::SecretEncoding::Utf8)]
+    pub secret_encoding: crate::token::SecretEncoding,
 }
 
 /// Reads a capture for a command that reports on it; each problem (a torn line,
@@ -164,8 +164,9 @@ pub fn load_warning(path: &std::path::Path) -> anyhow::Result<Vec<crate::record:
 #[error("{0}")]
 pub struct UsageError(pub String);
 
-/// Parses the command line, runs the command and maps the outcome to an exit code.
-pub fn main() -> ExitCode {
+/// Parses the command line (exiting with clap's message on a mistake) and sets up
+/// logging: the options, and the matches that say which were given where.
+pub fn parse() -> (Cli, clap::ArgMatches) {
     let matches = <Cli as clap::CommandFactory>::command().get_matches();
     let cli = match <Cli as clap::FromArgMatches>::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -174,7 +175,13 @@ pub fn main() -> ExitCode {
     env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("warn"))
         .format_timestamp_millis()
         .init();
-    match run(cli, &matches) {
+    (cli, matches)
+}
+
+/// The exit code of a command's outcome; an error is printed once, with its causes
+/// (exit 2 for a usage mistake, 1 otherwise).
+pub fn exit_code(outcome: anyhow::Result<ExitCode>) -> ExitCode {
+    match outcome {
         Ok(code) => code,
         Err(err) => {
             eprintln!("hookscope: {err:#}");
@@ -187,57 +194,28 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
-    match cli.command {
-        Some(Command::Listen(args)) => {
+/// Runs a headless command.
+pub fn run(command: Command, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Listen(args) => {
             let sub = matches.subcommand_matches("listen").unwrap_or(matches);
             listen::run(args, sub)
         }
-        Some(Command::Verify(args)) => {
+        Command::Verify(args) => {
             let sub = matches.subcommand_matches("verify").unwrap_or(matches);
             verify::run(args, sub)
         }
-        Some(Command::Export(args)) => export::run(args),
-        Some(Command::Replay(args)) => replay::run(args),
-        Some(Command::Timeline(args)) => timeline::run(args),
-        Some(Command::Shapes(args)) => shapes::run(args),
-        Some(Command::Probe(args)) => {
+        Command::Export(args) => export::run(args),
+        Command::Replay(args) => replay::run(args),
+        Command::Timeline(args) => timeline::run(args),
+        Command::Shapes(args) => shapes::run(args),
+        Command::Probe(args) => {
             let sub = matches.subcommand_matches("probe").unwrap_or(matches);
             probe::run(args, sub)
         }
-        Some(Command::Send(args)) => {
+        Command::Send(args) => {
             let sub = matches.subcommand_matches("send").unwrap_or(matches);
             send::run(args, sub)
         }
-        None => gui_main(cli, matches),
     }
-}
-
-fn gui_main(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
-    let (secrets, secret_encoding) = secrets::texts(&cli.secrets, matches)?;
-    // Validate them as `listen` would, so a bad secret is a usage error here too.
-    secrets::verifier_for(&secrets, secret_encoding)?;
-    let journal = cli.listener.out.clone().or_else(|| {
-        let dir = crate::gui::data_dir()?;
-        crate::private::dir(&dir).ok()?;
-        Some(dir.join("events.ndjson"))
-    });
-    // An address typed on the command line always wins over a saved one.
-    let bind_given = matches.value_source("bind") == Some(clap::parser::ValueSource::CommandLine);
-    let startup = crate::gui::Startup {
-        settings: crate::gui::state::Settings {
-            bind: cli.listener.bind.to_string(),
-            ..Default::default()
-        },
-        bind_given,
-        journal,
-        max_events: cli.listener.max_events,
-        listener: cli.listener.config()?,
-        listen: true,
-        open: cli.open.clone(),
-        secrets,
-        secret_encoding,
-    };
-    crate::gui::run(startup)?;
-    Ok(ExitCode::SUCCESS)
 }

@@ -17,8 +17,8 @@ pub struct ProbeArgs {
     pub to: String,
     /// Where the receiver expects the token: the body (as Truora sends it), a JSON
     /// field `token`, a form field `token`, or `Authorization: Bearer`.
-    #[arg(long = "as", value_name = "WHERE", default_value = "body", value_parser = ["body", "json", "form", "bearer"])]
-    pub placement: String,
+    #[arg(long = "as", value_name = "WHERE", value_enum, default_value_t = Placement::Body)]
+    pub placement: Placement,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -38,7 +38,7 @@ pub fn run(args: ProbeArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCo
     )?;
     crate::forward::Target::parse(&args.to, Duration::from_millis(args.timeout_ms))
         .map_err(|err| UsageError(err.to_string()))?;
-    let placement: Placement = args.placement.parse().map_err(UsageError)?;
+    let placement = args.placement;
     let options = Options {
         target: args.to.clone(),
         key,

@@ -52,17 +52,15 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let timeout = Duration::from_millis(args.timeout_ms);
     let mut failed = 0;
     for original in &originals {
-        let result = runtime.block_on(async {
-            let record = crate::replay::replay(original, &args.to, timeout)
-                .await
-                .map_err(|err| err.to_string())?;
-            let status = record.response.status;
-            let forwarded = record.response.forwarded.clone();
-            let id = journal.commit(record).await.map_err(|e| e.to_string())?;
-            Ok::<_, String>((id, status, forwarded))
-        });
+        let result = runtime.block_on(crate::replay::replay_into(
+            original, &args.to, timeout, &journal, None,
+        ));
         match result {
-            Ok((id, status, forwarded)) => {
+            Ok(crate::replay::Replayed {
+                id,
+                status,
+                forwarded,
+            }) => {
                 let what = forwarded
                     .as_ref()
                     .and_then(|f| f.error.clone())

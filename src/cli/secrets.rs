@@ -54,7 +54,7 @@ pub fn texts(
     args: &SecretArgs,
     matches: &clap::ArgMatches,
 ) -> anyhow::Result<(Vec<String>, SecretEncoding)> {
-    let encoding: SecretEncoding = args.secret_encoding.parse().map_err(UsageError)?;
+    let encoding: SecretEncoding = args.secret_encoding;
     let mut texts: Vec<(usize, String)> = Vec::new();
     let positions = |id: &str| -> Vec<usize> {
         matches

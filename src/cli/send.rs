@@ -20,8 +20,8 @@ pub struct SendArgs {
     #[arg(long, value_name = "URL")]
     pub to: String,
     /// Which product's sample to send; `all` takes turns.
-    #[arg(long, default_value = "digital_identity", value_parser = ["check", "continuous_check", "signals", "digital_identity", "validations", "truconnect", "all"])]
-    pub product: String,
+    #[arg(long, value_enum, default_value_t = ProductChoice::DigitalIdentity)]
+    pub product: ProductChoice,
     /// The event_action to put in the events (default: the sample's).
     #[arg(long)]
     pub action: Option<String>,
@@ -35,15 +35,15 @@ pub struct SendArgs {
     #[arg(long, default_value_t = 1)]
     pub concurrency: usize,
     /// The HMAC algorithm to sign with.
-    #[arg(long, default_value = "HS256", value_parser = ["HS256", "HS384", "HS512"])]
-    pub alg: String,
+    #[arg(long, value_enum, default_value_t = Alg::HS256)]
+    pub alg: Alg,
     /// Give up on a delivery after this many milliseconds.
     #[arg(long, default_value_t = 10_000)]
     pub timeout_ms: u64,
     /// Send whole processes instead of single hooks: `lifecycle` sends each
     /// product's events in order (check: created, started, finished; ...).
-    #[arg(long, value_name = "NAME", value_parser = ["lifecycle"])]
-    pub scenario: Option<String>,
+    #[arg(long, value_name = "NAME", value_enum)]
+    pub scenario: Option<Scenario>,
     /// With --scenario: the time between a process's event timestamps.
     #[arg(long, value_name = "MS", default_value_t = 1500)]
     pub step_ms: u64,
@@ -57,6 +57,54 @@ pub struct SendArgs {
     pub secrets: SecretArgs,
 }
 
+/// Which product's sample `send` signs (`--product`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[value(rename_all = "snake_case")]
+pub enum ProductChoice {
+    Check,
+    ContinuousCheck,
+    Signals,
+    DigitalIdentity,
+    Validations,
+    Truconnect,
+    /// Every product, taking turns.
+    All,
+}
+
+impl ProductChoice {
+    /// The sample's product name for hook `i`.
+    fn name(self, i: usize) -> &'static str {
+        match self {
+            ProductChoice::Check => "check",
+            ProductChoice::ContinuousCheck => "continuous_check",
+            ProductChoice::Signals => "signals",
+            ProductChoice::DigitalIdentity => "digital_identity",
+            ProductChoice::Validations => "validations",
+            ProductChoice::Truconnect => "truconnect",
+            ProductChoice::All => crate::samples::PRODUCTS[i % crate::samples::PRODUCTS.len()],
+        }
+    }
+}
+
+/// The HMAC algorithm `send` signs with (`--alg`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[allow(clippy::upper_case_acronyms)]
+pub enum Alg {
+    #[value(name = "HS256")]
+    HS256,
+    #[value(name = "HS384")]
+    HS384,
+    #[value(name = "HS512")]
+    HS512,
+}
+
+/// Whole processes instead of single hooks (`--scenario`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// Each product's events in order (check: created, started, finished; ...).
+    Lifecycle,
+}
+
 /// Runs `send`.
 pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let key =
@@ -64,10 +112,10 @@ pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCod
     if args.count == 0 || args.concurrency == 0 {
         return Err(UsageError("--count and --concurrency must be at least 1".to_owned()).into());
     }
-    let alg = match args.alg.as_str() {
-        "HS384" => jsonwebtoken::Algorithm::HS384,
-        "HS512" => jsonwebtoken::Algorithm::HS512,
-        _ => jsonwebtoken::Algorithm::HS256,
+    let alg = match args.alg {
+        Alg::HS256 => jsonwebtoken::Algorithm::HS256,
+        Alg::HS384 => jsonwebtoken::Algorithm::HS384,
+        Alg::HS512 => jsonwebtoken::Algorithm::HS512,
     };
     let custom: Option<Value> = match &args.claims {
         None => None,
@@ -118,16 +166,13 @@ fn singles(
         let claims = match custom {
             Some(claims) => claims.clone(),
             None => {
-                let product = if args.product == "all" {
-                    crate::samples::PRODUCTS[i % crate::samples::PRODUCTS.len()]
-                } else {
-                    args.product.as_str()
-                };
+                let product = args.product.name(i);
                 crate::samples::claims(product, args.action.as_deref(), now, run + i as u64)
                     .ok_or_else(|| UsageError(format!("no sample for {product}")))?
             }
         };
-        let token = crate::send::sign(&claims, key, alg).context("could not sign the hook")?;
+        let token =
+            crate::token::sign::sign(&claims, key, alg).context("could not sign the hook")?;
         sequences.push(vec![token]);
     }
     Ok(sequences)
@@ -146,11 +191,7 @@ fn scenario(
     let run = run_serial();
     let mut processes = Vec::with_capacity(args.count);
     for i in 0..args.count {
-        let product = if args.product == "all" {
-            crate::samples::PRODUCTS[i % crate::samples::PRODUCTS.len()]
-        } else {
-            args.product.as_str()
-        };
+        let product = args.product.name(i);
         let steps = crate::samples::lifecycle(product, i as u64).len() as i64;
         // The process happened just before now, so Truora's delays come out positive.
         let start_ms = now * 1000 - step_ms.saturating_mul(steps);
@@ -158,7 +199,7 @@ fn scenario(
             .ok_or_else(|| UsageError(format!("no sample for {product}")))?;
         let tokens = claims
             .iter()
-            .map(|c| crate::send::sign(c, key, alg))
+            .map(|c| crate::token::sign::sign(c, key, alg))
             .collect::<Result<Vec<_>, _>>()
             .context("could not sign the hook")?;
         processes.push(tokens);

@@ -18,8 +18,8 @@ pub struct VerifyArgs {
     /// Print instead a receiver in this language that verifies such tokens (the
     /// token's alg; HS256 without a token): the raw body, the secret from
     /// TRUORA_HOOK_SECRET, one algorithm.
-    #[arg(long, value_name = "LANG", value_parser = ["go", "node", "python", "rust"])]
-    pub code: Option<String>,
+    #[arg(long, value_name = "LANG", value_enum)]
+    pub code: Option<crate::receivers::Language>,
     #[command(flatten)]
     pub secrets: SecretArgs,
 }
@@ -27,8 +27,7 @@ pub struct VerifyArgs {
 /// Runs `verify`.
 pub fn run(args: VerifyArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let verifier = super::secrets::verifier(&args.secrets, matches)?;
-    if let Some(language) = &args.code {
-        let language: crate::receivers::Language = language.parse().map_err(super::UsageError)?;
+    if let Some(language) = args.code {
         // Without a token there is nothing to read the algorithm from: HS256.
         let alg = match args.token.as_deref() {
             None => None,

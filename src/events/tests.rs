@@ -8,7 +8,7 @@ use crate::token::{Analyze as _, Secret, SecretEncoding, Verifier};
 #[test]
 fn reverification_starts_with_the_newest_events() {
     let secret = "0123456789abcdef0123456789abcdef";
-    let token = crate::send::sign(
+    let token = crate::token::sign::sign(
         &serde_json::json!({"iss": "Truora"}),
         secret.as_bytes(),
         jsonwebtoken::Algorithm::HS256,
@@ -37,7 +37,8 @@ fn a_lightened_record_gives_the_same_row_and_shape() {
     let secret = "light-secret-light-secret-light-0000";
     let claims = crate::samples::claims("check", None, 1_800_000_000, 7).unwrap();
     let token =
-        crate::send::sign(&claims, secret.as_bytes(), jsonwebtoken::Algorithm::HS256).unwrap();
+        crate::token::sign::sign(&claims, secret.as_bytes(), jsonwebtoken::Algorithm::HS256)
+            .unwrap();
     let verifier = Verifier::new(vec![Secret::new(secret, SecretEncoding::Utf8, 0).unwrap()]);
     let mut full = record(&token, "/hooks/light");
     full.analyze(&verifier, 1_800_000_000);
@@ -96,7 +97,8 @@ fn a_journal_is_read_back_by_offset() {
         let product = crate::samples::PRODUCTS[(i as usize / 2) % crate::samples::PRODUCTS.len()];
         let claims = crate::samples::claims(product, None, 1_800_000_000, i / 2).unwrap();
         let token =
-            crate::send::sign(&claims, secret.as_bytes(), jsonwebtoken::Algorithm::HS256).unwrap();
+            crate::token::sign::sign(&claims, secret.as_bytes(), jsonwebtoken::Algorithm::HS256)
+                .unwrap();
         let mut record = record(&token, &format!("/p{i}"));
         record.id = i + 1;
         records.push(record);
@@ -186,7 +188,7 @@ fn record(body: &str, path: &str) -> Record {
 #[test]
 fn eviction_filter_and_reverify() {
     let secret = "store-secret-store-secret-store-secret";
-    let token = crate::send::sign(
+    let token = crate::token::sign::sign(
         &crate::samples::claims("check", None, 0, 1).unwrap(),
         secret.as_bytes(),
         jsonwebtoken::Algorithm::HS256,

@@ -80,12 +80,12 @@ impl HookscopeApp {
             // More is waiting: the next frame takes its next slice, at display rate.
             ctx.request_repaint_after(CATCH_UP);
         }
-        self.pace.filed(self.state.view.arrived);
+        self.pace.filed(self.state.view.arrivals.arrived);
         if let Some(text) = self.state.copied.take() {
             ctx.copy_text(text);
         }
         // Keep the events-per-second figure moving while events arrive.
-        if self.state.view.arrived > 0 {
+        if self.state.view.arrivals.arrived > 0 {
             ctx.request_repaint_after(std::time::Duration::from_secs(1));
         }
     }
@@ -127,7 +127,7 @@ impl HookscopeApp {
                     ),
                 ] {
                     if ui
-                        .selectable_label(state.view.tab == tab, name)
+                        .selectable_label(state.view.list.tab == tab, name)
                         .on_hover_text(hover)
                         .clicked()
                     {
@@ -139,7 +139,7 @@ impl HookscopeApp {
             let waiting = state.store.is_empty()
                 && state.files.opened_from.is_none()
                 && state.files.loading.is_none();
-            match state.view.tab {
+            match state.view.list.tab {
                 Tab::Events => {
                     commands.extend(super::event_list::show(ui, state, waiting));
                     if waiting {
@@ -208,7 +208,7 @@ fn shortcuts(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
     if state.question.is_none() && ctx.input(|i| i.key_pressed(egui::Key::Escape)) {
         if state.workbench.editor.is_some() {
             commands.push(Command::Workbench(WorkbenchCommand::CloseEditor));
-        } else if state.view.compare.is_some() {
+        } else if state.view.selection.compare.is_some() {
             commands.push(Command::View(ViewCommand::Compare(None)));
         } else if state.workbench.paste.is_some() {
             commands.push(Command::Workbench(WorkbenchCommand::Paste(None)));

@@ -13,7 +13,7 @@ use crate::record::Record;
 /// Draws the comparison while one is asked for.
 pub fn show(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
     let mut commands = Vec::new();
-    let (Some(a), Some(b)) = (&state.view.detail, &state.view.compared) else {
+    let (Some(a), Some(b)) = (&state.view.selection.detail, &state.view.selection.compared) else {
         return commands;
     };
     let (a, b) = (&a.record, &b.record);

@@ -11,8 +11,8 @@ use crate::record::{Record, TimeState};
 /// Draws the detail of the selected event, or a hint to select one.
 pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
     let mut commands = Vec::new();
-    let Some(detail) = &state.view.detail else {
-        if let Some((_, error)) = &state.view.detail_error {
+    let Some(detail) = &state.view.selection.detail else {
+        if let Some((_, error)) = &state.view.selection.detail_error {
             ui.colored_label(super::palette::ERROR, error);
             return commands;
         }
@@ -181,8 +181,8 @@ fn tree_action(action: super::json_tree::Action, state: &AppState) -> Command {
         super::json_tree::Action::Copy(text) => Command::Copy(text),
         super::json_tree::Action::Filter(text) => Command::View(ViewCommand::SetFilter {
             text,
-            signature: state.view.filter_signature,
-            product: state.view.filter_product,
+            signature: state.store.filter().signature,
+            product: state.store.filter().product,
         }),
     }
 }
@@ -316,7 +316,7 @@ fn request(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut 
                     ui.weak("(binary, shown as base64)");
                 }
             });
-            let mut view = state.view.body_view;
+            let mut view = state.view.selection.body_view;
             ui.horizontal(|ui| {
                 for (choice, name) in [
                     (BodyView::Pretty, "Pretty"),
@@ -326,7 +326,7 @@ fn request(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut 
                     ui.selectable_value(&mut view, choice, name);
                 }
             });
-            if view != state.view.body_view {
+            if view != state.view.selection.body_view {
                 commands.push(Command::View(ViewCommand::SetBodyView(view)));
             }
             let shown = body_text(record, view);

@@ -52,7 +52,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
             .iter()
             .map(|p| (p.to_string(), crate::truora::describe(p, None)))
             .collect();
-        let mut product = state.view.test_product.clone();
+        let mut product = state.view.list.test_product.clone();
         if labelled_choice(ui, "Product", 150.0, &mut product, &products) {
             commands.push(Command::View(ViewCommand::SetTestProduct(product)));
         }

@@ -235,12 +235,10 @@ fn reading(ui: &mut egui::Ui, (done, total): (u64, u64)) {
 
 fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut Vec<Command>) {
     let view = &state.view;
+    let filter = state.store.filter();
     // Edited as copies; a change goes back as one command.
-    let (mut text, mut signature, mut product) = (
-        view.filter_text.clone(),
-        view.filter_signature,
-        view.filter_product,
-    );
+    let (mut text, mut signature, mut product) =
+        (filter.text.clone(), filter.signature, filter.product);
     ui.horizontal_wrapped(|ui| {
         let label = ui.label("Filter");
         let field = ui
@@ -250,7 +248,7 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
                     .hint_text("anything in a body, header or claim (Ctrl+F)"),
             )
             .labelled_by(label.id);
-        if view.focus_filter {
+        if view.list.focus_filter {
             field.request_focus();
         }
         let mut changed = field.changed();
@@ -263,11 +261,11 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
                     "Expired or not yet valid".to_owned(),
                 )))
                 .collect();
-        let mut verdict = (signature, view.time_problem);
+        let mut verdict = (signature, filter.time_problem);
         if labelled_choice(ui, "Signature", 150.0, &mut verdict, &signatures) {
             signature = verdict.0;
             changed = true;
-            if verdict.1 != view.time_problem {
+            if verdict.1 != filter.time_problem {
                 commands.push(Command::View(ViewCommand::SetTimeProblem(verdict.1)));
             }
         }
@@ -298,7 +296,7 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
                 ui.weak(format!("searching {}%", done * 100 / total.max(1)));
             }
         }
-        let mut local = view.local_time;
+        let mut local = view.list.local_time;
         if ui
             .checkbox(&mut local, "Local time")
             .on_hover_text(
@@ -308,7 +306,7 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
         {
             commands.push(Command::View(ViewCommand::SetLocalTime(local)));
         }
-        let mut failed_only = view.failed_only;
+        let mut failed_only = filter.failed_only;
         if ui
             .checkbox(&mut failed_only, "Failed deliveries")
             .on_hover_text("Only the requests whose sender got no 2xx")
@@ -317,11 +315,11 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
             commands.push(Command::View(ViewCommand::SetFailedOnly(failed_only)));
         }
         ui.separator();
-        let mut newest_first = view.newest_first;
+        let mut newest_first = view.list.newest_first;
         if ui.checkbox(&mut newest_first, "Newest first").changed() {
             commands.push(Command::View(ViewCommand::SetNewestFirst(newest_first)));
         }
-        let mut follow = view.follow;
+        let mut follow = view.list.follow;
         if ui
             .checkbox(&mut follow, "Follow new events")
             .on_hover_text("Keep the newest event in view; scrolling pauses it")
@@ -329,13 +327,13 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
         {
             commands.push(Command::View(ViewCommand::SetFollow(follow)));
         }
-        let pause = if view.paused { "Resume" } else { "Pause" };
+        let pause = if view.list.paused { "Resume" } else { "Pause" };
         if ui
             .button(pause)
             .on_hover_text("Freeze the list while you read; capture goes on and new events wait")
             .clicked()
         {
-            commands.push(Command::View(ViewCommand::SetPaused(!view.paused)));
+            commands.push(Command::View(ViewCommand::SetPaused(!view.list.paused)));
         }
         ui.separator();
         if ui.button("Export…").on_hover_text("Ctrl+E").clicked() {
@@ -401,7 +399,7 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     let view = &state.view;
     let visible = state.store.visible();
     let rows = visible.len();
-    let newest_first = view.newest_first;
+    let newest_first = view.list.newest_first;
     let seq_at = |row: usize| {
         if newest_first {
             visible[rows - 1 - row]
@@ -440,15 +438,16 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         // A bar that appears once the rows overflow fades in over several frames,
         // just as the first hooks of a flood land.
         .scroll_bar_visibility(egui::scroll_area::ScrollBarVisibility::AlwaysVisible);
-    if view.scroll_to_selected {
+    if view.selection.scroll_to_selected {
         if let Some(row) = view
+            .selection
             .selected
             .and_then(|seq| visible.binary_search(&seq).ok())
             .map(|i| if newest_first { rows - 1 - i } else { i })
         {
             builder = builder.scroll_to_row(row, None);
         }
-    } else if view.follow && view.arrived > 0 && rows > 0 {
+    } else if view.list.follow && view.arrivals.arrived > 0 && rows > 0 {
         // Where the newest row lies is set before the rows are laid out. Scrolling
         // to it would lay them out where the view was, draw that, and draw again.
         builder = match (newest_first, last_height) {
@@ -459,21 +458,21 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
             (false, None) => builder.scroll_to_row(rows - 1, None),
         };
     }
-    if newest_first && !view.follow && !view.scroll_to_selected && rows > last_rows {
+    if newest_first && !view.list.follow && !view.selection.scroll_to_selected && rows > last_rows {
         builder =
             builder.vertical_scroll_offset(last_offset + (rows - last_rows) as f32 * row_pitch);
     }
     let look = Rows {
-        selected: view.selected,
-        hints: !view.rows_sliding(),
+        selected: view.selection.selected,
+        hints: !view.arrivals.rows_sliding(),
     };
     let store = &state.store;
-    let clock = Clock::new(view.local_time);
+    let clock = Clock::new(view.list.local_time);
     let output = builder
         .header(20.0, |mut header| {
             for title in [
                 "#",
-                if view.local_time {
+                if view.list.local_time {
                     "Time (local)"
                 } else {
                     "Time (UTC)"
@@ -515,7 +514,8 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     let offset = output.state.clamped_offset().y;
     let height = output.inner_rect.height();
     ui.data_mut(|d| d.insert_temp(memory, (rows, offset, Some(height))));
-    if view.follow && view.arrived > 0 && !newest_first && last_height != Some(height) {
+    if view.list.follow && view.arrivals.arrived > 0 && !newest_first && last_height != Some(height)
+    {
         // The rows that came were laid out for the list's old height.
         ui.ctx().request_repaint();
     }
@@ -527,7 +527,7 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         } else {
             offset >= max - 1.0
         };
-        if at_newest != view.follow {
+        if at_newest != view.list.follow {
             commands.push(Command::View(ViewCommand::SetFollow(at_newest)));
         }
     }

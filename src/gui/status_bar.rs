@@ -27,8 +27,8 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
                 .color(palette::signature(ui.visuals(), Signature::Invalid)),
         );
         ui.label(format!("{} other", total - valid - invalid));
-        ui.label(format!("{:.1}/s", state.view.rate));
-        if state.view.paused {
+        ui.label(format!("{:.1}/s", state.view.arrivals.rate));
+        if state.view.list.paused {
             ui.label(
                 RichText::new("paused: capture goes on, new events wait").color(palette::CAUTION),
             );

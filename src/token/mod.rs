@@ -4,6 +4,7 @@ pub mod find;
 pub mod hints;
 pub mod mac;
 pub mod secret;
+pub mod sign;
 pub mod verify;
 
 pub use secret::{Secret, SecretEncoding, SecretError};

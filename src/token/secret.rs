@@ -8,7 +8,17 @@ use base64::Engine as _;
 use super::mac::Keyed;
 
 /// How the text of a secret turns into key bytes (`--secret-encoding`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Default,
+    serde::Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum SecretEncoding {
     #[default]

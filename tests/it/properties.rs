@@ -158,6 +158,15 @@ fn record_strategy() -> impl Strategy<Value = hookscope::record::Record> {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
+    /// The journal's serialiser writes the same bytes as serde_json, for any record.
+    #[test]
+    fn records_serialise_exactly_as_serde_json_would(record in record_strategy()) {
+        let mut ours = Vec::new();
+        hookscope::record::append_json(&mut ours, &record).unwrap();
+        let theirs = serde_json::to_vec(&record).unwrap();
+        prop_assert_eq!(String::from_utf8_lossy(&ours), String::from_utf8_lossy(&theirs));
+    }
+
     /// What the journal writes, one line per record, the one line reader reads back
     /// whole, at the offsets it names.
     #[test]

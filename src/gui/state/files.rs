@@ -167,18 +167,18 @@ impl Files {
                     .map(Box::new)
                     .map_err(|err| err.to_string())
             };
-            Done::Loaded {
+            Done::Files(Report::Loaded {
                 path,
                 restore,
                 result,
                 progress,
-            }
+            })
         });
     }
 
     /// A read finished. Returns the notice to show, and the store read (the
     /// journal's events, or a capture opened to show instead of the live one).
-    pub fn loaded(
+    fn loaded(
         &mut self,
         path: PathBuf,
         restore: bool,
@@ -250,15 +250,15 @@ impl Files {
                         .open(&path)
                         .and_then(|file| file.set_len(0)),
                 };
-                Done::Cleared(cleared.map(|()| path.clone()).map_err(|err| {
-                    format!("could not clear the journal {}: {err}", path.display())
-                }))
+                Done::Files(Report::Cleared(cleared.map(|()| path.clone()).map_err(
+                    |err| format!("could not clear the journal {}: {err}", path.display()),
+                )))
             });
         }
     }
 
     /// The system dialog answered (or had nothing to offer).
-    pub fn browsed(&mut self, picked: Option<PathBuf>) -> Option<Notice> {
+    fn browsed(&mut self, picked: Option<PathBuf>) -> Option<Notice> {
         let dialog = self.dialog.as_mut()?;
         dialog.browsing = false;
         match picked {
@@ -289,10 +289,10 @@ impl Files {
             if let Some(name) = current.file_name().and_then(|n| n.to_str()) {
                 picker = picker.set_file_name(name);
             }
-            Done::Browsed(match mode {
+            Done::Files(Report::Browsed(match mode {
                 FileMode::Export => picker.save_file(),
                 FileMode::Open => picker.pick_file(),
-            })
+            }))
         });
     }
 
@@ -327,19 +327,60 @@ impl Files {
                             record
                         })
                     });
-                    Done::Exported(
+                    Done::Files(Report::Exported(
                         crate::export::write_atomic(&path, format, records, &origin)
                             .map(|()| (path.clone(), n))
                             .map_err(|err| {
                                 format!("could not export to {}: {err}", path.display())
                             }),
-                    )
+                    ))
                 });
             }
         }
         // The dialog stays, busy, until the job says how it went.
         if let Some(dialog) = &mut self.dialog {
             dialog.working = true;
+        }
+    }
+
+    /// Takes in what a job of the files reports: the notice to show, and a store
+    /// read (`true`: the journal restored; `false`: a capture opened to show
+    /// instead of the live one).
+    pub fn finish(&mut self, report: Report) -> (Option<Notice>, Option<(Store, bool)>) {
+        match report {
+            Report::Loaded {
+                path,
+                restore,
+                result,
+                progress,
+            } => {
+                if !restore {
+                    self.dialog_done(
+                        result
+                            .as_ref()
+                            .err()
+                            .map(|e| format!("could not open it: {e}")),
+                    );
+                }
+                let (notice, store) = self.loaded(path, restore, result, &progress);
+                (notice, store.map(|store| (store, restore)))
+            }
+            Report::Browsed(picked) => (self.browsed(picked), None),
+            Report::Exported(Err(text)) => {
+                // Said in the dialog, which stays open to try another path.
+                self.dialog_done(Some(text));
+                (None, None)
+            }
+            Report::Exported(Ok((path, n))) => {
+                self.dialog_done(None);
+                let text = format!("exported {n} events to {}", path.display());
+                (Some(Notice::info(text)), None)
+            }
+            Report::Cleared(Ok(path)) => {
+                let text = format!("cleared; the journal {} is empty", path.display());
+                (Some(Notice::info(text)), None)
+            }
+            Report::Cleared(Err(text)) => (Some(Notice::error(text)), None),
         }
     }
 
@@ -354,6 +395,22 @@ impl Files {
             _ => {}
         }
     }
+}
+
+/// What a job of the files reports.
+pub enum Report {
+    /// A capture file was read: the journal at start (`restore`) or one opened.
+    Loaded {
+        path: PathBuf,
+        restore: bool,
+        result: Result<Box<Opened>, String>,
+        /// The read's progress, which names it.
+        progress: Arc<Progress>,
+    },
+    /// The journal was emptied.
+    Cleared(Result<PathBuf, String>),
+    Exported(Result<(PathBuf, usize), String>),
+    Browsed(Option<PathBuf>),
 }
 
 /// Where dialogs start: the home folder, else the temporary one.

@@ -3,56 +3,36 @@
 //! [`AppState::tick`](super::AppState::tick) drains, and wakes the window. Dropping
 //! [`Jobs`] asks running work to stop and joins every thread.
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use crate::capture::{Capture, Journal};
-use crate::events::{Lines, Opened, Progress};
-use crate::record::{Signature, TimeState};
+use crate::events::Lines;
 
 /// Called from other threads when there is news for the window.
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
-/// What a finished job reports.
+/// What a finished job reports, addressed to the part of the state that asked
+/// for it; each part handles its own report.
 pub enum Done {
     /// The journal was opened (or could not be), with a reader of its lines.
-    JournalOpened(PathBuf, Result<(Journal, Arc<Lines>), String>),
-    /// The listener was bound (or could not be).
+    Journal(Result<(Journal, Arc<Lines>), String>),
+    /// The listener was bound (or could not be): for [`Listener`](super::Listener).
     Bound(Result<Capture, String>),
-    /// A capture file was read: the journal at start (`restore`) or one opened.
-    Loaded {
-        path: PathBuf,
-        restore: bool,
-        result: Result<Box<Opened>, String>,
-        /// The read's progress, which names it.
-        progress: Arc<Progress>,
-    },
-    /// Re-verification finished (`None`: newer work stopped it): each event's
-    /// seq, signature and time state.
-    Reverified(Arc<Progress>, Option<Vec<(u64, Signature, TimeState)>>),
+    /// For [`Files`](super::Files).
+    Files(super::files::Report),
+    /// For the view and the event store: a search, a re-verification, processes.
+    View(super::view::Report),
+    /// A test hook or a replay was sent.
+    Sent(super::sending::Report),
+    /// For [`Secrets`](super::Secrets).
+    Keyring(crate::credentials::Report),
+    /// The probe of the user's app finished: for [`Workbench`](super::Workbench).
+    Probed(Result<crate::probe::Report, String>),
     /// Work that runs as long as the window ended; nothing to report.
     Ended,
-    /// The journal was emptied.
-    Cleared(Result<PathBuf, String>),
-    Exported(Result<(PathBuf, usize), String>),
-    Browsed(Option<PathBuf>),
-    TestHook(Result<u16, String>),
-    Replayed {
-        sent: usize,
-        failed: Vec<String>,
-        url: String,
-    },
-    Keyring(crate::credentials::Report),
-    /// The events whose body, headers or claims hold this (lowercased) text.
-    /// The search's progress names it.
-    Searched(String, Vec<u64>, Arc<Progress>),
-    /// The probe of the user's app finished.
-    Probed(Result<crate::probe::Report, String>),
-    /// The processes of the shown events, built from this stamp.
-    Timeline((u64, usize, usize, u64), Vec<crate::timeline::Process>),
 }
 
 /// Asked of long work between its steps: the window is closing.
@@ -158,7 +138,7 @@ mod tests {
         let woken = Arc::new(AtomicBool::new(false));
         let flag = woken.clone();
         let jobs = Jobs::new(Arc::new(move || flag.store(true, Ordering::Relaxed)));
-        jobs.spawn("hookscope-test-job", |_| Done::Browsed(None));
+        jobs.spawn("hookscope-test-job", |_| Done::Ended);
         let start = std::time::Instant::now();
         let mut got = Vec::new();
         // The window is woken just after the result is sent.
@@ -167,7 +147,7 @@ mod tests {
         {
             got.extend(jobs.finished());
         }
-        assert!(matches!(got.as_slice(), [Done::Browsed(None)]));
+        assert!(matches!(got.as_slice(), [Done::Ended]));
         assert!(woken.load(Ordering::Relaxed));
         let stopped = Arc::new(AtomicBool::new(false));
         let seen = stopped.clone();
@@ -176,7 +156,7 @@ mod tests {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
             seen.store(true, Ordering::Relaxed);
-            Done::Browsed(None)
+            Done::Ended
         });
         drop(jobs);
         assert!(

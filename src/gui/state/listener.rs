@@ -2,7 +2,7 @@
 //! field, the reply and forward form (applied as it is edited), where replays go,
 //! and the delivery health of what senders got.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::Notice;
 use super::jobs::{Done, Jobs};
@@ -64,10 +64,8 @@ pub struct Listener {
     capture: Option<Capture>,
     /// Start once the journal is open.
     start_when_ready: bool,
-    health: crate::health::Health,
-    /// The health as of the last tick, for the status bar.
+    /// The listener's delivery health as of the last tick, for the status bar.
     pub health_now: Option<crate::health::Snapshot>,
-    started: Instant,
 }
 
 impl Listener {
@@ -93,9 +91,7 @@ impl Listener {
             config,
             capture: None,
             start_when_ready: false,
-            health: crate::health::Health::default(),
             health_now: None,
-            started: Instant::now(),
         }
     }
 
@@ -182,14 +178,8 @@ impl Listener {
         match result {
             Ok(capture) => {
                 // As `listen` does, so scripts driving the window learn the real port.
-                eprintln!("listening on {}", capture.url());
+                capture.announce();
                 let exposed = !capture.local_addr().ip().is_loopback();
-                if exposed {
-                    eprintln!(
-                        "warning: listening on {}, which is not loopback: anyone who can reach this machine can send requests",
-                        capture.local_addr()
-                    );
-                }
                 self.status = ListenerStatus::Running {
                     url: capture.url(),
                     exposed,
@@ -276,21 +266,21 @@ impl Listener {
         }
     }
 
-    /// Counts what a sender got, for the health figure.
-    pub fn count_delivery(&mut self, status: u16) {
-        let at = self.started.elapsed().as_secs_f64();
-        self.health.record(at, crate::health::is_success(status));
-    }
-
-    /// Works out the delivery health of what senders got, for this frame.
+    /// Reads the delivery health of what senders got from the listener's own
+    /// count (the one health counter), for this frame.
     pub fn update_health(&mut self) {
-        let snapshot = self.health.snapshot(self.started.elapsed().as_secs_f64());
-        self.health_now = (snapshot.attempts > 0).then_some(snapshot);
+        self.health_now = self
+            .capture
+            .as_ref()
+            .map(Capture::health)
+            .filter(|snapshot| snapshot.attempts > 0);
     }
 
     /// Forgets the delivery health (the list was cleared).
     pub fn reset_health(&mut self) {
-        self.health = crate::health::Health::default();
+        if let Some(capture) = &self.capture {
+            capture.reset_health();
+        }
         self.health_now = None;
     }
 }

@@ -10,7 +10,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod listener;
 pub mod secrets;
-mod sending;
+pub mod sending;
 pub mod startup;
 pub mod view;
 pub mod workbench;
@@ -100,30 +100,6 @@ impl Notice {
     }
 }
 
-/// The notice for a job that only reports (a test hook, an export, a replay, a clear).
-fn reported_notice(done: Done) -> Option<Notice> {
-    Some(match done {
-        Done::Cleared(Ok(path)) => {
-            Notice::info(format!("cleared; the journal {} is empty", path.display()))
-        }
-        Done::Cleared(Err(text)) => Notice::error(text),
-        Done::TestHook(Ok(status)) => {
-            Notice::info(format!("test hook sent: the listener answered {status}"))
-        }
-        Done::TestHook(Err(err)) => Notice::error(format!("the test hook failed: {err}")),
-        Done::Replayed { sent, failed, url } => match failed.first() {
-            None => Notice::info(format!(
-                "replayed {sent} event(s) to {url}; each is a new event"
-            )),
-            Some(first) => Notice::error(format!(
-                "replayed {sent} event(s) to {url}; {} failed: {first}",
-                failed.len()
-            )),
-        },
-        _ => return None,
-    })
-}
-
 /// The whole state of the window.
 pub struct AppState {
     /// The events shown: the live capture, or a capture opened from a file.
@@ -184,7 +160,7 @@ impl AppState {
             ingest,
             jobs,
         };
-        state.view.local_time = settings.local_time;
+        state.view.list.local_time = settings.local_time;
         state.open_journal(startup.journal);
         let saved_exposed = !startup.bind_given
             && state
@@ -233,15 +209,12 @@ impl AppState {
                 self.jobs.spawn("hookscope-journal", move |_| {
                     let opened = Journal::open(&path, Some(subscriber))
                         .and_then(|journal| Ok((journal, Lines::open(&path)?)));
-                    Done::JournalOpened(
-                        path.clone(),
-                        opened.map_err(|err| {
-                            format!(
-                                "could not open the journal {}: {err}; events are not saved",
-                                path.display()
-                            )
-                        }),
-                    )
+                    Done::Journal(opened.map_err(|err| {
+                        format!(
+                            "could not open the journal {}: {err}; events are not saved",
+                            path.display()
+                        )
+                    }))
                 });
             }
             None => match Journal::new(Box::new(std::io::sink()), 0, Some(subscriber)) {
@@ -358,7 +331,8 @@ impl AppState {
         }
         let generation = self.secrets.generation();
         self.view
-            .refresh_detail(&self.store, self.secrets.verifier(), generation);
+            .selection
+            .refresh(&self.store, self.secrets.verifier(), generation);
     }
 
     fn clear(&mut self) {
@@ -389,7 +363,7 @@ impl AppState {
         let mut arrived = 0;
         // Live events wait while a capture is read, so the order holds; paused,
         // they wait too (the journal has them already).
-        if self.files.loading.is_none() && !self.view.paused {
+        if self.files.loading.is_none() && !self.view.list.paused {
             loop {
                 if started.elapsed() >= budget {
                     more = true;
@@ -400,7 +374,6 @@ impl AppState {
                 };
                 self.ingest.filed(group.len());
                 for ingested in group {
-                    self.listener.count_delivery(ingested.summary.status);
                     match &mut self.live {
                         Some(live) => {
                             live.push_ingested(ingested);
@@ -417,10 +390,10 @@ impl AppState {
         // user has been waiting for.
         if arrived > 0
             && arrived == self.store.len()
-            && self.view.selected.is_none()
+            && self.view.selection.selected.is_none()
             && let Some(&first) = self.store.visible().front()
         {
-            self.view.select_first(first);
+            self.view.selection.select_first(first);
         }
         self.view.count_arrivals(arrived);
         self.listener.update_health();
@@ -430,7 +403,8 @@ impl AppState {
         self.search();
         let verifier = self.secrets.verifier().clone();
         self.view
-            .refresh_detail(&self.store, &verifier, self.secrets.generation());
+            .selection
+            .refresh(&self.store, &verifier, self.secrets.generation());
         self.build_processes();
         more
     }
@@ -441,7 +415,7 @@ impl AppState {
         let verifier = self.secrets.verifier().clone();
         self.jobs.spawn("hookscope-reverify", move |_| {
             let verdicts = crate::events::reverify(&located, &verifier, &progress);
-            Done::Reverified(progress, verdicts)
+            Done::View(view::Report::Reverified(progress, verdicts))
         });
     }
 
@@ -463,7 +437,7 @@ impl AppState {
         let verifier = self.secrets.verifier().clone();
         self.jobs.spawn("hookscope-search", move |_| {
             let found = crate::events::search(&located, &verifier, &needle, &progress);
-            Done::Searched(needle, found, progress)
+            Done::View(view::Report::Searched(needle, found, progress))
         });
     }
 
@@ -487,14 +461,17 @@ impl AppState {
                     record.analyze(&verifier, now);
                     record
                 });
-            Done::Timeline(stamp, crate::timeline::build(records))
+            Done::View(view::Report::Timeline(
+                stamp,
+                crate::timeline::build(records),
+            ))
         });
     }
 
-    /// Takes in what a job reports.
+    /// Takes in what a job reports: each report goes to the part that asked for it.
     fn finish(&mut self, done: Done) {
         let notice = match done {
-            Done::JournalOpened(_, Ok((journal, lines))) => {
+            Done::Journal(Ok((journal, lines))) => {
                 self.opening_journal = false;
                 let verifier = self.secrets.shared();
                 self.listener.journal_ready(&journal, &verifier, &self.jobs);
@@ -503,7 +480,7 @@ impl AppState {
                 self.journal_lines = Some(lines);
                 None
             }
-            Done::JournalOpened(_, Err(text)) => {
+            Done::Journal(Err(text)) => {
                 self.opening_journal = false;
                 self.listener.journal_failed();
                 Some(Notice::error(text))
@@ -512,112 +489,49 @@ impl AppState {
                 self.listener.bound(result);
                 None
             }
-            Done::Loaded {
-                path,
-                restore,
-                result,
-                progress,
-            } => {
-                if !restore {
-                    self.files.dialog_done(
-                        result
-                            .as_ref()
-                            .err()
-                            .map(|e| format!("could not open it: {e}")),
-                    );
-                }
-                let (notice, opened) = self.files.loaded(path, restore, result, &progress);
-                if let Some(mut opened) = opened {
-                    opened.set_filter(self.store.filter().clone());
-                    if restore {
-                        // The journal read back: the live events so far.
-                        if opened.lines().is_none() {
-                            opened.set_lines(self.journal_lines.clone());
-                        }
-                        *self.live_store() = opened;
-                        self.ingest.forget_shapes();
-                    } else {
-                        // An opened capture is a view of its own: the live one waits aside.
-                        let shown = std::mem::replace(&mut self.store, opened);
-                        if self.live.is_none() {
-                            self.live = Some(shown);
-                        }
-                        self.view.deselect();
-                    }
+            Done::Files(report) => {
+                let (notice, read) = self.files.finish(report);
+                if let Some((store, restore)) = read {
+                    self.take_store(store, restore);
                 }
                 notice
             }
-            Done::Browsed(picked) => self.files.browsed(picked),
-            Done::Exported(Err(text)) => {
-                // Said in the dialog, which stays open to try another path.
-                self.files.dialog_done(Some(text));
+            Done::View(report) => {
+                self.view.finish(report, &mut self.store);
                 None
             }
-            Done::Exported(Ok((path, n))) => {
-                self.files.dialog_done(None);
-                Some(Notice::info(format!(
-                    "exported {n} events to {}",
-                    path.display()
-                )))
-            }
-            Done::Searched(needle, found, progress) => {
-                // A search stopped for a newer one leaves that one running.
-                if self
-                    .view
-                    .searching
-                    .as_ref()
-                    .is_some_and(|current| Arc::ptr_eq(current, &progress))
-                {
-                    self.view.searching = None;
-                }
-                self.store.add_found(&needle, found);
-                None
-            }
-            Done::Reverified(progress, verdicts) => {
-                if let Some(verdicts) = verdicts {
-                    self.store.reverified(&progress, verdicts);
-                }
-                None
-            }
-            Done::Probed(result) => self.probed(result),
-            Done::Timeline(stamp, list) => {
-                let processes = &mut self.view.processes;
-                processes.list = Arc::new(list);
-                processes.built_from = Some(stamp);
-                processes.building = false;
-                processes.built_at = Some(Instant::now());
-                None
-            }
+            Done::Sent(report) => Some(report.notice()),
+            Done::Probed(result) => Some(self.workbench.probed(result)),
             Done::Keyring(report) => {
                 if self.secrets.keyring_report(report) {
                     self.reverify();
                 }
                 None
             }
-            reported => reported_notice(reported),
+            Done::Ended => None,
         };
         if let Some(notice) = notice {
             self.notice = Some(notice);
         }
     }
 
-    fn probed(&mut self, result: Result<crate::probe::Report, String>) -> Option<Notice> {
-        let report = match result {
-            Ok(report) => report,
-            Err(text) => {
-                self.workbench.probing = false;
-                return Some(Notice::error(text));
+    /// A store read from a file: the journal's events (`restore`), or a capture
+    /// opened, shown as a view of its own while the live one waits aside.
+    fn take_store(&mut self, mut opened: Store, restore: bool) {
+        opened.set_filter(self.store.filter().clone());
+        if restore {
+            if opened.lines().is_none() {
+                opened.set_lines(self.journal_lines.clone());
             }
-        };
-        let failed = report.failed().len();
-        self.workbench.probed(report);
-        Some(if failed == 0 {
-            Notice::info("probe: the app accepted the genuine hooks and refused every forgery")
+            *self.live_store() = opened;
+            self.ingest.forget_shapes();
         } else {
-            Notice::error(format!(
-                "probe: the app failed {failed} required case(s); see Reply & forward"
-            ))
-        })
+            let shown = std::mem::replace(&mut self.store, opened);
+            if self.live.is_none() {
+                self.live = Some(shown);
+            }
+            self.view.deselect();
+        }
     }
 
     /// What to save between runs: never a secret value (remembered values are in
@@ -627,9 +541,9 @@ impl AppState {
             bind: self.listener.address.clone(),
             secrets: self.secrets.saved(),
             remember_secret_values: self.secrets.remember,
-            newest_first: self.view.newest_first,
-            test_product: self.view.test_product.clone(),
-            local_time: self.view.local_time,
+            newest_first: self.view.list.newest_first,
+            test_product: self.view.list.test_product.clone(),
+            local_time: self.view.list.local_time,
             // The window's look is the app's to fill in (it lives in egui's context).
             ..Settings::default()
         }
@@ -651,7 +565,7 @@ impl AppState {
     /// every event sent in worked out and filed (or waiting on purpose while paused
     /// or a capture is read), and no search due. Tests step until this holds.
     pub fn settled(&self) -> bool {
-        let waiting_on_purpose = self.view.paused || self.files.loading.is_some();
+        let waiting_on_purpose = self.view.list.paused || self.files.loading.is_some();
         !self.busy()
             && self.ingest.queued() == 0
             && (self.ingest.unfiled() == 0 || waiting_on_purpose)

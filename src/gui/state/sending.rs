@@ -8,7 +8,38 @@ use super::jobs::Done;
 use super::{AppState, Notice, WorkbenchCommand, workbench};
 use crate::capture::Journal;
 use crate::events::Located;
-use crate::token::Analyze as _;
+
+/// What a sending job reports.
+pub enum Report {
+    /// The listener's answer to a test hook.
+    TestHook(Result<u16, String>),
+    Replayed {
+        sent: usize,
+        failed: Vec<String>,
+        url: String,
+    },
+}
+
+impl Report {
+    /// What the status line says of it.
+    pub fn notice(self) -> Notice {
+        match self {
+            Report::TestHook(Ok(status)) => {
+                Notice::info(format!("test hook sent: the listener answered {status}"))
+            }
+            Report::TestHook(Err(err)) => Notice::error(format!("the test hook failed: {err}")),
+            Report::Replayed { sent, failed, url } => match failed.first() {
+                None => Notice::info(format!(
+                    "replayed {sent} event(s) to {url}; each is a new event"
+                )),
+                Some(first) => Notice::error(format!(
+                    "replayed {sent} event(s) to {url}; {} failed: {first}",
+                    failed.len()
+                )),
+            },
+        }
+    }
+}
 
 impl AppState {
     pub(super) fn send_test_hook(&mut self) {
@@ -18,7 +49,7 @@ impl AppState {
             ));
             return;
         };
-        let product = self.view.test_product.clone();
+        let product = self.view.list.test_product.clone();
         // Signed with the first usable secret, as Truora signs with the hook's secret;
         // never with a hidden key, whose event would stay invalid once the real secret
         // is pasted.
@@ -31,11 +62,11 @@ impl AppState {
         let serial = self.store.len() as u64;
         self.jobs.spawn("hookscope-test-hook", move |_| {
             let now = crate::token::unix_now();
-            Done::TestHook(
+            Done::Sent(Report::TestHook(
                 crate::samples::claims(&product, None, now, serial)
                     .ok_or_else(|| format!("no sample for {product}"))
                     .and_then(|claims| {
-                        crate::send::sign(&claims, &key, jsonwebtoken::Algorithm::HS256)
+                        crate::token::sign::sign(&claims, &key, jsonwebtoken::Algorithm::HS256)
                             .map_err(|err| err.to_string())
                     })
                     .and_then(|token| {
@@ -43,7 +74,7 @@ impl AppState {
                             .map(|d| d.status)
                             .map_err(|err| err.to_string())
                     }),
-            )
+            ))
         });
     }
 
@@ -51,7 +82,7 @@ impl AppState {
         let records = if shown {
             self.store.locate_visible()
         } else {
-            self.store.locate(self.view.selected)
+            self.store.locate(self.view.selection.selected)
         };
         if records.is_empty() {
             self.notice = Some(Notice::info("nothing to replay: select an event first"));
@@ -84,16 +115,17 @@ impl AppState {
                         if cancel.cancelled() {
                             break;
                         }
-                        let result = runtime.block_on(async {
-                            let original = original.map_err(|err| err.to_string())?;
-                            let mut record =
-                                crate::replay::replay(&original, &url, Duration::from_secs(10))
-                                    .await
-                                    .map_err(|err| err.to_string())?;
-                            // An edited request carries another token than its original.
-                            record.analyze(&verifier, crate::token::unix_now());
-                            journal.commit(record).await.map_err(|e| e.to_string())
-                        });
+                        let result = original
+                            .map_err(|err| err.to_string())
+                            .and_then(|original| {
+                                runtime.block_on(crate::replay::replay_into(
+                                    &original,
+                                    &url,
+                                    Duration::from_secs(10),
+                                    &journal,
+                                    Some(&verifier),
+                                ))
+                            });
                         match result {
                             Ok(_) => sent += 1,
                             Err(err) => failed.push(err),
@@ -102,7 +134,7 @@ impl AppState {
                 }
                 Err(err) => failed.push(err.to_string()),
             }
-            Done::Replayed { sent, failed, url }
+            Done::Sent(Report::Replayed { sent, failed, url })
         });
     }
 
@@ -115,6 +147,7 @@ impl AppState {
             listener_url: self.listener.url().map(str::to_owned),
             selected: self
                 .view
+                .selection
                 .selected
                 .and_then(|seq| self.store.record(seq).ok())
                 .map(Arc::new),

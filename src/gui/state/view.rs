@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::events::{Filter, Progress, Store};
-use crate::record::{Record, Signature};
+use crate::record::{Record, Signature, TimeState};
 use crate::token::Analyze as _;
 use crate::token::Verifier;
 
@@ -81,22 +81,24 @@ pub struct Detail {
     generation: u64,
 }
 
-/// The reader's view of the events.
-pub struct View {
-    pub filter_text: String,
-    pub filter_signature: Option<Signature>,
-    pub filter_product: Option<crate::truora::Product>,
-    pub failed_only: bool,
-    pub time_problem: bool,
-    /// A search of the events' whole text is under way.
-    /// A full-text search of the held events is running: how far it is.
-    pub searching: Option<Arc<Progress>>,
-    /// Why the selected event's record could not be read.
-    pub detail_error: Option<(u64, String)>,
-    /// The event compared with the selected one, decoded.
-    pub compared: Option<Detail>,
+/// The selected event, the one compared with it, and how its detail shows.
+#[derive(Debug, Default)]
+pub struct Selection {
     pub selected: Option<u64>,
     pub detail: Option<Detail>,
+    /// Why the selected event's record could not be read.
+    pub detail_error: Option<(u64, String)>,
+    /// The event compared with the selected one (Ctrl+click), and it decoded.
+    pub compare: Option<u64>,
+    pub compared: Option<Detail>,
+    pub body_view: BodyView,
+    /// One frame: scroll the list to the selected row.
+    pub scroll_to_selected: bool,
+}
+
+/// How the list is laid out and moves.
+#[derive(Debug)]
+pub struct ListView {
     pub newest_first: bool,
     /// Keep the newest event in view; paused when the user scrolls away.
     pub follow: bool,
@@ -104,24 +106,46 @@ pub struct View {
     pub paused: bool,
     /// One frame: give the filter field keyboard focus.
     pub focus_filter: bool,
-    /// One frame: scroll the list to the selected row.
-    pub scroll_to_selected: bool,
+    /// Times in the list in this machine's time zone, else UTC.
+    pub local_time: bool,
+    pub tab: Tab,
+    /// The product *Send test hook* signs.
+    pub test_product: String,
+}
+
+/// How fast events arrive, and whether new rows are moving the list.
+#[derive(Debug, Default)]
+pub struct Arrivals {
     /// Events that arrived this frame.
     pub arrived: usize,
     /// Events per second over the last seconds, as of the last tick.
     pub rate: f64,
-    /// The product *Send test hook* signs.
-    pub test_product: String,
-    pub tab: Tab,
-    pub processes: Processes,
-    pub body_view: BodyView,
-    /// Times in the list in this machine's time zone, else UTC.
-    pub local_time: bool,
-    /// The event compared with the selected one.
-    pub compare: Option<u64>,
-    arrivals: VecDeque<(Instant, usize)>,
+    recent: VecDeque<(Instant, usize)>,
     /// When new rows last moved the followed list.
     slid_at: Option<Instant>,
+}
+
+/// The reader's view of the events: the parts it is made of. The filter is the
+/// shown store's own ([`Store::filter`]).
+pub struct View {
+    pub selection: Selection,
+    pub list: ListView,
+    pub arrivals: Arrivals,
+    pub processes: Processes,
+    /// A full-text search of the held events is running: how far it is.
+    pub searching: Option<Arc<Progress>>,
+}
+
+/// What a job of the view reports.
+pub enum Report {
+    /// The events whose body, headers or claims hold this (lowercased) text.
+    /// The search's progress names it.
+    Searched(String, Vec<u64>, Arc<Progress>),
+    /// Re-verification finished (`None`: newer work stopped it): each event's
+    /// seq, signature and time state.
+    Reverified(Arc<Progress>, Option<Vec<(u64, Signature, TimeState)>>),
+    /// The processes of the shown events, built from this stamp.
+    Timeline((u64, usize, usize, u64), Vec<crate::timeline::Process>),
 }
 
 /// The window of the events-per-second figure.
@@ -133,72 +157,58 @@ impl View {
     /// A view in this order, sending test hooks of this product.
     pub fn new(newest_first: bool, test_product: String) -> View {
         View {
-            filter_text: String::new(),
-            filter_signature: None,
-            filter_product: None,
-            failed_only: false,
-            time_problem: false,
-            searching: None,
-            detail_error: None,
-            compared: None,
-            selected: None,
-            detail: None,
-            newest_first,
-            follow: true,
-            paused: false,
-            focus_filter: false,
-            scroll_to_selected: false,
-            arrived: 0,
-            rate: 0.0,
-            test_product,
-            tab: Tab::Events,
+            selection: Selection::default(),
+            list: ListView {
+                newest_first,
+                follow: true,
+                paused: false,
+                focus_filter: false,
+                local_time: false,
+                tab: Tab::Events,
+                test_product,
+            },
+            arrivals: Arrivals::default(),
             processes: Processes::default(),
-            body_view: BodyView::Pretty,
-            local_time: false,
-            compare: None,
-            arrivals: VecDeque::new(),
-            slid_at: None,
+            searching: None,
         }
     }
 
     /// Applies a command.
     pub fn handle(&mut self, command: ViewCommand, store: &mut Store) {
+        let list = &mut self.list;
         match command {
-            ViewCommand::Select(seq) => self.select(Some(seq)),
-            ViewCommand::Move(delta) => self.move_selection(delta, store),
+            ViewCommand::Select(seq) => self.selection.select(Some(seq)),
+            ViewCommand::Move(delta) => {
+                if self.selection.move_by(delta, store, list.newest_first) {
+                    list.follow = false;
+                }
+            }
             ViewCommand::SetFilter {
                 text,
                 signature,
                 product,
-            } => {
-                self.filter_text = text;
-                self.filter_signature = signature;
-                self.filter_product = product;
-                self.apply_filter(store);
-            }
-            ViewCommand::SetFailedOnly(on) => {
-                self.failed_only = on;
-                self.apply_filter(store);
-            }
-            ViewCommand::SetTimeProblem(on) => {
-                self.time_problem = on;
-                self.apply_filter(store);
-            }
+            } => self.filter(store, |filter| {
+                filter.text = text;
+                filter.signature = signature;
+                filter.product = product;
+            }),
+            ViewCommand::SetFailedOnly(on) => self.filter(store, |f| f.failed_only = on),
+            ViewCommand::SetTimeProblem(on) => self.filter(store, |f| f.time_problem = on),
             ViewCommand::SetNewestFirst(newest_first) => {
-                self.newest_first = newest_first;
-                self.follow = true;
+                list.newest_first = newest_first;
+                list.follow = true;
             }
-            ViewCommand::SetFollow(follow) => self.follow = follow,
-            ViewCommand::SetPaused(paused) => self.paused = paused,
-            ViewCommand::FocusFilter => self.focus_filter = true,
-            ViewCommand::SetTestProduct(product) => self.test_product = product,
-            ViewCommand::ShowTab(tab) => self.tab = tab,
-            ViewCommand::SetBodyView(view) => self.body_view = view,
-            ViewCommand::SetLocalTime(local) => self.local_time = local,
+            ViewCommand::SetFollow(follow) => list.follow = follow,
+            ViewCommand::SetPaused(paused) => list.paused = paused,
+            ViewCommand::FocusFilter => list.focus_filter = true,
+            ViewCommand::SetTestProduct(product) => list.test_product = product,
+            ViewCommand::ShowTab(tab) => list.tab = tab,
+            ViewCommand::SetBodyView(view) => self.selection.body_view = view,
+            ViewCommand::SetLocalTime(local) => list.local_time = local,
             ViewCommand::Compare(seq) => {
-                self.compare = seq;
+                self.selection.compare = seq;
                 // Decoded again with the selection's next refresh.
-                self.detail = None;
+                self.selection.detail = None;
             }
             ViewCommand::SelectRecord(id) => {
                 let seq = store
@@ -207,28 +217,81 @@ impl View {
                     .find(|e| e.summary.id == id)
                     .map(|e| e.seq);
                 if seq.is_some() {
-                    self.select(seq);
+                    self.selection.select(seq);
                 }
             }
         }
     }
 
-    fn apply_filter(&mut self, store: &mut Store) {
-        store.set_filter(Filter {
-            text: self.filter_text.clone(),
-            signature: self.filter_signature,
-            product: self.filter_product,
-            failed_only: self.failed_only,
-            time_problem: self.time_problem,
-        });
+    /// Changes the shown store's filter with `change`.
+    fn filter(&mut self, store: &mut Store, change: impl FnOnce(&mut Filter)) {
+        let mut filter = store.filter().clone();
+        change(&mut filter);
+        store.set_filter(filter);
         // The detail never shows an event the filter hides.
-        if let Some(seq) = self.selected
+        if let Some(seq) = self.selection.selected
             && store.visible().binary_search(&seq).is_err()
         {
-            self.deselect();
+            self.selection.deselect();
         }
     }
 
+    /// Forgets the selection (the list was cleared or replaced).
+    pub fn deselect(&mut self) {
+        self.selection.deselect();
+    }
+
+    /// Takes in what a job of the view reports, into the view and the shown `store`.
+    pub fn finish(&mut self, report: Report, store: &mut Store) {
+        match report {
+            Report::Searched(needle, found, progress) => {
+                // A search stopped for a newer one leaves that one running.
+                if self
+                    .searching
+                    .as_ref()
+                    .is_some_and(|current| Arc::ptr_eq(current, &progress))
+                {
+                    self.searching = None;
+                }
+                store.add_found(&needle, found);
+            }
+            Report::Reverified(progress, Some(verdicts)) => store.reverified(&progress, verdicts),
+            Report::Reverified(_, None) => {}
+            Report::Timeline(stamp, list) => {
+                let processes = &mut self.processes;
+                processes.list = Arc::new(list);
+                processes.built_from = Some(stamp);
+                processes.building = false;
+                processes.built_at = Some(Instant::now());
+            }
+        }
+    }
+
+    /// Whether the processes should be built again now: the tab is shown, and the
+    /// list or the secrets changed since the last build (at most twice a second).
+    pub fn processes_due(&self, stamp: (u64, usize, usize, u64)) -> bool {
+        self.list.tab == Tab::Processes
+            && !self.processes.building
+            && self.processes.built_from != Some(stamp)
+            && self
+                .processes
+                .built_at
+                .is_none_or(|at| at.elapsed() >= Duration::from_millis(500))
+    }
+
+    /// Counts the events that arrived this frame and works out the rate.
+    pub fn count_arrivals(&mut self, n: usize) {
+        self.arrivals.count(n, self.list.follow);
+    }
+
+    /// The one-frame requests have been drawn.
+    pub fn frame_done(&mut self) {
+        self.list.focus_filter = false;
+        self.selection.scroll_to_selected = false;
+    }
+}
+
+impl Selection {
     fn select(&mut self, seq: Option<u64>) {
         self.selected = seq;
         self.scroll_to_selected = true;
@@ -240,14 +303,16 @@ impl View {
         self.selected = Some(seq);
     }
 
-    fn move_selection(&mut self, delta: i64, store: &Store) {
+    /// Moves the selection by `delta` rows of the visible list as drawn; true when
+    /// it moved.
+    fn move_by(&mut self, delta: i64, store: &Store, newest_first: bool) -> bool {
         let visible = store.visible();
         if visible.is_empty() {
-            return;
+            return false;
         }
         // Rows as drawn: newest first reverses the list.
         let row_of = |i: usize| {
-            if self.newest_first {
+            if newest_first {
                 visible.len() - 1 - i
             } else {
                 i
@@ -264,12 +329,11 @@ impl View {
         let row = start
             .saturating_add(delta)
             .clamp(0, visible.len() as i64 - 1) as usize;
-        let seq = visible[row_of(row)];
-        self.follow = false;
-        self.select(Some(seq));
+        self.select(Some(visible[row_of(row)]));
+        true
     }
 
-    /// Forgets the selection (the list was cleared or replaced).
+    /// Forgets the selection.
     pub fn deselect(&mut self) {
         self.selected = None;
         self.detail = None;
@@ -278,7 +342,7 @@ impl View {
     }
 
     /// Decodes the selected event again when the selection or the secrets changed.
-    pub fn refresh_detail(&mut self, store: &Store, verifier: &Arc<Verifier>, generation: u64) {
+    pub fn refresh(&mut self, store: &Store, verifier: &Arc<Verifier>, generation: u64) {
         let Some(seq) = self.selected else {
             self.detail = None;
             return;
@@ -318,25 +382,28 @@ impl View {
         }
         self.compared = self.compare.and_then(|other| read(other).ok());
     }
+}
 
-    /// Counts the events that arrived this frame and works out the rate.
-    pub fn count_arrivals(&mut self, n: usize) {
+impl Arrivals {
+    /// Counts the `n` events that arrived this frame (moving the list when it
+    /// `follows`) and works out the rate.
+    fn count(&mut self, n: usize, follows: bool) {
         let now = Instant::now();
         self.arrived = n;
         if n > 0 {
-            self.arrivals.push_back((now, n));
-            if self.follow {
+            self.recent.push_back((now, n));
+            if follows {
                 self.slid_at = Some(now);
             }
         }
         while self
-            .arrivals
+            .recent
             .front()
             .is_some_and(|(at, _)| now.duration_since(*at) > RATE_WINDOW)
         {
-            self.arrivals.pop_front();
+            self.recent.pop_front();
         }
-        let total: usize = self.arrivals.iter().map(|(_, n)| n).sum();
+        let total: usize = self.recent.iter().map(|(_, n)| n).sum();
         self.rate = total as f64 / RATE_WINDOW.as_secs_f64();
     }
 
@@ -344,24 +411,6 @@ impl View {
     /// slide under a pointer that stands still.
     pub fn rows_sliding(&self) -> bool {
         self.slid_at.is_some_and(|at| at.elapsed() < SLIDING)
-    }
-
-    /// Whether the processes should be built again now: the tab is shown, and the
-    /// list or the secrets changed since the last build (at most twice a second).
-    pub fn processes_due(&self, stamp: (u64, usize, usize, u64)) -> bool {
-        self.tab == Tab::Processes
-            && !self.processes.building
-            && self.processes.built_from != Some(stamp)
-            && self
-                .processes
-                .built_at
-                .is_none_or(|at| at.elapsed() >= Duration::from_millis(500))
-    }
-
-    /// The one-frame requests have been drawn.
-    pub fn frame_done(&mut self) {
-        self.focus_filter = false;
-        self.scroll_to_selected = false;
     }
 }
 
@@ -372,19 +421,25 @@ mod tests {
     #[test]
     fn rows_slide_only_while_arrivals_move_a_followed_list() {
         let mut view = View::new(false, String::new());
-        assert!(!view.rows_sliding());
+        assert!(!view.arrivals.rows_sliding());
         view.count_arrivals(0);
-        assert!(!view.rows_sliding(), "nothing arrived");
+        assert!(!view.arrivals.rows_sliding(), "nothing arrived");
         view.count_arrivals(3);
-        assert!(view.rows_sliding(), "new rows moved the followed list");
+        assert!(
+            view.arrivals.rows_sliding(),
+            "new rows moved the followed list"
+        );
         view.count_arrivals(0);
-        assert!(view.rows_sliding(), "a frame without news right after");
+        assert!(
+            view.arrivals.rows_sliding(),
+            "a frame without news right after"
+        );
 
         let mut paused = View::new(true, String::new());
-        paused.follow = false;
+        paused.list.follow = false;
         paused.count_arrivals(3);
         assert!(
-            !paused.rows_sliding(),
+            !paused.arrivals.rows_sliding(),
             "not following, the rows under the pointer stay put"
         );
     }

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::Notice;
 use super::jobs::{Done, Jobs};
 use crate::probe::{Options, Placement, Report};
 use crate::receivers::Language;
@@ -203,9 +204,22 @@ impl Workbench {
     }
 
     /// The probe finished.
-    pub fn probed(&mut self, report: Report) {
+    /// The probe finished: what the status line says of it.
+    pub fn probed(&mut self, result: Result<Report, String>) -> Notice {
         self.probing = false;
+        let report = match result {
+            Ok(report) => report,
+            Err(text) => return Notice::error(text),
+        };
+        let failed = report.failed().len();
         self.probe = Some(report);
+        if failed == 0 {
+            Notice::info("probe: the app accepted the genuine hooks and refused every forgery")
+        } else {
+            Notice::error(format!(
+                "probe: the app failed {failed} required case(s); see Reply & forward"
+            ))
+        }
     }
 
     fn send(&mut self, ctx: &Context<'_>) -> Outcome {
@@ -259,7 +273,7 @@ impl Workbench {
 fn token(editor: &Editor, claims: &serde_json::Value, ctx: &Context<'_>) -> Result<String, String> {
     let form = &editor.form;
     let header = serde_json::json!({"alg": form.alg, "typ": "JWT"});
-    let input = crate::probe::signing_input(&header, claims);
+    let input = crate::token::sign::signing_input(&header, claims);
     let alg = match form.alg.as_str() {
         "HS256" => Some(jsonwebtoken::Algorithm::HS256),
         "HS384" => Some(jsonwebtoken::Algorithm::HS384),
@@ -267,7 +281,8 @@ fn token(editor: &Editor, claims: &serde_json::Value, ctx: &Context<'_>) -> Resu
         _ => None,
     };
     // `none`: an unsigned token, empty signature.
-    let mac = |key: &[u8]| alg.map_or_else(String::new, |alg| crate::probe::mac(&input, key, alg));
+    let mac =
+        |key: &[u8]| alg.map_or_else(String::new, |alg| crate::token::sign::mac(&input, key, alg));
     let signature = match form.signing {
         Signing::Secret(row) => {
             let key = ctx

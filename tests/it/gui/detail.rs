@@ -62,7 +62,7 @@ fn a_new_selection_shows_its_detail_from_the_top_at_once() {
 
     in_list(&harness, "POST /hooks/two").click();
     let frames = harness.run();
-    assert_eq!(harness.state().state.view.selected, Some(1));
+    assert_eq!(harness.state().state.view.selection.selected, Some(1));
     let shown = harness
         .get_by_label_contains("no secret is set")
         .rect()
@@ -109,7 +109,7 @@ fn the_processes_view_groups_steps_and_a_click_selects_the_event() {
     let finished = harness.get_all_by_label("finished").next().unwrap();
     finished.click();
     settle(&mut harness);
-    let selected = harness.state().state.view.selected.unwrap();
+    let selected = harness.state().state.view.selection.selected.unwrap();
     let id = harness
         .state()
         .state
@@ -202,6 +202,6 @@ fn a_claims_value_copies_its_path_or_filters_the_list() {
     settle(&mut harness);
     harness.get_by_label("Filter by it").click();
     settle(&mut harness);
-    assert_eq!(harness.state().state.view.filter_text, "IDP456");
+    assert_eq!(harness.state().state.store.filter().text, "IDP456");
     assert_eq!(harness.state().state.store.visible().len(), 1);
 }

@@ -12,10 +12,10 @@ fn a_click_on_any_text_of_a_row_selects_it() {
     // The verdict badge of the first event, and the size of the second.
     in_list(&harness, "○ No secret").click();
     settle(&mut harness);
-    assert_eq!(harness.state().state.view.selected, Some(0));
+    assert_eq!(harness.state().state.view.selection.selected, Some(0));
     harness.get_by_label("9 B").click();
     settle(&mut harness);
-    assert_eq!(harness.state().state.view.selected, Some(1));
+    assert_eq!(harness.state().state.view.selection.selected, Some(1));
 }
 
 #[test]
@@ -60,21 +60,24 @@ fn filters_and_keyboard() {
     settle(&mut harness);
     harness.key_press(egui::Key::Home);
     settle(&mut harness);
-    let first = harness.state().state.view.selected.unwrap();
+    let first = harness.state().state.view.selection.selected.unwrap();
     assert_eq!(
         first, products as u64,
         "newest first: the first row is the newest"
     );
     harness.key_press(egui::Key::ArrowDown);
     settle(&mut harness);
-    assert_eq!(harness.state().state.view.selected, Some(first - 1));
+    assert_eq!(
+        harness.state().state.view.selection.selected,
+        Some(first - 1)
+    );
     // End and Home go to the last and the first row.
     harness.key_press(egui::Key::End);
     settle(&mut harness);
-    assert_eq!(harness.state().state.view.selected, Some(0));
+    assert_eq!(harness.state().state.view.selection.selected, Some(0));
     harness.key_press(egui::Key::Home);
     settle(&mut harness);
-    assert_eq!(harness.state().state.view.selected, Some(first));
+    assert_eq!(harness.state().state.view.selection.selected, Some(first));
     // Escape closes a dialog.
     harness.key_press_modifiers(egui::Modifiers::COMMAND, egui::Key::E);
     settle(&mut harness);
@@ -197,11 +200,11 @@ fn ctrl_click_compares_two_events_side_by_side() {
         .get_by_label("POST /hooks/two")
         .click_modifiers(egui::Modifiers::COMMAND);
     settle(&mut harness);
-    assert_eq!(harness.state().state.view.compare, Some(1));
+    assert_eq!(harness.state().state.view.selection.compare, Some(1));
     harness.get_by_label("Claims: 1 differ");
     harness.get_by_label("events[0].object.status");
     harness.get_by_label("\"failure\"");
     harness.key_press(egui::Key::Escape);
     settle(&mut harness);
-    assert_eq!(harness.state().state.view.compare, None);
+    assert_eq!(harness.state().state.view.selection.compare, None);
 }

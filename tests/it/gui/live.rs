@@ -18,7 +18,7 @@ fn empty_state_test_hook_and_live_arrival_with_the_real_listener() {
     in_list(&harness, "Digital identity · succeeded");
     in_list(&harness, "✔ Valid");
     // The first hook of an empty window is selected: its verdict shows at once.
-    assert_eq!(harness.state().state.view.selected, Some(0));
+    assert_eq!(harness.state().state.view.selection.selected, Some(0));
     harness.get_by_label_contains("signature verified with secret #1");
 
     // A hook from outside arrives live too.
@@ -132,8 +132,8 @@ fn hooks_that_land_together_in_an_empty_window_show_the_newest_with_the_first_se
             .unwrap();
     }
     step_until(&mut harness, |app| app.state.store.len() == 60);
-    assert_eq!(harness.state().state.view.selected, Some(0));
-    assert!(harness.state().state.view.follow);
+    assert_eq!(harness.state().state.view.selection.selected, Some(0));
+    assert!(harness.state().state.view.list.follow);
     // Newest first, following: the newest row is at the top, and the first
     // hook's row is far below, its detail open.
     assert!(harness.query_by_label("POST /hooks/n59").is_some());
