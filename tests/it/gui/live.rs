@@ -109,7 +109,12 @@ fn the_frame_that_files_new_events_shows_the_newest_row_at_the_bottom() {
             .unwrap();
     }
     // One frame at a time, each filing what the ingest job passed on so far.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
     while harness.state().state.store.len() < 90 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the events never arrived"
+        );
         std::thread::sleep(Duration::from_millis(20));
         harness.step();
     }
