@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use super::Notice;
-use super::jobs::{Done, Jobs};
+use super::jobs::{Inbox, Jobs};
 use crate::events::{Located, Opened, Progress, Store};
 use crate::export::Format;
 use crate::token::Analyze as _;
@@ -74,6 +74,8 @@ pub struct Files {
     pub loading: Option<Arc<Progress>>,
     /// Clear was pressed while a read was under way: drop what it brings.
     cancelled: bool,
+    /// What the files' jobs report.
+    inbox: Inbox<Report>,
 }
 
 impl Files {
@@ -85,6 +87,7 @@ impl Files {
             opened_from: None,
             loading: None,
             cancelled: false,
+            inbox: Inbox::default(),
         }
     }
 
@@ -154,7 +157,7 @@ impl Files {
         }
         let progress = Progress::new(0);
         self.loading = Some(progress.clone());
-        jobs.spawn("hookscope-read-capture", move |_| {
+        jobs.spawn("hookscope-read-capture", &self.inbox, move |_| {
             let result = if restore && !path.exists() {
                 // A first start: no journal yet.
                 Ok(Box::new(Opened {
@@ -167,12 +170,12 @@ impl Files {
                     .map(Box::new)
                     .map_err(|err| err.to_string())
             };
-            Done::Files(Report::Loaded {
+            Report::Loaded {
                 path,
                 restore,
                 result,
                 progress,
-            })
+            }
         });
     }
 
@@ -242,7 +245,7 @@ impl Files {
     /// the lines written next are known to start at the beginning; else the file.
     pub fn clear_journal(&self, jobs: &Jobs, journal: Option<crate::capture::Journal>) {
         if let Some(path) = self.journal_path.clone() {
-            jobs.spawn("hookscope-clear", move |_| {
+            jobs.spawn("hookscope-clear", &self.inbox, move |_| {
                 let cleared = match journal {
                     Some(journal) => journal.truncate(),
                     None => std::fs::OpenOptions::new()
@@ -250,9 +253,9 @@ impl Files {
                         .open(&path)
                         .and_then(|file| file.set_len(0)),
                 };
-                Done::Files(Report::Cleared(cleared.map(|()| path.clone()).map_err(
-                    |err| format!("could not clear the journal {}: {err}", path.display()),
-                )))
+                Report::Cleared(cleared.map(|()| path.clone()).map_err(|err| {
+                    format!("could not clear the journal {}: {err}", path.display())
+                }))
             });
         }
     }
@@ -280,7 +283,7 @@ impl Files {
         let mode = dialog.mode;
         let current = PathBuf::from(&dialog.path);
         // rfd blocks until a person answers (or returns at once without a portal).
-        jobs.spawn("hookscope-file-dialog", move |_| {
+        jobs.spawn("hookscope-file-dialog", &self.inbox, move |_| {
             let mut picker =
                 rfd::FileDialog::new().add_filter("captures", &["ndjson", "jsonl", "json", "har"]);
             if let Some(dir) = current.parent() {
@@ -289,10 +292,10 @@ impl Files {
             if let Some(name) = current.file_name().and_then(|n| n.to_str()) {
                 picker = picker.set_file_name(name);
             }
-            Done::Files(Report::Browsed(match mode {
+            Report::Browsed(match mode {
                 FileMode::Export => picker.save_file(),
                 FileMode::Open => picker.pick_file(),
-            }))
+            })
         });
     }
 
@@ -317,7 +320,7 @@ impl Files {
                 };
                 let (located, verifier, origin) =
                     (locate(dialog.only_filtered), cx.verifier, cx.origin);
-                cx.jobs.spawn("hookscope-export", move |_| {
+                cx.jobs.spawn("hookscope-export", &self.inbox, move |_| {
                     let now = crate::token::unix_now();
                     let n = located.len();
                     // Read, decoded and written one at a time: never all in memory.
@@ -327,13 +330,13 @@ impl Files {
                             record
                         })
                     });
-                    Done::Files(Report::Exported(
+                    Report::Exported(
                         crate::export::write_atomic(&path, format, records, &origin)
                             .map(|()| (path.clone(), n))
                             .map_err(|err| {
                                 format!("could not export to {}: {err}", path.display())
                             }),
-                    ))
+                    )
                 });
             }
         }
@@ -343,10 +346,20 @@ impl Files {
         }
     }
 
-    /// Takes in what a job of the files reports: the notice to show, and a store
+    /// Takes in what the files' jobs reported: the notices to show, and the stores
     /// read (`true`: the journal restored; `false`: a capture opened to show
     /// instead of the live one).
-    pub fn finish(&mut self, report: Report) -> (Option<Notice>, Option<(Store, bool)>) {
+    pub fn take_reports(&mut self) -> (Vec<Notice>, Vec<(Store, bool)>) {
+        let (mut notices, mut stores) = (Vec::new(), Vec::new());
+        for report in self.inbox.take() {
+            let (notice, store) = self.finish(report);
+            notices.extend(notice);
+            stores.extend(store);
+        }
+        (notices, stores)
+    }
+
+    fn finish(&mut self, report: Report) -> (Option<Notice>, Option<(Store, bool)>) {
         match report {
             Report::Loaded {
                 path,

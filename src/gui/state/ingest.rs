@@ -9,7 +9,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError, channel}
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
-use super::jobs::{Done, Jobs, Waker};
+use super::jobs::{Jobs, Waker};
 use crate::capture::SharedVerifier;
 use crate::capture::journal::Subscriber;
 use crate::events::{Ingested, Ingester, lighten};
@@ -78,7 +78,7 @@ impl Ingest {
         let woken = pending.clone();
         let counts = Arc::new(Counts::default());
         let counted = counts.clone();
-        jobs.spawn("hookscope-ingest", move |cancel| {
+        jobs.run("hookscope-ingest", move |cancel| {
             let mut ingester = Ingester::default();
             let mut busy_at: Option<std::time::Instant> = None;
             loop {
@@ -124,7 +124,6 @@ impl Ingest {
                 }
                 wake(&woken, &waker);
             }
-            Done::Ended
         });
         Ingest {
             tx,

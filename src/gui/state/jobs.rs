@@ -1,38 +1,35 @@
 //! Work that touches the disk or a socket, off the UI thread: [`Jobs::spawn`]
-//! names a thread, runs the work, sends its [`Done`] through one channel that
-//! [`AppState::tick`](super::AppState::tick) drains, and wakes the window. Dropping
-//! [`Jobs`] asks running work to stop and joins every thread.
+//! names a thread, runs the work and sends its result to the [`Inbox`] of the part
+//! of the state that asked for it, then wakes the window; each part takes its own
+//! results in during [`AppState::tick`](super::AppState::tick). Dropping [`Jobs`]
+//! asks running work to stop and joins every thread.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
-use crate::capture::{Capture, Journal};
-use crate::events::Lines;
-
 /// Called from other threads when there is news for the window.
 pub type Waker = Arc<dyn Fn() + Send + Sync>;
 
-/// What a finished job reports, addressed to the part of the state that asked
-/// for it; each part handles its own report.
-pub enum Done {
-    /// The journal was opened (or could not be), with a reader of its lines.
-    Journal(Result<(Journal, Arc<Lines>), String>),
-    /// The listener was bound (or could not be): for [`Listener`](super::Listener).
-    Bound(Result<Capture, String>),
-    /// For [`Files`](super::Files).
-    Files(super::files::Report),
-    /// For the view and the event store: a search, a re-verification, processes.
-    View(super::view::Report),
-    /// A test hook or a replay was sent.
-    Sent(super::sending::Report),
-    /// For [`Secrets`](super::Secrets).
-    Keyring(crate::credentials::Report),
-    /// The probe of the user's app finished: for [`Workbench`](super::Workbench).
-    Probed(Result<crate::probe::Report, String>),
-    /// Work that runs as long as the window ended; nothing to report.
-    Ended,
+/// Where the results of one part's jobs arrive, for that part alone to take in.
+pub struct Inbox<R> {
+    tx: Sender<R>,
+    rx: Receiver<R>,
+}
+
+impl<R> Default for Inbox<R> {
+    fn default() -> Self {
+        let (tx, rx) = channel();
+        Inbox { tx, rx }
+    }
+}
+
+impl<R> Inbox<R> {
+    /// The results that arrived since the last call.
+    pub fn take(&self) -> Vec<R> {
+        self.rx.try_iter().collect()
+    }
 }
 
 /// Asked of long work between its steps: the window is closing.
@@ -48,8 +45,6 @@ impl Cancel {
 
 /// The window's background work.
 pub struct Jobs {
-    tx: Sender<Done>,
-    rx: Receiver<Done>,
     waker: Waker,
     cancel: Cancel,
     running: Mutex<Vec<JoinHandle<()>>>,
@@ -58,27 +53,34 @@ pub struct Jobs {
 impl Jobs {
     /// Jobs that wake the window with `waker` when they finish.
     pub fn new(waker: Waker) -> Jobs {
-        let (tx, rx) = channel();
         Jobs {
-            tx,
-            rx,
             waker,
             cancel: Cancel::default(),
             running: Mutex::new(Vec::new()),
         }
     }
 
-    /// Runs `work` on a thread named `name`; its result reaches `tick`.
-    pub fn spawn(&self, name: &str, work: impl FnOnce(&Cancel) -> Done + Send + 'static) {
-        let tx = self.tx.clone();
+    /// Runs `work` on a thread named `name`; its result goes to `inbox`.
+    pub fn spawn<R: Send + 'static>(
+        &self,
+        name: &str,
+        inbox: &Inbox<R>,
+        work: impl FnOnce(&Cancel) -> R + Send + 'static,
+    ) {
+        let tx = inbox.tx.clone();
         let waker = self.waker.clone();
+        self.run(name, move |cancel| {
+            let _ = tx.send(work(cancel));
+            waker();
+        });
+    }
+
+    /// Runs `work`, which reports nothing, on a thread named `name`.
+    pub fn run(&self, name: &str, work: impl FnOnce(&Cancel) + Send + 'static) {
         let cancel = self.cancel.clone();
         let spawned = std::thread::Builder::new()
             .name(name.to_owned())
-            .spawn(move || {
-                let _ = tx.send(work(&cancel));
-                waker();
-            });
+            .spawn(move || work(&cancel));
         match spawned {
             Ok(handle) => {
                 if let Ok(mut running) = self.running.lock() {
@@ -90,13 +92,16 @@ impl Jobs {
         }
     }
 
-    /// A way for threads the jobs do not own (the journal's subscriber, the keyring
-    /// worker) to report through the same channel.
-    pub fn reporter(&self) -> impl Fn(Done) + Send + Sync + 'static {
-        let tx = self.tx.clone();
+    /// A way for threads the jobs do not own (the keyring worker) to report to
+    /// `inbox` and wake the window.
+    pub fn reporter<R: Send + 'static>(
+        &self,
+        inbox: &Inbox<R>,
+    ) -> impl Fn(R) + Send + Sync + 'static {
+        let tx = inbox.tx.clone();
         let waker = self.waker.clone();
-        move |done| {
-            let _ = tx.send(done);
+        move |report| {
+            let _ = tx.send(report);
             waker();
         }
     }
@@ -104,11 +109,6 @@ impl Jobs {
     /// The waker, for other channels of the window.
     pub fn waker(&self) -> Waker {
         self.waker.clone()
-    }
-
-    /// The results that have arrived since the last call.
-    pub fn finished(&self) -> Vec<Done> {
-        self.rx.try_iter().collect()
     }
 }
 
@@ -138,25 +138,25 @@ mod tests {
         let woken = Arc::new(AtomicBool::new(false));
         let flag = woken.clone();
         let jobs = Jobs::new(Arc::new(move || flag.store(true, Ordering::Relaxed)));
-        jobs.spawn("hookscope-test-job", |_| Done::Ended);
+        let inbox = Inbox::default();
+        jobs.spawn("hookscope-test-job", &inbox, |_| 42);
         let start = std::time::Instant::now();
         let mut got = Vec::new();
         // The window is woken just after the result is sent.
         while (got.is_empty() || !woken.load(Ordering::Relaxed))
             && start.elapsed() < std::time::Duration::from_secs(5)
         {
-            got.extend(jobs.finished());
+            got.extend(inbox.take());
         }
-        assert!(matches!(got.as_slice(), [Done::Ended]));
+        assert_eq!(got, [42]);
         assert!(woken.load(Ordering::Relaxed));
         let stopped = Arc::new(AtomicBool::new(false));
         let seen = stopped.clone();
-        jobs.spawn("hookscope-long-job", move |cancel| {
+        jobs.run("hookscope-long-job", move |cancel| {
             while !cancel.cancelled() {
                 std::thread::sleep(std::time::Duration::from_millis(1));
             }
             seen.store(true, Ordering::Relaxed);
-            Done::Ended
         });
         drop(jobs);
         assert!(

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use super::Notice;
-use super::jobs::{Done, Jobs};
+use super::jobs::{Inbox, Jobs};
 use crate::capture::{Capture, Journal, ListenerConfig, Live, ReplyPolicy, SharedVerifier};
 
 /// What the listener controls ask for.
@@ -66,6 +66,8 @@ pub struct Listener {
     start_when_ready: bool,
     /// The listener's delivery health as of the last tick, for the status bar.
     pub health_now: Option<crate::health::Snapshot>,
+    /// What the bind job reports.
+    inbox: Inbox<Result<Capture, String>>,
 }
 
 impl Listener {
@@ -92,6 +94,7 @@ impl Listener {
             capture: None,
             start_when_ready: false,
             health_now: None,
+            inbox: Inbox::default(),
         }
     }
 
@@ -122,7 +125,8 @@ impl Listener {
         }
     }
 
-    /// Starts binding the address in the field; the result comes back as [`Done::Bound`].
+    /// Starts binding the address in the field; the result comes back to the
+    /// listener's inbox ([`Listener::take_reports`]).
     pub fn start(&mut self, journal: Option<&Journal>, verifier: &SharedVerifier, jobs: &Jobs) {
         self.capture = None;
         let bind = match self.address.trim().parse() {
@@ -148,8 +152,8 @@ impl Listener {
             ..self.config.clone()
         };
         let (verifier, journal) = (verifier.clone(), journal.handle());
-        jobs.spawn("hookscope-bind", move |_| {
-            Done::Bound(Capture::start(config, verifier, journal).map_err(|err| err.to_string()))
+        jobs.spawn("hookscope-bind", &self.inbox, move |_| {
+            Capture::start(config, verifier, journal).map_err(|err| err.to_string())
         });
     }
 
@@ -169,8 +173,15 @@ impl Listener {
         }
     }
 
+    /// Takes in what the bind job reported.
+    pub fn take_reports(&mut self) {
+        for result in self.inbox.take() {
+            self.bound(result);
+        }
+    }
+
     /// The bind job finished.
-    pub fn bound(&mut self, result: Result<Capture, String>) {
+    fn bound(&mut self, result: Result<Capture, String>) {
         if !matches!(self.status, ListenerStatus::Starting { .. }) {
             // Stopped while binding: let it go.
             return;

@@ -1,7 +1,9 @@
 //! Everything the window knows, split along its seams: [`Secrets`], [`Listener`],
 //! [`Files`] and [`View`], each owning its fields and handling its own commands, and
-//! [`Jobs`] for the work that touches the disk or a socket. [`AppState`] holds them
-//! with the event [`Store`], routes each [`Command`] and runs the per-frame [`tick`].
+//! [`Jobs`] for the work that touches the disk or a socket, whose results go to the
+//! [`Inbox`] of the part that asked. [`AppState`] holds them with the event [`Store`],
+//! routes each [`Command`] and runs the per-frame [`tick`], where each part takes its
+//! own results in.
 //!
 //! [`tick`]: AppState::tick
 
@@ -21,7 +23,7 @@ use std::time::{Duration, Instant};
 
 pub use files::{FileDialog, FileMode, Files, FilesCommand};
 pub use ingest::RecordSender;
-pub use jobs::{Done, Jobs, Waker};
+pub use jobs::{Inbox, Jobs, Waker};
 pub use listener::{Listener, ListenerCommand, ListenerStatus, ReplyForm};
 pub use secrets::{KeyringStatus, SavedSecret, SecretEntry, Secrets, SecretsCommand};
 pub use startup::{Settings, Startup};
@@ -124,6 +126,10 @@ pub struct AppState {
     opening_journal: bool,
     /// Captured events on their way in, worked out on a job.
     ingest: Ingest,
+    /// What the journal's opening reports.
+    journal_inbox: Inbox<Result<(Journal, Arc<Lines>), String>>,
+    /// What test hooks and replays report.
+    sent: Inbox<sending::Report>,
     // Last: joined after everything that may feed it has stopped.
     jobs: Jobs,
 }
@@ -158,6 +164,8 @@ impl AppState {
             journal_lines: None,
             opening_journal: false,
             ingest,
+            journal_inbox: Inbox::default(),
+            sent: Inbox::default(),
             jobs,
         };
         state.view.list.local_time = settings.local_time;
@@ -206,16 +214,17 @@ impl AppState {
             Some(path) => {
                 self.load(path.clone(), true);
                 self.opening_journal = true;
-                self.jobs.spawn("hookscope-journal", move |_| {
-                    let opened = Journal::open(&path, Some(subscriber))
-                        .and_then(|journal| Ok((journal, Lines::open(&path)?)));
-                    Done::Journal(opened.map_err(|err| {
-                        format!(
-                            "could not open the journal {}: {err}; events are not saved",
-                            path.display()
-                        )
-                    }))
-                });
+                self.jobs
+                    .spawn("hookscope-journal", &self.journal_inbox, move |_| {
+                        let opened = Journal::open(&path, Some(subscriber))
+                            .and_then(|journal| Ok((journal, Lines::open(&path)?)));
+                        opened.map_err(|err| {
+                            format!(
+                                "could not open the journal {}: {err}; events are not saved",
+                                path.display()
+                            )
+                        })
+                    });
             }
             None => match Journal::new(Box::new(std::io::sink()), 0, Some(subscriber)) {
                 Ok(journal) => self.journal = Some(journal),
@@ -356,9 +365,7 @@ impl AppState {
         let started = Instant::now();
         // From here on, a new event wakes the window again.
         self.ingest.looking();
-        for done in self.jobs.finished() {
-            self.finish(done);
-        }
+        self.take_reports();
         let mut more = false;
         let mut arrived = 0;
         // Live events wait while a capture is read, so the order holds; paused,
@@ -413,10 +420,11 @@ impl AppState {
     fn reverify(&mut self) {
         let (located, progress) = self.store.start_reverify();
         let verifier = self.secrets.verifier().clone();
-        self.jobs.spawn("hookscope-reverify", move |_| {
-            let verdicts = crate::events::reverify(&located, &verifier, &progress);
-            Done::View(view::Report::Reverified(progress, verdicts))
-        });
+        self.jobs
+            .spawn("hookscope-reverify", &self.view.inbox, move |_| {
+                let verdicts = crate::events::reverify(&located, &verifier, &progress);
+                view::Report::Reverified(progress, verdicts)
+            });
     }
 
     /// Searches the bodies, headers and claims of the events not searched yet for
@@ -435,10 +443,11 @@ impl AppState {
         let progress = Progress::new(located.len() as u64);
         self.view.searching = Some(progress.clone());
         let verifier = self.secrets.verifier().clone();
-        self.jobs.spawn("hookscope-search", move |_| {
-            let found = crate::events::search(&located, &verifier, &needle, &progress);
-            Done::View(view::Report::Searched(needle, found, progress))
-        });
+        self.jobs
+            .spawn("hookscope-search", &self.view.inbox, move |_| {
+                let found = crate::events::search(&located, &verifier, &needle, &progress);
+                view::Report::Searched(needle, found, progress)
+            });
     }
 
     /// Builds the processes of the shown events on a job, when the tab shows them.
@@ -451,66 +460,54 @@ impl AppState {
         self.view.processes.building = true;
         let located = self.store.locate_visible();
         let verifier = self.secrets.verifier().clone();
-        self.jobs.spawn("hookscope-timeline", move |_| {
-            let now = crate::token::unix_now();
-            // The store keeps no decoded token: decode again, one record at a time.
-            let records = located
-                .iter()
-                .filter_map(|(_, record)| record.ok())
-                .map(|mut record| {
-                    record.analyze(&verifier, now);
-                    record
-                });
-            Done::View(view::Report::Timeline(
-                stamp,
-                crate::timeline::build(records),
-            ))
-        });
+        self.jobs
+            .spawn("hookscope-timeline", &self.view.inbox, move |_| {
+                let now = crate::token::unix_now();
+                // The store keeps no decoded token: decode again, one record at a time.
+                let records =
+                    located
+                        .iter()
+                        .filter_map(|(_, record)| record.ok())
+                        .map(|mut record| {
+                            record.analyze(&verifier, now);
+                            record
+                        });
+                view::Report::Timeline(stamp, crate::timeline::build(records))
+            });
     }
 
-    /// Takes in what a job reports: each report goes to the part that asked for it.
-    fn finish(&mut self, done: Done) {
-        let notice = match done {
-            Done::Journal(Ok((journal, lines))) => {
-                self.opening_journal = false;
-                let verifier = self.secrets.shared();
-                self.listener.journal_ready(&journal, &verifier, &self.jobs);
-                self.journal = Some(journal);
-                self.live_store().set_lines(Some(lines.clone()));
-                self.journal_lines = Some(lines);
-                None
-            }
-            Done::Journal(Err(text)) => {
-                self.opening_journal = false;
-                self.listener.journal_failed();
-                Some(Notice::error(text))
-            }
-            Done::Bound(result) => {
-                self.listener.bound(result);
-                None
-            }
-            Done::Files(report) => {
-                let (notice, read) = self.files.finish(report);
-                if let Some((store, restore)) = read {
-                    self.take_store(store, restore);
+    /// Takes in what the jobs reported: each part takes in its own.
+    fn take_reports(&mut self) {
+        let mut notices = Vec::new();
+        for opened in self.journal_inbox.take() {
+            self.opening_journal = false;
+            match opened {
+                Ok((journal, lines)) => {
+                    let verifier = self.secrets.shared();
+                    self.listener.journal_ready(&journal, &verifier, &self.jobs);
+                    self.journal = Some(journal);
+                    self.live_store().set_lines(Some(lines.clone()));
+                    self.journal_lines = Some(lines);
                 }
-                notice
-            }
-            Done::View(report) => {
-                self.view.finish(report, &mut self.store);
-                None
-            }
-            Done::Sent(report) => Some(report.notice()),
-            Done::Probed(result) => Some(self.workbench.probed(result)),
-            Done::Keyring(report) => {
-                if self.secrets.keyring_report(report) {
-                    self.reverify();
+                Err(text) => {
+                    self.listener.journal_failed();
+                    notices.push(Notice::error(text));
                 }
-                None
             }
-            Done::Ended => None,
-        };
-        if let Some(notice) = notice {
+        }
+        self.listener.take_reports();
+        let (files_notices, read) = self.files.take_reports();
+        notices.extend(files_notices);
+        for (store, restore) in read {
+            self.take_store(store, restore);
+        }
+        self.view.take_reports(&mut self.store);
+        notices.extend(self.sent.take().into_iter().map(sending::Report::notice));
+        notices.extend(self.workbench.take_reports());
+        if self.secrets.take_reports() {
+            self.reverify();
+        }
+        if let Some(notice) = notices.pop() {
             self.notice = Some(notice);
         }
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::jobs::{Done, Jobs};
+use super::jobs::{Inbox, Jobs};
 use crate::capture::{SharedVerifier, shared_verifier};
 use crate::credentials::{Keeper, Report};
 use crate::token::hints::Audience;
@@ -92,6 +92,8 @@ pub struct Secrets {
     /// The listener's slot, swapped when the verifier changes.
     shared: SharedVerifier,
     keeper: Option<Keeper>,
+    /// What the credential store's worker reports.
+    inbox: Inbox<Report>,
 }
 
 impl Secrets {
@@ -134,6 +136,7 @@ impl Secrets {
             generation: 0,
             shared: shared_verifier(Verifier::default()),
             keeper: None,
+            inbox: Inbox::default(),
         };
         secrets.rebuild();
         secrets
@@ -295,8 +298,8 @@ impl Secrets {
     /// Sends a request to the credential store's worker, started on first use.
     fn ask_keeper(&mut self, jobs: &Jobs, request: impl FnOnce(&Keeper)) {
         if self.keeper.is_none() {
-            let report = jobs.reporter();
-            match Keeper::start(move |r| report(Done::Keyring(r))) {
+            let report = jobs.reporter(&self.inbox);
+            match Keeper::start(report) {
                 Ok(keeper) => self.keeper = Some(keeper),
                 Err(err) => {
                     self.keyring = KeyringStatus::Unavailable(format!(
@@ -326,7 +329,17 @@ impl Secrets {
 
     /// What the credential store answered; true when values came back (the
     /// verifier changed).
-    pub fn keyring_report(&mut self, report: Report) -> bool {
+    /// Takes in what the credential store reported; true when a secret came back
+    /// from it (the events are then verified again).
+    pub fn take_reports(&mut self) -> bool {
+        let mut filled = false;
+        for report in self.inbox.take() {
+            filled |= self.keyring_report(report);
+        }
+        filled
+    }
+
+    fn keyring_report(&mut self, report: Report) -> bool {
         let mut filled = false;
         let result = match report {
             Report::Stored(result) => result,

@@ -4,7 +4,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::jobs::Done;
 use super::{AppState, Notice, WorkbenchCommand, workbench};
 use crate::capture::Journal;
 use crate::events::Located;
@@ -60,22 +59,23 @@ impl AppState {
             return;
         };
         let serial = self.store.len() as u64;
-        self.jobs.spawn("hookscope-test-hook", move |_| {
-            let now = crate::token::unix_now();
-            Done::Sent(Report::TestHook(
-                crate::samples::claims(&product, None, now, serial)
-                    .ok_or_else(|| format!("no sample for {product}"))
-                    .and_then(|claims| {
-                        crate::token::sign::sign(&claims, &key, jsonwebtoken::Algorithm::HS256)
-                            .map_err(|err| err.to_string())
-                    })
-                    .and_then(|token| {
-                        crate::send::post_blocking(&url, token.into(), Duration::from_secs(10))
-                            .map(|d| d.status)
-                            .map_err(|err| err.to_string())
-                    }),
-            ))
-        });
+        self.jobs
+            .spawn("hookscope-test-hook", &self.sent, move |_| {
+                let now = crate::token::unix_now();
+                Report::TestHook(
+                    crate::samples::claims(&product, None, now, serial)
+                        .ok_or_else(|| format!("no sample for {product}"))
+                        .and_then(|claims| {
+                            crate::token::sign::sign(&claims, &key, jsonwebtoken::Algorithm::HS256)
+                                .map_err(|err| err.to_string())
+                        })
+                        .and_then(|token| {
+                            crate::send::post_blocking(&url, token.into(), Duration::from_secs(10))
+                                .map(|d| d.status)
+                                .map_err(|err| err.to_string())
+                        }),
+                )
+            });
     }
 
     pub(super) fn replay(&mut self, shown: bool) {
@@ -103,39 +103,41 @@ impl AppState {
             "replaying {} event(s) to {url}…",
             records.len()
         )));
-        self.jobs.spawn("hookscope-replay", move |cancel| {
-            let mut failed = Vec::new();
-            let mut sent = 0;
-            match tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-            {
-                Ok(runtime) => {
-                    for (_, original) in records.iter() {
-                        if cancel.cancelled() {
-                            break;
-                        }
-                        let result = original
-                            .map_err(|err| err.to_string())
-                            .and_then(|original| {
-                                runtime.block_on(crate::replay::replay_into(
-                                    &original,
-                                    &url,
-                                    Duration::from_secs(10),
-                                    &journal,
-                                    Some(&verifier),
-                                ))
-                            });
-                        match result {
-                            Ok(_) => sent += 1,
-                            Err(err) => failed.push(err),
+        self.jobs
+            .spawn("hookscope-replay", &self.sent, move |cancel| {
+                let mut failed = Vec::new();
+                let mut sent = 0;
+                match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => {
+                        for (_, original) in records.iter() {
+                            if cancel.cancelled() {
+                                break;
+                            }
+                            let result =
+                                original
+                                    .map_err(|err| err.to_string())
+                                    .and_then(|original| {
+                                        runtime.block_on(crate::replay::replay_into(
+                                            &original,
+                                            &url,
+                                            Duration::from_secs(10),
+                                            &journal,
+                                            Some(&verifier),
+                                        ))
+                                    });
+                            match result {
+                                Ok(_) => sent += 1,
+                                Err(err) => failed.push(err),
+                            }
                         }
                     }
+                    Err(err) => failed.push(err.to_string()),
                 }
-                Err(err) => failed.push(err.to_string()),
-            }
-            Done::Sent(Report::Replayed { sent, failed, url })
-        });
+                Report::Replayed { sent, failed, url }
+            });
     }
 
     pub(super) fn workbench(&mut self, command: WorkbenchCommand) {

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use super::jobs::Inbox;
 use crate::events::{Filter, Progress, Store};
 use crate::record::{Record, Signature, TimeState};
 use crate::token::Analyze as _;
@@ -134,6 +135,8 @@ pub struct View {
     pub processes: Processes,
     /// A full-text search of the held events is running: how far it is.
     pub searching: Option<Arc<Progress>>,
+    /// What the view's jobs report (searches, re-verifications, processes).
+    pub inbox: Inbox<Report>,
 }
 
 /// What a job of the view reports.
@@ -170,6 +173,7 @@ impl View {
             arrivals: Arrivals::default(),
             processes: Processes::default(),
             searching: None,
+            inbox: Inbox::default(),
         }
     }
 
@@ -241,8 +245,14 @@ impl View {
         self.selection.deselect();
     }
 
-    /// Takes in what a job of the view reports, into the view and the shown `store`.
-    pub fn finish(&mut self, report: Report, store: &mut Store) {
+    /// Takes in what the view's jobs reported, into the view and the shown `store`.
+    pub fn take_reports(&mut self, store: &mut Store) {
+        for report in self.inbox.take() {
+            self.finish(report, store);
+        }
+    }
+
+    fn finish(&mut self, report: Report, store: &mut Store) {
         match report {
             Report::Searched(needle, found, progress) => {
                 // A search stopped for a newer one leaves that one running.

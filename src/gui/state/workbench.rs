@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::Notice;
-use super::jobs::{Done, Jobs};
+use super::jobs::{Inbox, Jobs};
 use crate::probe::{Options, Placement, Report};
 use crate::receivers::Language;
 use crate::record::Record;
@@ -81,6 +81,8 @@ pub struct Workbench {
     pub code_language: Language,
     /// The text in the *Verify a token* pane, while it is open.
     pub paste: Option<String>,
+    /// What the probe job reports.
+    inbox: Inbox<Result<Report, String>>,
 }
 
 impl Default for Workbench {
@@ -91,6 +93,7 @@ impl Default for Workbench {
             editor: None,
             code_language: Language::Go,
             paste: None,
+            inbox: Inbox::default(),
         }
     }
 }
@@ -192,20 +195,28 @@ impl Workbench {
             timeout: Duration::from_secs(10),
             now: crate::token::unix_now(),
         };
-        ctx.jobs.spawn("hookscope-probe", move |_| {
-            let report = tokio::runtime::Builder::new_current_thread()
+        ctx.jobs.spawn("hookscope-probe", &self.inbox, move |_| {
+            tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .map(|runtime| runtime.block_on(crate::probe::run(&options)))
-                .map_err(|err| format!("could not start the probe: {err}"));
-            Done::Probed(report)
+                .map_err(|err| format!("could not start the probe: {err}"))
         });
         Outcome::Nothing
     }
 
     /// The probe finished.
+    /// Takes in what the probe job reported: what the status line says of it.
+    pub fn take_reports(&mut self) -> Option<Notice> {
+        self.inbox
+            .take()
+            .into_iter()
+            .map(|result| self.probed(result))
+            .last()
+    }
+
     /// The probe finished: what the status line says of it.
-    pub fn probed(&mut self, result: Result<Report, String>) -> Notice {
+    fn probed(&mut self, result: Result<Report, String>) -> Notice {
         self.probing = false;
         let report = match result {
             Ok(report) => report,
