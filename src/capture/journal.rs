@@ -271,9 +271,14 @@ impl Journal {
         let base = sink.file.is_some().then_some(sink.len);
         if written.is_ok() {
             sink.len += lines.len() as u64;
-        } else if let Some(len) = sink.file.as_ref().and_then(|f| f.metadata().ok()) {
-            // Part of the group may be in the file: count from what is there.
-            sink.len = len.len();
+        } else if let Some(file) = &sink.file {
+            // Part of the group may be in the file (a disk that filled up): cut it
+            // back to the last whole line, so the next group starts on a line of its
+            // own; if even that fails, count from what is there.
+            if let Err(err) = file.set_len(sink.len) {
+                log::error!("could not cut the journal back after a failed write: {err}");
+                sink.len = file.metadata().map_or(sink.len, |m| m.len());
+            }
         }
         drop(sink);
         // The requests are answered first; the window hears of the group after,
@@ -351,6 +356,19 @@ pub fn open_append(path: &Path) -> io::Result<(File, u64)> {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(path)?;
+    // One writer per journal: two would number their records alike, and a window
+    // would read another process's lines at the offsets it counted itself. The lock
+    // goes with the file (and every handle cloned from it).
+    match file.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            return Err(io::Error::new(
+                io::ErrorKind::ResourceBusy,
+                "another hookscope is writing it (one writer per journal): stop that one, or give this one another file with --out",
+            ));
+        }
+        Err(std::fs::TryLockError::Error(err)) => return Err(err),
+    }
     let len = file.metadata()?.len();
     if len == 0 {
         return Ok((file, 0));

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::filter::row_holds;
-use super::{Entry, Filter, Ingested, Ingester, Lines, Located, Progress};
+use super::{Entry, Filter, Ingested, Ingester, Lines, Located, Progress, Stored};
 use crate::record::{Record, Signature, TimeState};
 use crate::shapes::Tracker;
 use crate::token::{Analyze as _, Verifier};
@@ -215,7 +215,16 @@ impl Store {
             .iter()
             .next()
             .ok_or_else(|| "that event is no longer held".to_owned())?;
-        record.map_err(|err| format!("could not read event {}: {err}", entry.summary.id))
+        let record =
+            record.map_err(|err| format!("could not read event {}: {err}", entry.summary.id))?;
+        // A line that holds another record: the file changed under the window.
+        if matches!(entry.stored, Stored::Line(_)) && record.id != entry.summary.id {
+            return Err(format!(
+                "could not read event {}: its line in the file now holds record {} (the file changed under the window)",
+                entry.summary.id, record.id
+            ));
+        }
+        Ok(record)
     }
 
     /// Where the records of `seqs` are, for a job to read.

@@ -230,3 +230,20 @@ fn eviction_filter_and_reverify() {
     });
     assert_eq!(store.visible(), &[3]);
 }
+
+#[test]
+fn a_line_that_now_holds_another_record_is_not_shown_as_the_event() {
+    let mut records = vec![record("plain", "/a"), record("plain", "/b")];
+    records[0].id = 1;
+    records[1].id = 2;
+    let (dir, opened) = journal_store(&records, 10, &Verifier::default());
+    let store = opened.store;
+    let first = store.entries().next().unwrap().seq;
+    assert_eq!(store.record(first).unwrap().id, 1);
+    // Another process rewrote the file: the same bytes at the same offsets, other ids.
+    let path = dir.path().join("journal.ndjson");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace("{\"id\":1,", "{\"id\":7,")).unwrap();
+    let err = store.record(first).unwrap_err();
+    assert!(err.contains("now holds record 7"), "{err}");
+}

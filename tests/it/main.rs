@@ -12,6 +12,7 @@ mod forward;
 mod gui;
 mod hardening;
 mod hostile;
+mod journal;
 mod keyring;
 mod listen;
 mod probe;

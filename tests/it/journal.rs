@@ -1,0 +1,118 @@
+//! The journal as a file: one writer per journal, a write that fills the disk cut
+//! back to the last whole line, and ids that go on after a large last line.
+
+use std::process::Command;
+use std::time::Duration;
+
+use crate::support;
+
+use support::{Listener, bin, read_journal};
+
+#[test]
+fn a_second_writer_on_a_journal_is_refused_with_a_clear_line() {
+    let first = Listener::start(&[]);
+    assert_eq!(first.post("/one", &[], b"x").status, 200);
+    for args in [
+        vec!["listen", "--bind", "127.0.0.1:0", "--out"],
+        vec!["replay", "--to", "http://127.0.0.1:9/", "--out"],
+    ] {
+        let mut command = Command::new(bin());
+        command.args(&args).arg(&first.journal);
+        if args[0] == "replay" {
+            // Replay reads the first listener's journal and would append to it.
+            command.arg(&first.journal);
+        }
+        let mut child = command
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let status = support::wait_timeout(&mut child, Duration::from_secs(20));
+        let mut stderr = String::new();
+        std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+        assert!(!status.success(), "{args:?} ran beside the first writer");
+        assert!(
+            stderr.contains("another hookscope is writing it"),
+            "{args:?}: {stderr}"
+        );
+    }
+    // The first writer goes on, its ids its own.
+    assert_eq!(first.post("/two", &[], b"x").status, 200);
+    let ids: Vec<u64> = first
+        .records()
+        .iter()
+        .map(|r| r["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 2]);
+}
+
+/// `hookscope listen` whose files may grow to `kib` KiB (`ulimit -f`): writes past
+/// that fail as on a full disk (`SIGXFSZ` ignored, so `write` returns an error).
+#[cfg(unix)]
+fn listen_on_a_small_disk(kib: u32) -> Listener {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.ndjson");
+    let mut command = Command::new("bash");
+    command
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f {kib}; exec \"$0\" listen --bind 127.0.0.1:0 --out \"$1\""
+        ))
+        .arg(bin())
+        .arg(&journal);
+    Listener::spawn(command, dir, journal)
+}
+
+#[cfg(unix)]
+#[test]
+fn a_write_that_fills_the_disk_is_cut_back_to_the_last_whole_line() {
+    let listener = listen_on_a_small_disk(8);
+    let body = "b".repeat(700);
+    let mut acknowledged = 0;
+    let mut failed = 0;
+    for n in 0..40 {
+        let reply = listener.post(&format!("/fill/{n}"), &[], body.as_bytes());
+        if reply.status == 200 {
+            acknowledged += 1;
+        } else {
+            failed += 1;
+        }
+    }
+    assert!(failed > 0, "the disk never filled");
+    let text = std::fs::read(&listener.journal).unwrap();
+    assert!(
+        text.ends_with(b"\n"),
+        "a torn line was left at the end of the journal"
+    );
+    // Every line is a whole record, and every acknowledged request is one of them.
+    let records = read_journal(&listener.journal);
+    assert_eq!(records.len(), acknowledged);
+    let ids: Vec<u64> = records.iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, (1..=acknowledged as u64).collect::<Vec<_>>());
+}
+
+#[test]
+fn ids_go_on_after_a_restart_whatever_the_size_of_the_last_line() {
+    // The journal's folder outlives both listeners.
+    let kept = tempfile::tempdir().unwrap();
+    let journal = kept.path().join("journal.ndjson");
+    let start = || {
+        let scratch = tempfile::tempdir().unwrap();
+        Listener::start_with(&["--max-body", "4194304"], scratch, journal.clone())
+    };
+    let first = start();
+    assert_eq!(first.post("/small", &[], b"x").status, 200);
+    // A hook whose line is over a megabyte, last in the journal.
+    let big = "x".repeat(2 << 20);
+    assert_eq!(first.post("/big", &[], big.as_bytes()).status, 200);
+    let (_, records, _) = first.terminate();
+    assert_eq!(records.len(), 2);
+    let second = start();
+    assert_eq!(second.post("/after", &[], b"x").status, 200);
+    let ids: Vec<u64> = second
+        .records()
+        .iter()
+        .map(|r| r["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 2, 3], "ids never repeat in a journal");
+}
