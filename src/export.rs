@@ -285,9 +285,11 @@ pub fn load_from<R: BufRead>(mut reader: R) -> io::Result<Loaded> {
 }
 
 /// A HAR file: each entry's `_hookscope` is its record (hookscope writes it there).
-fn load_har<R: Read>(reader: R) -> io::Result<Loaded> {
+fn load_har<R: Read>(mut reader: R) -> io::Result<Loaded> {
     let mut loaded = Loaded::default();
-    let har: Value = match serde_json::from_reader(reader) {
+    let mut bytes = Vec::new();
+    reader.read_to_end(&mut bytes)?;
+    let har: Value = match crate::ndjson::from_slice(&bytes) {
         Ok(har) => har,
         Err(err) => {
             loaded.problems.push(format!(
@@ -350,7 +352,12 @@ fn load_array<R: Read>(mut reader: R) -> io::Result<Loaded> {
     let mut index = 0;
     loop {
         index += 1;
-        let mut stream = serde_json::Deserializer::from_slice(&bytes[at..]).into_iter::<Value>();
+        let mut deserializer = serde_json::Deserializer::from_slice(&bytes[at..]);
+        // As deep as the one reader reads a line (past serde_json's 128 levels).
+        if crate::ndjson::depth(&bytes[at..]) <= crate::ndjson::MAX_DEPTH {
+            deserializer.disable_recursion_limit();
+        }
+        let mut stream = deserializer.into_iter::<Value>();
         let value = match stream.next() {
             Some(Ok(value)) => value,
             Some(Err(err)) => {

@@ -19,7 +19,64 @@ pub struct Line {
 /// A record line, parsed. Field names a record once had are read through the
 /// record's own serde aliases.
 pub fn parse(bytes: &[u8]) -> serde_json::Result<Record> {
-    serde_json::from_slice(bytes)
+    from_slice(bytes)
+}
+
+/// The deepest nesting a capture may hold. The listener takes claims as deep as
+/// serde_json's own limit (128 levels), and a record, or a HAR entry, adds levels
+/// of its own around them: what was acknowledged must read back.
+pub const MAX_DEPTH: usize = 192;
+
+/// One JSON value from `bytes`, as serde_json reads it, but up to [`MAX_DEPTH`]
+/// levels instead of 128. Only a value past 128 levels pays for the depth check.
+pub fn from_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> serde_json::Result<T> {
+    match serde_json::from_slice(bytes) {
+        Err(err) if too_deep(&err) && depth(bytes) <= MAX_DEPTH => {
+            let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+            deserializer.disable_recursion_limit();
+            let value = T::deserialize(&mut deserializer)?;
+            deserializer.end()?;
+            Ok(value)
+        }
+        other => other,
+    }
+}
+
+/// True when serde_json gave up for its recursion limit.
+pub fn too_deep(err: &serde_json::Error) -> bool {
+    err.to_string().starts_with("recursion limit exceeded")
+}
+
+/// How deep the first JSON value of `bytes` nests (brackets outside strings).
+pub fn depth(bytes: &[u8]) -> usize {
+    let (mut level, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                level += 1;
+                deepest = deepest.max(level);
+            }
+            b']' | b'}' => {
+                level = level.saturating_sub(1);
+                if level == 0 {
+                    break;
+                }
+            }
+            _ => {}
+        }
+    }
+    deepest
 }
 
 /// Why a line holds no record.
@@ -199,7 +256,7 @@ pub fn last_id(file: &File, len: u64) -> io::Result<(u64, bool)> {
         };
         block.resize((end - start) as usize, 0);
         read_at(file, &mut block, start)?;
-        if let Ok(line) = serde_json::from_slice::<Id>(&block) {
+        if let Ok(line) = from_slice::<Id>(&block) {
             return Ok((line.id, ends_clean));
         }
         if start == 0 {
@@ -313,6 +370,36 @@ mod tests {
         assert_eq!(
             Problem::Torn.describe(5),
             "line 5 is cut short (an interrupted write); skipped"
+        );
+    }
+
+    #[test]
+    fn a_record_past_serde_jsons_128_levels_reads_back_and_a_deeper_one_is_refused() {
+        let deep = |levels: usize| {
+            let mut record = record(1);
+            let claims = format!("{}{}", "[".repeat(levels), "]".repeat(levels));
+            record.token = Some(crate::record::TokenInfo {
+                source: "body".to_owned(),
+                raw: String::new(),
+                header: serde_json::Value::Null,
+                claims: Some(serde_json::Value::Null),
+            });
+            let line = serde_json::to_string(&record).unwrap();
+            line.replace("\"claims\":null", &format!("\"claims\":{claims}"))
+        };
+        let line = deep(127);
+        assert!(depth(line.as_bytes()) > 128);
+        assert!(
+            serde_json::from_str::<Record>(&line).is_err(),
+            "serde_json alone"
+        );
+        assert_eq!(parse(line.as_bytes()).unwrap().id, 1);
+        let err = parse(deep(MAX_DEPTH).as_bytes()).unwrap_err();
+        assert!(too_deep(&err), "{err}");
+        assert_eq!(
+            depth(br#"{"a":"[[[[","b":[1]}"#),
+            2,
+            "brackets in strings do not count"
         );
     }
 

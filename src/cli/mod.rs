@@ -148,13 +148,21 @@ pub struct SecretArgs {
 }
 
 /// Reads a capture for a command that reports on it; each problem (a torn line,
-/// an entry that is not a record) is a warning on stderr.
+/// an entry that is not a record) is a warning on stderr. A file that held
+/// something and gave no record is an error: nothing is written from it.
 pub fn load_warning(path: &std::path::Path) -> anyhow::Result<Vec<crate::record::Record>> {
     use anyhow::Context as _;
     let loaded =
         crate::export::load(path).with_context(|| format!("could not read {}", path.display()))?;
     for problem in &loaded.problems {
         eprintln!("warning: {}: {problem}", path.display());
+    }
+    if loaded.records.is_empty() && !loaded.problems.is_empty() {
+        anyhow::bail!(
+            "no record could be read from {} ({} problem(s), the first above)",
+            path.display(),
+            loaded.problems.len()
+        );
     }
     Ok(loaded.records)
 }

@@ -116,3 +116,74 @@ fn ids_go_on_after_a_restart_whatever_the_size_of_the_last_line() {
         .collect();
     assert_eq!(ids, [1, 2, 3], "ids never repeat in a journal");
 }
+
+/// Claims nested `levels` deep (an object, then arrays), signed right.
+fn deep_token(levels: usize) -> String {
+    let text = format!(
+        r#"{{"iss":"Truora","deep":{}{}}}"#,
+        "[".repeat(levels - 1),
+        "]".repeat(levels - 1)
+    );
+    let claims: serde_json::Value = serde_json::from_str(&text).unwrap();
+    support::sign(
+        &claims,
+        support::SECRET.as_bytes(),
+        jsonwebtoken::Algorithm::HS256,
+    )
+}
+
+#[test]
+fn what_is_acknowledged_reads_back_in_every_reader_however_deep_its_claims() {
+    let listener = Listener::start(&["--secret", support::SECRET]);
+    // As deep as the listener takes claims (serde_json's 128 levels); the record
+    // holds them two levels down, a HAR entry four.
+    let token = deep_token(127);
+    let reply = listener.post(
+        "/deep",
+        &[("Content-Type", "application/jwt")],
+        token.as_bytes(),
+    );
+    assert_eq!(reply.status, 200);
+    assert_eq!(listener.post("/plain", &[], b"x").status, 200);
+    let dir = tempfile::tempdir().unwrap();
+    for ext in ["ndjson", "json", "har"] {
+        let out = dir.path().join(format!("copy.{ext}"));
+        let export = support::export(&listener.journal, &out);
+        assert!(export.status.success(), "{ext}: {export:?}");
+        let said = String::from_utf8_lossy(&export.stderr);
+        assert!(said.contains("exported 2 records"), "{ext}: {said}");
+        // And the copy reads back whole: exported again, with no warning.
+        let again = support::export(&out, &dir.path().join(format!("again.{ext}.ndjson")));
+        assert!(again.status.success(), "{ext}: {again:?}");
+        let said = String::from_utf8_lossy(&again.stderr);
+        assert!(
+            said.contains("exported 2 records"),
+            "{ext} read back: {said}"
+        );
+        let lines = read_journal(&dir.path().join(format!("again.{ext}.ndjson")));
+        assert_eq!(lines.len(), 2, "{ext}");
+        assert_eq!(lines[0]["verification"]["signature"], "valid", "{ext}");
+    }
+    for command in ["timeline", "shapes"] {
+        let output = Command::new(bin())
+            .arg(command)
+            .arg(&listener.journal)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{command}: {output:?}");
+        let said = String::from_utf8_lossy(&output.stderr);
+        assert!(!said.contains("warning"), "{command}: {said}");
+    }
+}
+
+#[test]
+fn a_file_that_gives_no_record_is_an_error_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.ndjson");
+    std::fs::write(&bad, "not a record\n").unwrap();
+    let out = dir.path().join("out.har");
+    let export = support::export(&bad, &out);
+    assert_eq!(export.status.code(), Some(1), "{export:?}");
+    assert!(!out.exists(), "an export of nothing was written");
+    assert!(String::from_utf8_lossy(&export.stderr).contains("no record could be read"));
+}

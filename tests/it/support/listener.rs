@@ -153,12 +153,13 @@ pub fn wait_timeout(child: &mut Child, limit: Duration) -> ExitStatus {
     }
 }
 
+/// Every line of a journal as JSON, read as deep as hookscope reads it.
 pub fn read_journal(path: &std::path::Path) -> Vec<Value> {
     std::fs::read_to_string(path)
         .unwrap_or_default()
         .lines()
         .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).expect("journal line is JSON"))
+        .map(|l| hookscope::ndjson::from_slice(l.as_bytes()).expect("journal line is JSON"))
         .collect()
 }
 
