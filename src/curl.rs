@@ -43,7 +43,12 @@ fn printf_format(bytes: &[u8]) -> String {
 /// Headers go as recorded (curl's own defaults are switched off where the record has
 /// them); the body is sent exactly, with `--data-binary`.
 pub fn command(record: &Record, base: &str) -> String {
-    let url = format!("{}{}", base.trim_end_matches('/'), record.path);
+    // Joined with `/` as replay joins them: a recorded path like `@host:port` must
+    // stay a path, not become the URL's user and host.
+    let url = match record.path.strip_prefix('/') {
+        Some(_) => format!("{}{}", base.trim_end_matches('/'), record.path),
+        None => format!("{}/{}", base.trim_end_matches('/'), record.path),
+    };
     let mut parts = vec![
         "curl".to_owned(),
         "-sS".to_owned(),
@@ -60,8 +65,12 @@ pub fn command(record: &Record, base: &str) -> String {
             .any(|(n, _)| n.eq_ignore_ascii_case(name))
     };
     for (name, value) in &record.headers {
+        // CR, LF or NUL would end the header (and start another) in curl's request.
+        let breaks = |text: &str| text.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0));
         if COMPUTED.contains(&name.to_ascii_lowercase().as_str())
             || name.eq_ignore_ascii_case("host")
+            || breaks(name)
+            || breaks(value)
         {
             continue;
         }
@@ -96,6 +105,33 @@ pub fn command(record: &Record, base: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_stays_a_path_and_a_header_cannot_start_another() {
+        let mut record = Record::request(
+            "2026-11-26T13:45:11.123Z",
+            "POST",
+            "@evil.example:9",
+            "127.0.0.1:1",
+            vec![
+                ("X-Ok".to_owned(), "fine".to_owned()),
+                ("X-Bad".to_owned(), "a\r\nX-Injected: 1".to_owned()),
+            ],
+            b"x",
+        );
+        let command = command(&record, "http://127.0.0.1:8787");
+        assert!(
+            command.contains("$'http://127.0.0.1:8787/@evil.example:9'"),
+            "{command}"
+        );
+        assert!(command.contains("X-Ok: fine") && !command.contains("X-Injected"));
+        record.path = "/hooks".to_owned();
+        assert!(command_has(&record, "$'http://127.0.0.1:8787/hooks'"));
+    }
+
+    fn command_has(record: &Record, text: &str) -> bool {
+        command(record, "http://127.0.0.1:8787/").contains(text)
+    }
 
     #[test]
     fn quoting_keeps_every_byte() {

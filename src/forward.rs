@@ -47,11 +47,33 @@ pub enum ForwardError {
 }
 
 fn parse_uri(url: &str) -> Result<hyper::Uri, ForwardError> {
-    url.parse()
-        .map_err(|err: hyper::http::uri::InvalidUri| ForwardError::BadUrl {
-            url: url.to_owned(),
-            reason: err.to_string(),
-        })
+    let uri: hyper::Uri =
+        url.parse()
+            .map_err(|err: hyper::http::uri::InvalidUri| ForwardError::BadUrl {
+                url: url.to_owned(),
+                reason: err.to_string(),
+            })?;
+    port(&uri).map_err(|reason| ForwardError::BadUrl {
+        url: url.to_owned(),
+        reason,
+    })?;
+    Ok(uri)
+}
+
+/// The port of an `http://` URL: the one written, or 80. A written port that is no
+/// port (`:80800`) is an error, never silently another port.
+pub fn port(uri: &hyper::Uri) -> Result<u16, String> {
+    // The port as written: after the host (an IPv6 host is in brackets). The `Uri`'s
+    // own `port()` leaves out one that does not fit 16 bits.
+    let authority = uri.authority().map_or("", |a| a.as_str());
+    let after_host = authority.rsplit(']').next().unwrap_or(authority);
+    match after_host.rsplit_once(':') {
+        None | Some((_, "")) => Ok(80),
+        Some((_, written)) => match written.parse::<u16>() {
+            Ok(port) if port > 0 => Ok(port),
+            _ => Err(format!("{written} is not a port (1-65535)")),
+        },
+    }
 }
 
 /// The app's reply as the sender gets it.
@@ -196,7 +218,10 @@ async fn attempt(
 ) -> Result<(u16, Option<String>, Bytes), ForwardError> {
     let uri = parse_uri(url)?;
     let host = uri.host().unwrap_or("127.0.0.1").to_owned();
-    let port = uri.port_u16().unwrap_or(80);
+    let port = port(&uri).map_err(|reason| ForwardError::BadUrl {
+        url: url.to_owned(),
+        reason,
+    })?;
     let authority = uri
         .authority()
         .map_or_else(|| host.clone(), |a| a.to_string());

@@ -71,7 +71,10 @@ pub async fn request(
         });
     }
     let host = uri.host().unwrap_or("127.0.0.1").to_owned();
-    let port = uri.port_u16().unwrap_or(80);
+    let port = crate::forward::port(&uri).map_err(|reason| SendError::Url {
+        url: url.to_owned(),
+        reason,
+    })?;
     let authority = uri.authority().map_or(host.clone(), |a| a.to_string());
     let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
     let started = Instant::now();
@@ -102,7 +105,20 @@ pub async fn request(
             })?;
         let response = sender.send_request(request).await?;
         let status = response.status().as_u16();
-        let body = response.into_body().collect().await?.to_bytes();
+        // At most what forwarding keeps: an endless reply must not fill the memory.
+        let body = match http_body_util::Limited::new(
+            response.into_body(),
+            crate::forward::MAX_REPLY_BODY,
+        )
+        .collect()
+        .await
+        {
+            Ok(body) => body.to_bytes(),
+            Err(err) => match err.downcast::<hyper::Error>() {
+                Ok(err) => return Err(SendError::Http(*err)),
+                Err(_) => Bytes::from_static(b"(reply body larger than 64 KiB, not kept)"),
+            },
+        };
         Ok(Delivery {
             status,
             body,

@@ -109,6 +109,8 @@ pub enum Scenario {
 pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let key =
         super::secrets::signing_key(&args.secrets, matches, "send needs a secret to sign with")?;
+    crate::forward::Target::parse(&args.to, Duration::from_millis(args.timeout_ms))
+        .map_err(|err| UsageError(err.to_string()))?;
     if args.count == 0 || args.concurrency == 0 {
         return Err(UsageError("--count and --concurrency must be at least 1".to_owned()).into());
     }

@@ -73,6 +73,7 @@ pub fn full_text_contains(
 ) -> bool {
     let contains = |text: &str| holds(text, needle);
     record.body.as_deref().is_some_and(contains)
+        || contains(&record.path)
         || contains(&record.remote_addr)
         || record
             .headers

@@ -67,6 +67,19 @@ pub struct Ingester {
     shapes_sent: HashSet<u64>,
 }
 
+/// The most characters a row keeps of a path, a method or a subject: what a row
+/// shows. The rest stays in the journal, for the detail and the full-text search, so
+/// a row's memory does not depend on what a sender puts in it.
+pub const ROW_TEXT: usize = 256;
+
+/// `text` cut to [`ROW_TEXT`] characters.
+fn cut(text: &str) -> &str {
+    match text.char_indices().nth(ROW_TEXT) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
 /// Strings the ingester remembers at most; past that it starts again (the events
 /// keep theirs), so a flood of unique paths costs no more than unshared strings.
 const SHARED_STRINGS: usize = 4096;
@@ -162,13 +175,10 @@ impl Ingester {
             signature: analysis.verification.signature,
             product,
             time_state: analysis.verification.time,
-            method: self.share(&record.method),
-            path: self.share(&record.path),
+            method: self.share(cut(&record.method)),
+            path: self.share(cut(&record.path)),
             label: self.share(&label),
-            subject: first
-                .and_then(|e| e.subject.as_deref())
-                .unwrap_or_default()
-                .into(),
+            subject: cut(first.and_then(|e| e.subject.as_deref()).unwrap_or_default()).into(),
             event_key: first
                 .and_then(|e| e.id.as_deref())
                 .map(crate::shapes::hash_of),

@@ -247,3 +247,34 @@ fn a_line_that_now_holds_another_record_is_not_shown_as_the_event() {
     let err = store.record(first).unwrap_err();
     assert!(err.contains("now holds record 7"), "{err}");
 }
+
+#[test]
+fn a_row_keeps_what_it_shows_and_the_rest_is_found_in_the_journal() {
+    let secret = "row-text-secret-row-text-secret-00";
+    let mut claims = crate::samples::claims("check", None, 1_800_000_000, 1).unwrap();
+    let subject = format!("CHK{}", "s".repeat(300_000));
+    claims["events"][0]["object"]["check_id"] = serde_json::Value::String(subject.clone());
+    let token =
+        crate::token::sign::sign(&claims, secret.as_bytes(), jsonwebtoken::Algorithm::HS256)
+            .unwrap();
+    let path = format!("/hooks/{}needle-at-the-end", "p".repeat(300_000));
+    let mut long = record(&token, &path);
+    long.id = 1;
+    let verifier = Verifier::new(vec![Secret::new(secret, SecretEncoding::Utf8, 0).unwrap()]);
+    let (_dir, opened) = journal_store(&[long], 10, &verifier);
+    let mut store = opened.store;
+    let entry = store.entries().next().unwrap();
+    let seq = entry.seq;
+    assert_eq!(entry.summary.path.chars().count(), row::ROW_TEXT);
+    assert_eq!(entry.summary.subject.chars().count(), row::ROW_TEXT);
+    // The whole record reads back for the detail...
+    assert_eq!(store.record(seq).unwrap().path, path);
+    // ...and the full-text search finds what the row left out.
+    store.set_filter(Filter {
+        text: "needle-at-the-end".to_owned(),
+        ..Default::default()
+    });
+    let located = store.take_unsearched().unwrap();
+    let found = search(&located, &verifier, store.needle(), &Progress::default());
+    assert_eq!(found, [seq]);
+}

@@ -181,3 +181,69 @@ fn replay_sends_journaled_requests_again() {
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
 }
+
+#[test]
+fn a_port_that_is_no_port_is_a_usage_error_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.ndjson");
+    std::fs::write(&journal, "").unwrap();
+    let url = "http://127.0.0.1:80800/hooks";
+    let journal = journal.to_str().unwrap();
+    for args in [
+        vec!["send", "--to", url, "--secret", SECRET],
+        vec!["probe", "--to", url, "--secret", SECRET],
+        vec!["replay", journal, "--to", url],
+        vec!["listen", "--bind", "127.0.0.1:0", "--forward-to", url],
+    ] {
+        let output = Command::new(support::bin())
+            .args(&args)
+            .env_remove("HOOKSCOPE_SECRET")
+            .timeout(std::time::Duration::from_secs(20))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("80800 is not a port"), "{args:?}: {stderr}");
+    }
+}
+
+/// An app that answers 200 with a body that never ends.
+fn endless_app() -> std::net::SocketAddr {
+    use std::io::{Read, Write};
+    let server = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = server.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in server.incoming() {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut head = [0u8; 65536];
+                let _ = stream.read(&mut head);
+                let _ = stream.write_all(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n");
+                let chunk = format!("{:x}\r\n{}\r\n", 65536, "z".repeat(65536));
+                while stream.write_all(chunk.as_bytes()).is_ok() {}
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn an_endless_reply_is_cut_at_64_kib_not_read_until_the_timeout() {
+    let addr = endless_app();
+    let output = Command::new(support::bin())
+        .args([
+            "send",
+            "--to",
+            &format!("http://{addr}/hooks"),
+            "--secret",
+            SECRET,
+        ])
+        .args(["--count", "3", "--timeout-ms", "5000"])
+        .env_remove("HOOKSCOPE_SECRET")
+        .timeout(std::time::Duration::from_secs(30))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("200"), "{stdout}");
+}
