@@ -331,12 +331,15 @@ fn load_array<R: Read>(mut reader: R) -> io::Result<Loaded> {
     let mut bytes = Vec::new();
     reader.read_to_end(&mut bytes)?;
     let mut loaded = Loaded::default();
+    // Line numbers counted on from the last one asked for (offsets only grow): a
+    // file of many bad entries costs one pass, not one per entry.
+    let counted = std::cell::Cell::new((0usize, 1usize));
     let line_of = |offset: usize| {
-        bytes[..offset.min(bytes.len())]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1
+        let (from, line) = counted.get();
+        let to = offset.min(bytes.len()).max(from);
+        let line = line + bytes[from..to].iter().filter(|b| **b == b'\n').count();
+        counted.set((to, line));
+        line
     };
     let skip_ws = |mut at: usize| {
         while bytes.get(at).is_some_and(u8::is_ascii_whitespace) {

@@ -13,10 +13,28 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() -> ExitCode {
     let (mut cli, matches) = cli::parse();
     let outcome = match cli.command.take() {
-        Some(command) => cli::run(command, &matches),
+        Some(command) => {
+            quiet_on_a_closed_pipe();
+            cli::run(command, &matches)
+        }
         None => window(cli, &matches),
     };
     cli::exit_code(outcome)
+}
+
+/// A command whose reader went away (`hookscope timeline J | head`) ends quietly, as
+/// Unix tools do, instead of panicking on the next write to stdout: Rust ignores
+/// SIGPIPE by default, so its default action is put back for the headless commands.
+fn quiet_on_a_closed_pipe() {
+    #[cfg(unix)]
+    {
+        // SAFETY: signal() sets the disposition of one signal to a constant the C
+        // library defines; no handler of ours runs and no memory of ours is touched.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+        }
+    }
 }
 
 /// Opens the desktop inspector with the command line's listener options and secrets.

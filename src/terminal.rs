@@ -3,9 +3,11 @@
 
 use std::fmt::Write as _;
 
-/// `text` with C0 and C1 control characters and DEL written as `\x1b` / `\u{9b}`.
+/// `text` with C0 and C1 control characters and DEL written as `\x1b` / `\u{9b}`,
+/// and the invisible characters that change how a line reads (bidirectional
+/// overrides and isolates, zero-width characters) as `\u{202e}`.
 pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
-    if !text.chars().any(char::is_control) {
+    if !text.chars().any(|c| c.is_control() || invisible(c)) {
         return std::borrow::Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -14,13 +16,25 @@ pub fn escape(text: &str) -> std::borrow::Cow<'_, str> {
             c if c.is_control() && (c as u32) < 0x80 => {
                 let _ = write!(out, "\\x{:02x}", c as u32);
             }
-            c if c.is_control() => {
+            c if c.is_control() || invisible(c) => {
                 let _ = write!(out, "\\u{{{:x}}}", c as u32);
             }
             c => out.push(c),
         }
     }
     std::borrow::Cow::Owned(out)
+}
+
+/// Characters a terminal shows as nothing, or that reorder what follows them.
+fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200b}'..='\u{200f}' // zero-width space, joiners, LRM/RLM
+            | '\u{202a}'..='\u{202e}' // bidirectional embeddings and overrides
+            | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
+            | '\u{2066}'..='\u{2069}' // bidirectional isolates
+            | '\u{feff}' // zero-width no-break space
+    )
 }
 
 /// A writer of JSON lines for a terminal: DEL and the C1 controls (U+0080 to
@@ -83,6 +97,15 @@ mod tests {
             escape("/a\u{1b}]0;pwned\u{7}b\u{9b}c\u{7f}"),
             "/a\\x1b]0;pwned\\x07b\\u{9b}c\\x7f"
         );
+    }
+
+    #[test]
+    fn bidi_and_zero_width_characters_are_shown_not_obeyed() {
+        assert_eq!(
+            escape("/a\u{202e}gpj.exe\u{200b}b"),
+            "/a\\u{202e}gpj.exe\\u{200b}b"
+        );
+        assert_eq!(escape("/héllo"), "/héllo");
     }
 
     #[test]

@@ -155,7 +155,12 @@ pub fn load_warning(path: &std::path::Path) -> anyhow::Result<Vec<crate::record:
     let loaded =
         crate::export::load(path).with_context(|| format!("could not read {}", path.display()))?;
     for problem in &loaded.problems {
-        eprintln!("warning: {}: {problem}", path.display());
+        // A problem quotes the file's own bytes: a hostile capture's, maybe.
+        eprintln!(
+            "warning: {}: {}",
+            path.display(),
+            crate::terminal::escape(problem)
+        );
     }
     if loaded.records.is_empty() && !loaded.problems.is_empty() {
         anyhow::bail!(

@@ -130,3 +130,34 @@ fn the_reply_is_in_the_record_and_the_har_response() {
         );
     }
 }
+
+#[test]
+fn a_hostile_capture_cannot_reach_the_terminal_through_a_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("hostile.ndjson");
+    let good = serde_json::to_string(&hookscope::record::Record::request(
+        "2026-11-26T13:45:11.123Z",
+        "POST",
+        "/ok",
+        "127.0.0.1:1",
+        vec![],
+        b"x",
+    ))
+    .unwrap();
+    // A verdict no record has, written with JSON escapes: serde names it in its error.
+    let hostile = good.replace("\"not_jwt\"", r#""\u001b]0;pwned\u0007\u202e""#);
+    assert_ne!(hostile, good);
+    std::fs::write(&journal, format!("{good}\n{hostile}\n")).unwrap();
+    let output = support::export(&journal, &dir.path().join("out.ndjson"));
+    assert!(output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("line 2 is not a hookscope record"),
+        "{stderr}"
+    );
+    assert!(
+        !output.stderr.contains(&0x1b) && !stderr.contains('\u{202e}'),
+        "{stderr:?}"
+    );
+    assert!(stderr.contains("\\x1b]0;pwned\\x07\\u{202e}"), "{stderr}");
+}

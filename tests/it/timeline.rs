@@ -212,3 +212,46 @@ fn shapes_write_schemas_every_event_validates_against_and_report_a_new_field() {
     let validator = jsonschema::draft202012::new(&schema).unwrap();
     assert!(!validator.is_valid(&json!({"id": 5, "object": {"check_id": true}})));
 }
+
+#[cfg(unix)]
+#[test]
+fn a_reader_that_goes_away_ends_the_command_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.ndjson");
+    let mut text = String::new();
+    for id in 1..=200 {
+        let mut record = hookscope::record::Record::request(
+            "2026-11-26T13:45:11.123Z",
+            "POST",
+            "/hooks",
+            "127.0.0.1:1",
+            vec![],
+            b"x",
+        );
+        record.id = id;
+        text.push_str(&serde_json::to_string(&record).unwrap());
+        text.push('\n');
+    }
+    std::fs::write(&journal, text).unwrap();
+    for command in ["timeline --json", "shapes --json", "export"] {
+        let export_to = if command == "export" {
+            " --to /dev/stdout"
+        } else {
+            ""
+        };
+        // The reader closes its end at once; every write of the command then fails.
+        let script = format!(
+            "\"$0\" {command} \"$1\"{export_to} | {{ exec 0<&-; sleep 1; }}; echo \"status ${{PIPESTATUS[0]}}\" >&2"
+        );
+        let output = Command::new("bash")
+            .args(["-c", &script])
+            .arg(support::bin())
+            .arg(&journal)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!stderr.contains("panicked"), "{command}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{command}: {stderr}");
+        assert!(!stderr.contains("status 101"), "{command}: {stderr}");
+    }
+}
