@@ -62,6 +62,7 @@ fn window(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
         open: cli.open.clone(),
         secrets,
         secret_encoding,
+        fsync: cli.listener.fsync,
     };
     hookscope::gui::run(startup)?;
     Ok(ExitCode::SUCCESS)

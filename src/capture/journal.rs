@@ -68,6 +68,8 @@ struct Sink {
     /// long it is: where the next group lands, which the subscriber is told.
     file: Option<File>,
     len: u64,
+    /// `fdatasync` each group before its replies (`--fsync`).
+    sync: bool,
 }
 
 /// A request waiting for its group. Dropped before it learnt its turn (the
@@ -147,6 +149,7 @@ impl Journal {
                 subscriber,
                 file: None,
                 len: 0,
+                sync: false,
             })),
         })
     }
@@ -163,6 +166,16 @@ impl Journal {
             sink.len = len;
         }
         Ok(journal)
+    }
+
+    /// The journal, `fdatasync`ing each group of records before its replies go out
+    /// when `sync` (a file journal only): what a sender saw acknowledged then
+    /// survives a crash of the machine, not only of hookscope.
+    pub fn syncing(self, sync: bool) -> Journal {
+        if let Ok(mut sink) = self.sink.lock() {
+            sink.sync = sync;
+        }
+        self
     }
 
     /// Another handle on the same journal (a clone).
@@ -258,11 +271,16 @@ impl Journal {
                 std::mem::take(&mut queue.records),
             )
         };
-        let mut sink = self.sink.lock().map_err(poisoned)?;
+        let mut guard = self.sink.lock().map_err(poisoned)?;
+        let sink = &mut *guard;
         let written = sink
             .out
             .write_all(&lines)
             .and_then(|()| sink.out.flush())
+            .and_then(|()| match (&sink.file, sink.sync) {
+                (Some(file), true) => file.sync_data(),
+                _ => Ok(()),
+            })
             .map_err(|err| {
                 log::error!("could not write the journal: {err}");
                 JournalError::Write(err.to_string())
@@ -280,7 +298,7 @@ impl Journal {
                 sink.len = file.metadata().map_or(sink.len, |m| m.len());
             }
         }
-        drop(sink);
+        drop(guard);
         // The requests are answered first; the window hears of the group after,
         // still before the next group is written (this leader has not passed the
         // lead on yet), so it sees every record in order.

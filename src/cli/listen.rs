@@ -23,7 +23,8 @@ pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
     let verifier = super::secrets::verifier(&args.secrets, matches)?;
     let journal = match &args.listener.out {
         Some(path) => Journal::open(path, None)
-            .with_context(|| format!("could not open the journal {}", path.display()))?,
+            .with_context(|| format!("could not open the journal {}", path.display()))?
+            .syncing(args.listener.fsync),
         // A terminal gets no control byte from a request (JSON leaves DEL and C1 as is).
         None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => Journal::new(
             Box::new(crate::terminal::JsonLines::new(std::io::stdout())),

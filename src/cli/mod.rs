@@ -59,6 +59,10 @@ pub struct ListenerArgs {
     /// Append one NDJSON record per request to FILE.
     #[arg(long, value_name = "FILE")]
     pub out: Option<std::path::PathBuf>,
+    /// fdatasync each group of records before its replies go out: what a sender saw
+    /// acknowledged survives a crash of the machine, not only of hookscope.
+    #[arg(long)]
+    pub fsync: bool,
     /// Status every request is answered with.
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u16).range(100..=999))]
     pub respond_status: u16,

@@ -187,3 +187,51 @@ fn a_file_that_gives_no_record_is_an_error_and_writes_nothing() {
     assert!(!out.exists(), "an export of nothing was written");
     assert!(String::from_utf8_lossy(&export.stderr).contains("no record could be read"));
 }
+
+/// The `fdatasync` calls `hookscope listen ARGS` makes while it takes 5 hooks, seen
+/// by strace; `None` (skipped) when strace is missing outside CI.
+#[cfg(target_os = "linux")]
+fn fdatasyncs_of_listen(args: &[&str]) -> Option<usize> {
+    let strace = std::process::Command::new("strace").arg("-V").output();
+    if strace.is_err() {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "strace is missing: .ci/run installs it"
+        );
+        eprintln!("skipped: strace is not installed");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.ndjson");
+    let trace = dir.path().join("trace.txt");
+    let mut command = Command::new("strace");
+    command
+        .args(["-f", "-e", "trace=fdatasync,fsync", "-o"])
+        .arg(&trace)
+        .arg(bin())
+        .args(["listen", "--bind", "127.0.0.1:0", "--out"])
+        .arg(&journal)
+        .args(args);
+    let listener = Listener::spawn(command, dir, journal);
+    for n in 0..5 {
+        assert_eq!(listener.post(&format!("/sync/{n}"), &[], b"x").status, 200);
+    }
+    let text = std::fs::read_to_string(&trace).unwrap();
+    assert_eq!(listener.records().len(), 5);
+    Some(text.lines().filter(|l| l.contains("fdatasync(")).count())
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn with_fsync_each_group_is_synced_before_its_reply() {
+    let Some(synced) = fdatasyncs_of_listen(&["--fsync"]) else {
+        return;
+    };
+    // Five hooks one after the other: five groups, each synced before its 200.
+    assert!(synced >= 5, "{synced} fdatasync calls");
+    assert_eq!(
+        fdatasyncs_of_listen(&[]),
+        Some(0),
+        "no sync without --fsync"
+    );
+}

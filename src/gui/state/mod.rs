@@ -169,7 +169,7 @@ impl AppState {
             jobs,
         };
         state.view.list.local_time = settings.local_time;
-        state.open_journal(startup.journal);
+        state.open_journal(startup.journal, startup.fsync);
         let saved_exposed = !startup.bind_given
             && state
                 .listener
@@ -208,7 +208,7 @@ impl AppState {
     }
 
     /// Opens the journal on a job (or a sink when there is none) and reads it back.
-    fn open_journal(&mut self, path: Option<PathBuf>) {
+    fn open_journal(&mut self, path: Option<PathBuf>, fsync: bool) {
         let subscriber = self.ingest.subscriber();
         match path {
             Some(path) => {
@@ -217,6 +217,7 @@ impl AppState {
                 self.jobs
                     .spawn("hookscope-journal", &self.journal_inbox, move |_| {
                         let opened = Journal::open(&path, Some(subscriber))
+                            .map(|journal| journal.syncing(fsync))
                             .and_then(|journal| Ok((journal, Lines::open(&path)?)));
                         opened.map_err(|err| {
                             format!(

@@ -59,6 +59,8 @@ pub struct Startup {
     /// Secrets from the command line or environment, tried before saved ones.
     pub secrets: Vec<String>,
     pub secret_encoding: SecretEncoding,
+    /// `fdatasync` each group of journaled records before its replies (`--fsync`).
+    pub fsync: bool,
 }
 
 impl Default for Startup {
@@ -73,6 +75,7 @@ impl Default for Startup {
             open: None,
             secrets: Vec::new(),
             secret_encoding: SecretEncoding::Utf8,
+            fsync: false,
         }
     }
 }
