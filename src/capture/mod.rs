@@ -59,6 +59,9 @@ pub struct ListenerConfig {
     pub header_timeout: Duration,
     /// How long a client may take to send a body.
     pub body_timeout: Duration,
+    /// How long a reply may wait for the client to read it before the connection
+    /// is closed.
+    pub write_timeout: Duration,
     /// Worker threads of the runtime.
     pub workers: usize,
     /// Most body bytes held in memory by all requests in flight together;
@@ -85,6 +88,7 @@ impl Default for ListenerConfig {
             forward: None,
             header_timeout: Duration::from_secs(10),
             body_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
             workers: default_workers(),
             body_budget: DEFAULT_BODY_BUDGET,
             allow_browser: false,
@@ -411,7 +415,7 @@ async fn serve(
             _ = stop.changed() => break,
         };
         let _ = stream.set_nodelay(true);
-        let (io, tap) = tap::TapIo::new(stream);
+        let (io, tap) = tap::TapIo::new(stream, shared.config.write_timeout);
         let shared = shared.clone();
         // Printed once per connection, not once per request.
         let remote_text: Arc<str> = Arc::from(remote.to_string());

@@ -216,23 +216,55 @@ impl HeadTap {
     }
 }
 
-/// A connection whose reads are copied into a shared [`HeadTap`].
+/// A connection whose reads are copied into a shared [`HeadTap`], and whose
+/// writes give up when the client reads nothing for `write_timeout`: a client that
+/// pipelines requests and never reads the replies would otherwise hold its slot
+/// (and its buffers) for ever.
 pub struct TapIo<S> {
     inner: S,
     tap: Arc<Mutex<HeadTap>>,
+    write_timeout: std::time::Duration,
+    /// Since when a write has waited for the client to read.
+    stalled: Option<Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl<S> TapIo<S> {
     /// Wraps `inner`; the returned tap is shared with the request handler.
-    pub fn new(inner: S) -> (Self, Arc<Mutex<HeadTap>>) {
+    pub fn new(inner: S, write_timeout: std::time::Duration) -> (Self, Arc<Mutex<HeadTap>>) {
         let tap = Arc::new(Mutex::new(HeadTap::default()));
         (
             TapIo {
                 inner,
                 tap: tap.clone(),
+                write_timeout,
+                stalled: None,
             },
             tap,
         )
+    }
+
+    /// Passes a write's outcome on; a write that stays pending past the timeout
+    /// becomes an error, which closes the connection.
+    fn watch<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let timeout = self.write_timeout;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client read no reply within the write timeout",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
     }
 }
 
@@ -262,11 +294,13 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapIo<S> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.watch(cx, polled)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        let polled = Pin::new(&mut self.inner).poll_flush(cx);
+        self.watch(cx, polled)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -278,7 +312,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for TapIo<S> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.watch(cx, polled)
     }
 
     fn is_write_vectored(&self) -> bool {

@@ -91,6 +91,10 @@ pub struct ListenerArgs {
     /// How long a client may take to send a body (then 408, still recorded).
     #[arg(long, value_name = "MS", default_value_t = 30_000)]
     pub body_timeout_ms: u64,
+    /// How long a reply may wait for the client to read it; then the connection is
+    /// closed (a client that never reads holds no slot).
+    #[arg(long, value_name = "MS", default_value_t = 30_000)]
+    pub write_timeout_ms: u64,
     /// Threads serving requests (default: every core the process may use).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub workers: Option<u16>,
@@ -120,6 +124,7 @@ impl ListenerArgs {
             forward,
             header_timeout: std::time::Duration::from_millis(self.header_timeout_ms),
             body_timeout: std::time::Duration::from_millis(self.body_timeout_ms),
+            write_timeout: std::time::Duration::from_millis(self.write_timeout_ms),
             bind: self.bind,
             max_body: self.max_body,
             workers: self

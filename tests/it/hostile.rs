@@ -199,3 +199,43 @@ fn pipelined_and_expect_continue() {
 fn kill_9_loses_nothing_acknowledged() {
     listener().kill_9_during_burst(Duration::from_millis(400));
 }
+
+#[test]
+fn a_client_that_never_reads_its_replies_is_let_go_after_the_write_timeout() {
+    let big = "r".repeat(64 * 1024);
+    let listener = Listener::start(&[
+        "--secret",
+        SECRET,
+        "--write-timeout-ms",
+        "1000",
+        "--respond-body",
+        &big,
+    ]);
+    let mut stream = connect(listener.addr);
+    // Hundreds of pipelined requests whose 64 KiB replies fill every buffer between
+    // us and the listener, and not one byte read.
+    let request = b"POST /pipelined HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx".repeat(400);
+    stream
+        .set_write_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let _ = stream.write_all(&request);
+    std::thread::sleep(Duration::from_secs(3));
+    // Now read what came: the listener closed the connection once its writes had
+    // waited past the timeout, so the stream ends before the 400th reply.
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut read = 0usize;
+    let mut buf = vec![0u8; 1 << 20];
+    let ended = loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break true,
+            Ok(n) => read += n,
+            Err(err) if err.kind() == std::io::ErrorKind::ConnectionReset => break true,
+            Err(_) => break false,
+        }
+    };
+    assert!(ended, "the connection was still held after {read} bytes");
+    assert!(read < 400 * big.len(), "every reply came: {read} bytes");
+    good_hook_still_works(&listener);
+}
