@@ -29,7 +29,16 @@ enum BodyEnd {
     OverBudget,
     /// A browser made it (`Origin`, `Sec-Fetch-Site`) while forwarding: answered 403.
     Browser,
+    /// This listener forwarded it to itself (its own loop mark came back): answered
+    /// 508, not forwarded again.
+    Loop,
 }
+
+/// The header a listener marks what it forwards with: its own instance, so a
+/// request that comes back to it (`--forward-to` pointing at itself, or at a chain
+/// that leads back) is answered instead of forwarded for ever.
+pub(super) const LOOP_HEADER: hyper::header::HeaderName =
+    hyper::header::HeaderName::from_static("x-hookscope-forwarded-by");
 
 pub(super) async fn handle(
     request: Request<Incoming>,
@@ -55,11 +64,19 @@ pub(super) async fn handle(
         && !config.allow_browser
         && (request.headers().contains_key(hyper::header::ORIGIN)
             || request.headers().contains_key("sec-fetch-site"));
+    let looped = live.forward.is_some()
+        && request
+            .headers()
+            .get_all(&LOOP_HEADER)
+            .iter()
+            .any(|mark| mark.as_bytes() == shared.instance.as_bytes());
     let (parts, incoming) = request.into_parts();
     let mut held = shared.budget.hold();
     let (body, end) = if from_browser {
         // Never read: the request is refused, whatever it carries.
         (Vec::new(), BodyEnd::Browser)
+    } else if looped {
+        (Vec::new(), BodyEnd::Loop)
     } else {
         read_body(
             incoming,
@@ -176,19 +193,25 @@ async fn settle(
         body,
         end,
     } = request;
-    let truncated = !matches!(end, BodyEnd::Complete | BodyEnd::Browser);
+    let truncated = !matches!(end, BodyEnd::Complete | BodyEnd::Browser | BodyEnd::Loop);
     // Forward first: the sender's reply is the app's, and it goes into the record.
     let forwarded = match (&live.forward, end == BodyEnd::Complete) {
-        (Some(target), true) => Some(
-            crate::forward::deliver(
-                target,
-                &method,
-                &path,
-                &raw_headers,
-                Bytes::copy_from_slice(&body),
+        (Some(target), true) => {
+            let mut marked = raw_headers.clone();
+            if let Ok(mark) = hyper::header::HeaderValue::from_str(&shared.instance) {
+                marked.append(LOOP_HEADER, mark);
+            }
+            Some(
+                crate::forward::deliver(
+                    target,
+                    &method,
+                    &path,
+                    &marked,
+                    Bytes::copy_from_slice(&body),
+                )
+                .await,
             )
-            .await,
-        ),
+        }
         _ => None,
     };
     let status = match (end, &forwarded) {
@@ -199,6 +222,7 @@ async fn settle(
         (BodyEnd::Broken, _) => 400,
         (BodyEnd::OverBudget, _) => 503,
         (BodyEnd::Browser, _) => 403,
+        (BodyEnd::Loop, _) => 508,
     };
     let verifier = shared
         .verifier
@@ -321,6 +345,13 @@ fn reply_text(
         BodyEnd::OverBudget => (
             json,
             Some(r#"{"error":"too many request bodies in flight; retry later"}"#.to_owned()),
+        ),
+        BodyEnd::Loop => (
+            json,
+            Some(
+                r#"{"error":"this request came back to the listener that forwarded it: --forward-to leads back here"}"#
+                    .to_owned(),
+            ),
         ),
         BodyEnd::Browser => (
             json,

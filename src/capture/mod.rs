@@ -140,6 +140,8 @@ struct Shared {
     journal: Journal,
     health: Mutex<HealthWatch>,
     budget: Arc<BodyBudget>,
+    /// This listener's mark on what it forwards (see `handler::LOOP_HEADER`).
+    instance: String,
 }
 
 /// The bytes of request bodies held in memory by every request in flight.
@@ -269,7 +271,13 @@ impl Capture {
             limit: config.body_budget,
             used: std::sync::atomic::AtomicUsize::new(0),
         });
+        let instance = format!(
+            "{:x}-{:x}",
+            std::process::id(),
+            jiff::Timestamp::now().as_nanosecond()
+        );
         let shared = Arc::new(Shared {
+            instance,
             budget,
             config,
             live: RwLock::new(Arc::new(live)),

@@ -166,3 +166,40 @@ fn bad_forward_url_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("http://"));
 }
+
+#[test]
+fn forwarding_to_itself_is_answered_once_not_looped() {
+    // A free port, so the listener can be told to forward to its own address.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let own = format!("127.0.0.1:{port}");
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.ndjson");
+    let mut command = std::process::Command::new(support::bin());
+    command
+        .args([
+            "listen",
+            "--bind",
+            &own,
+            "--forward-to",
+            &format!("http://{own}"),
+        ])
+        .arg("--out")
+        .arg(&journal);
+    let listener = Listener::spawn(command, dir, journal);
+    let reply = listener.post("/hooks/loop", &[], b"x");
+    // The forwarded copy came back marked: answered 508 there; the sender gets that.
+    assert_eq!(
+        reply.status,
+        508,
+        "{}",
+        String::from_utf8_lossy(&reply.body)
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let records = listener.records();
+    assert_eq!(records.len(), 2, "one request and its one forwarded copy");
+    assert_eq!(records[0]["response"]["status"], 508);
+}
