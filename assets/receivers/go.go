@@ -1,19 +1,24 @@
 // A Truora hook receiver in Go: the raw body is the token, verified with the
 // hook's secret and {ALG} only (jwt.WithValidMethods), before any claim is used.
+// Bodies over 1 MiB get 413; slow and idle clients are timed out.
 //
 //   go mod init receiver && go get github.com/golang-jwt/jwt/v5
 //   TRUORA_HOOK_SECRET=... PORT=3000 go run .
 package main
 
 import (
+	"errors"
 	"io"
 	"log"
 	"net/http"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 )
+
+const maxBody = 1 << 20 // a Truora hook is a few kilobytes
 
 func main() {
 	secret := []byte(os.Getenv("TRUORA_HOOK_SECRET"))
@@ -24,8 +29,18 @@ func main() {
 	if port == "" {
 		port = "3000"
 	}
-	http.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBody {
+			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			http.Error(w, "body too large", http.StatusRequestEntityTooLarge)
+			return
+		}
 		if err != nil {
 			http.Error(w, "unreadable body", http.StatusBadRequest)
 			return
@@ -42,5 +57,15 @@ func main() {
 		log.Printf("hook: %v", claims["events"])
 		w.WriteHeader(http.StatusOK)
 	})
-	log.Fatal(http.ListenAndServe("127.0.0.1:"+port, nil))
+	// No client can hold the server: 5 s for a head, 10 s for a request, 60 s idle.
+	server := &http.Server{
+		Addr:              "127.0.0.1:" + port,
+		Handler:           mux,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       10 * time.Second,
+		WriteTimeout:      10 * time.Second,
+		IdleTimeout:       60 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	log.Fatal(server.ListenAndServe())
 }

@@ -1,5 +1,7 @@
 # A Truora hook receiver in Python: the raw body is the token, verified with the
 # hook's secret and {ALG} only (algorithms=["{ALG}"]), before any claim is used.
+# Bodies over 1 MiB get 413, a missing or bad length 411/400; each connection has
+# its own thread, and a client silent for 10 s is dropped.
 #
 #   pip install pyjwt
 #   TRUORA_HOOK_SECRET=... PORT=3000 python3 receiver.py
@@ -12,11 +14,24 @@ import jwt
 
 SECRET = os.environ.get("TRUORA_HOOK_SECRET") or sys.exit("set TRUORA_HOOK_SECRET to the hook's secret")
 PORT = int(os.environ.get("PORT", "3000"))
+MAX_BODY = 1 << 20  # a Truora hook is a few kilobytes
 
 
 class Hook(http.server.BaseHTTPRequestHandler):
+    timeout = 10  # seconds a client may stay silent (its socket's timeout)
+
     def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        length = self.headers.get("Content-Length")
+        if length is None:
+            self.answer(411)
+            return
+        if not length.strip().isdigit():
+            self.answer(400)
+            return
+        if int(length) > MAX_BODY:
+            self.answer(413)
+            return
+        body = self.rfile.read(int(length))
         try:
             claims = jwt.decode(body.decode("utf-8").strip(), SECRET, algorithms=["{ALG}"])
         except (jwt.InvalidTokenError, UnicodeDecodeError):
@@ -29,10 +44,17 @@ class Hook(http.server.BaseHTTPRequestHandler):
     def answer(self, status):
         self.send_response(status)
         self.send_header("Content-Length", "0")
+        if status >= 400 and status != 401:
+            self.send_header("Connection", "close")
+            self.close_connection = True
         self.end_headers()
 
     def log_message(self, *args):
         pass
 
 
-http.server.ThreadingHTTPServer(("127.0.0.1", PORT), Hook).serve_forever()
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+
+Server(("127.0.0.1", PORT), Hook).serve_forever()

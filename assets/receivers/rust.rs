@@ -1,55 +1,91 @@
 //! A Truora hook receiver in Rust: the raw body is the token, verified with the
 //! hook's secret and {ALG} only, before any claim is used. Any web framework works
-//! the same way; this one answers with the standard library alone.
+//! the same way; this one answers with the standard library alone: a thread per
+//! connection, 10 s for a client to send or read, bodies over 1 MiB refused (413).
 //!
 //!   cargo add jsonwebtoken@11 --no-default-features --features rust_crypto
 //!   cargo add serde_json
 //!   TRUORA_HOOK_SECRET=... PORT=3000 cargo run
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation, decode};
+
+/// A Truora hook is a few kilobytes.
+const MAX_BODY: u64 = 1 << 20;
+/// The most a request head may hold.
+const MAX_HEAD: u64 = 64 << 10;
 
 fn main() {
     let secret = std::env::var("TRUORA_HOOK_SECRET").expect("set TRUORA_HOOK_SECRET to the hook's secret");
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
-    let key = DecodingKey::from_secret(secret.as_bytes());
+    let key = Arc::new(DecodingKey::from_secret(secret.as_bytes()));
+    let listener = TcpListener::bind(format!("127.0.0.1:{port}")).expect("bind");
+    for stream in listener.incoming().flatten() {
+        let key = key.clone();
+        // One slow client must not hold up the others.
+        std::thread::spawn(move || {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(10)));
+            let status = answer(&stream, &key);
+            let reply = format!("HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            let _ = (&stream).write_all(reply.as_bytes());
+        });
+    }
+}
+
+/// Reads one request and verifies its body; the status line to answer with.
+fn answer(stream: &TcpStream, key: &DecodingKey) -> &'static str {
+    let mut head = BufReader::new(stream.take(MAX_HEAD));
+    let mut length: Option<u64> = None;
+    loop {
+        let mut line = String::new();
+        match head.read_line(&mut line) {
+            Ok(0) | Err(_) => return "400 Bad Request",
+            Ok(_) if line == "\r\n" || line == "\n" => break,
+            Ok(_) if !line.ends_with('\n') => return "431 Request Header Fields Too Large",
+            Ok(_) => {}
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("content-length")
+        {
+            // Digits only: "-1", "+5" or "1e3" are no length.
+            let value = value.trim();
+            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+                return "400 Bad Request";
+            }
+            length = value.parse().ok();
+            if length.is_none() {
+                return "413 Content Too Large";
+            }
+        }
+    }
+    let Some(length) = length else {
+        return "411 Length Required";
+    };
+    if length > MAX_BODY {
+        return "413 Content Too Large";
+    }
+    // The body: what the head reader buffered past the head, then the rest.
+    head.get_mut().set_limit(length);
+    let mut body = Vec::with_capacity(length as usize);
+    if (&mut head).take(length).read_to_end(&mut body).is_err() || body.len() as u64 != length {
+        return "400 Bad Request";
+    }
     // Only {ALG}; Truora sends no exp and no aud, so neither is required.
     let mut validation = Validation::new(Algorithm::{ALG});
     validation.required_spec_claims.clear();
     validation.validate_aud = false;
-    let listener = TcpListener::bind(format!("127.0.0.1:{port}")).expect("bind");
-    for stream in listener.incoming().flatten() {
-        let mut reader = BufReader::new(&stream);
-        let mut length = 0;
-        loop {
-            let mut line = String::new();
-            if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                break;
-            }
-            if let Some((name, value)) = line.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse().unwrap_or(0);
-            }
+    let token = String::from_utf8_lossy(&body);
+    match decode::<serde_json::Value>(token.trim(), key, &validation) {
+        Ok(data) => {
+            // Truora retries: process each event id once.
+            println!("hook {}", data.claims["events"]);
+            "200 OK"
         }
-        let mut body = vec![0; length.min(1 << 20)];
-        if reader.read_exact(&mut body).is_err() {
-            continue;
-        }
-        let token = String::from_utf8_lossy(&body);
-        let status = match decode::<serde_json::Value>(token.trim(), &key, &validation) {
-            Ok(data) => {
-                // Truora retries: process each event id once.
-                println!("hook {}", data.claims["events"]);
-                "200 OK"
-            }
-            Err(_) => "401 Unauthorized",
-        };
-        let _ = write!(
-            &stream,
-            "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-        );
+        Err(_) => "401 Unauthorized",
     }
 }
