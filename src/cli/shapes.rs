@@ -16,9 +16,14 @@ pub struct ShapesArgs {
     /// Print the shapes as JSON instead of text.
     #[arg(long)]
     pub json: bool,
-    /// Also write one JSON Schema (draft 2020-12) per kind into DIR, as TYPE.ACTION.schema.json.
+    /// Also write one JSON Schema (draft 2020-12) per kind into DIR, as TYPE.ACTION.schema.json,
+    /// shaped by the verified events only.
     #[arg(long, value_name = "DIR")]
     pub json_schema: Option<PathBuf>,
+    /// Let events whose signature did not verify shape the schemas too (a forger
+    /// could otherwise not, say, loosen the schema of a genuine kind).
+    #[arg(long, requires = "json_schema")]
+    pub include_unverified: bool,
 }
 
 /// Runs `shapes`.
@@ -28,12 +33,32 @@ pub fn run(args: ShapesArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.json_schema {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("could not create {}", dir.display()))?;
-        for shape in &shapes {
+        let verified: Vec<crate::record::Record>;
+        let shaping = if args.include_unverified {
+            &shapes
+        } else {
+            verified = records
+                .iter()
+                .filter(|r| r.verification.signature == crate::record::Signature::Valid)
+                .cloned()
+                .collect();
+            if verified.len() < records.len() {
+                eprintln!(
+                    "{} record(s) whose signature did not verify shape no schema (--include-unverified lets them)",
+                    records.len() - verified.len()
+                );
+            }
+            &crate::shapes::build(&verified)
+        };
+        for shape in shaping {
             let path = dir.join(shape.schema_file_name());
-            let text = serde_json::to_string_pretty(&shape.json_schema())?;
-            std::fs::write(&path, text + "\n")
+            let text = serde_json::to_string_pretty(&shape.json_schema())? + "\n";
+            write_new(&path, text.as_bytes())
                 .with_context(|| format!("could not write {}", path.display()))?;
-            eprintln!("wrote {}", path.display());
+            eprintln!(
+                "wrote {}",
+                crate::terminal::escape(&path.display().to_string())
+            );
         }
     }
     if args.json {
@@ -42,4 +67,16 @@ pub fn run(args: ShapesArgs) -> anyhow::Result<ExitCode> {
         print!("{}", crate::shapes::render(&shapes));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes `bytes` to a temporary file beside `path` (the owner's alone, whatever the
+/// umask), then renames it into place: a link planted at `path` is replaced, never
+/// written through.
+fn write_new(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let dir = path.parent().unwrap_or(std::path::Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    temp.write_all(bytes)?;
+    temp.persist(path).map_err(|err| err.error)?;
+    Ok(())
 }

@@ -68,8 +68,9 @@ fn walk(value: &Value, prefix: &str, paths: &mut Paths) {
     match value {
         Value::Object(map) => {
             for (key, child) in map {
+                let key = escape_key(key);
                 let path = if prefix.is_empty() {
-                    key.clone()
+                    key
                 } else {
                     format!("{prefix}.{key}")
                 };
@@ -92,6 +93,22 @@ fn walk(value: &Value, prefix: &str, paths: &mut Paths) {
         }
         _ => {}
     }
+}
+
+/// A key as a path segment: `.`, `[` and `\\` in it are escaped with `\\`, so a key
+/// holding a dot is one segment, not two.
+fn escape_key(key: &str) -> String {
+    if !key.contains(['.', '[', '\\']) {
+        return key.to_owned();
+    }
+    let mut out = String::with_capacity(key.len() + 2);
+    for c in key.chars() {
+        if matches!(c, '.' | '[' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// The paths of `event` (the item of `events`, or the whole claims in the flat form).

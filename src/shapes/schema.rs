@@ -22,10 +22,19 @@ impl Shape {
                 })
                 .collect::<String>()
         };
+        // A name stays far under the 255 bytes a file name may have: a long part is
+        // cut, with a hash of the whole so that two long names stay apart.
+        let short = |text: String| {
+            if text.len() <= 80 {
+                return text;
+            }
+            let hash = crate::shapes::hash_of(&text);
+            format!("{}-{:016x}", &text[..64], hash)
+        };
         format!(
             "{}.{}.schema.json",
-            clean(self.event_type.as_deref(), "unknown"),
-            clean(self.action.as_deref(), "none")
+            short(clean(self.event_type.as_deref(), "unknown")),
+            short(clean(self.action.as_deref(), "none"))
         )
     }
 
@@ -65,17 +74,29 @@ impl Shape {
 /// A path's segments: `object.items[].name` is `object`, `items`, `[]`, `name`.
 pub(super) fn split(path: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for part in path.split('.') {
-        let mut name = part;
-        let mut arrays = 0;
-        while let Some(rest) = name.strip_suffix("[]") {
-            name = rest;
-            arrays += 1;
+    let mut name = String::new();
+    let mut chars = path.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            // An escaped `.`, `[` or `\` is part of the key.
+            '\\' => name.extend(chars.next()),
+            '.' => {
+                if !name.is_empty() {
+                    out.push(std::mem::take(&mut name));
+                }
+            }
+            '[' if chars.peek() == Some(&']') => {
+                chars.next();
+                if !name.is_empty() {
+                    out.push(std::mem::take(&mut name));
+                }
+                out.push("[]".to_owned());
+            }
+            c => name.push(c),
         }
-        if !name.is_empty() {
-            out.push(name.to_owned());
-        }
-        out.extend(std::iter::repeat_n("[]".to_owned(), arrays));
+    }
+    if !name.is_empty() {
+        out.push(name);
     }
     out
 }

@@ -255,3 +255,110 @@ fn a_reader_that_goes_away_ends_the_command_quietly() {
         assert!(!stderr.contains("status 101"), "{command}: {stderr}");
     }
 }
+
+/// A journal line for these claims, verified (`valid`) or forged.
+fn shaped_record(id: u64, valid: bool, claims: Value) -> String {
+    let mut record = hookscope::record::Record::request(
+        "2026-11-26T13:45:11.123Z",
+        "POST",
+        "/hooks",
+        "127.0.0.1:1",
+        vec![],
+        b"x",
+    );
+    record.id = id;
+    record.verification.signature = if valid {
+        hookscope::record::Signature::Valid
+    } else {
+        hookscope::record::Signature::Invalid
+    };
+    record.events = hookscope::truora::classify(&claims);
+    record.token = Some(hookscope::record::TokenInfo {
+        source: "body".to_owned(),
+        raw: String::new(),
+        header: json!({"alg": "HS256"}),
+        claims: Some(claims),
+    });
+    serde_json::to_string(&record).unwrap() + "\n"
+}
+
+#[cfg(unix)]
+#[test]
+fn schemas_come_from_verified_events_and_are_written_safely() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.ndjson");
+    let event = |id: &str, object: Value, kind: &str| {
+        json!({"events": [{"id": id, "event_type": kind, "event_action": "finished",
+            "object": object}]})
+    };
+    let long_kind = "k".repeat(300);
+    let text = [
+        // Genuine: a key holding a dot.
+        shaped_record(
+            1,
+            true,
+            event("E1", json!({"check.id": "CHK1", "score": 1}), "check"),
+        ),
+        // Forged, of the same kind, trying to loosen its schema.
+        shaped_record(2, false, event("E2", json!({"score": "anything"}), "check")),
+        // A kind whose name is longer than a file name may be.
+        shaped_record(3, true, event("E3", json!({}), &long_kind)),
+    ]
+    .concat();
+    std::fs::write(&journal, text).unwrap();
+    let schemas = dir.path().join("schemas");
+    std::fs::create_dir(&schemas).unwrap();
+    // A link planted where the check schema goes.
+    let target = dir.path().join("victim.txt");
+    std::fs::write(&target, "keep me").unwrap();
+    std::os::unix::fs::symlink(&target, schemas.join("check.finished.schema.json")).unwrap();
+    let output = Command::new("bash")
+        .args([
+            "-c",
+            "umask 000; exec \"$0\" shapes \"$1\" --json-schema \"$2\"",
+        ])
+        .arg(support::bin())
+        .arg(&journal)
+        .arg(&schemas)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "keep me",
+        "written through a link"
+    );
+    let path = schemas.join("check.finished.schema.json");
+    let meta = std::fs::symlink_metadata(&path).unwrap();
+    assert!(meta.file_type().is_file());
+    assert_eq!(
+        meta.permissions().mode() & 0o777,
+        0o600,
+        "the umask decided"
+    );
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let genuine = json!({"id": "E1", "event_type": "check", "event_action": "finished",
+        "object": {"check.id": "CHK1", "score": 1}});
+    assert!(
+        validator.is_valid(&genuine),
+        "the genuine event fails its own schema: {schema}"
+    );
+    let forged = json!({"id": "E2", "event_type": "check", "event_action": "finished",
+        "object": {"score": "anything"}});
+    assert!(
+        !validator.is_valid(&forged),
+        "the forged event shaped the schema: {schema}"
+    );
+    assert!(
+        stderr.contains("1 record(s) whose signature did not verify"),
+        "{stderr}"
+    );
+    let long = std::fs::read_dir(&schemas)
+        .unwrap()
+        .filter_map(Result::ok)
+        .any(|e| e.file_name().to_string_lossy().starts_with(&"k".repeat(64)));
+    assert!(long, "no schema for the kind with a long name");
+}
