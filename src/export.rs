@@ -111,7 +111,8 @@ fn put<W: Write, T: serde::Serialize>(
 
 /// Writes to a temporary file beside `path`, then renames it into place, so a
 /// reader never sees half a file and a failed export leaves the old one intact.
-/// The file is the owner's alone (0600) unless it existed: then it keeps its mode.
+/// The file is the owner's alone (0600) unless it existed: then it keeps its mode. A
+/// link at `path` is replaced by the file, and lends it nothing (not its target's mode).
 pub fn write_atomic<R: Borrow<Record>>(
     path: &Path,
     format: Format,
@@ -130,7 +131,9 @@ pub fn write_atomic<R: Borrow<Record>>(
             format!("cannot write in {}: {}", dir.display(), err.kind()),
         )
     })?;
-    if let Ok(existing) = std::fs::metadata(path) {
+    if let Ok(existing) = std::fs::symlink_metadata(path)
+        && existing.file_type().is_file()
+    {
         temp.as_file().set_permissions(existing.permissions())?;
     }
     let mut out = BufWriter::new(temp);

@@ -160,7 +160,7 @@ fn process(
             timestamp: text_of(arrival.at_ms),
             received_at: text_of(arrival.arrived_ms),
             since_previous_ms: None,
-            delivery_ms: arrival.arrived_ms - arrival.at_ms,
+            delivery_ms: arrival.arrived_ms.saturating_sub(arrival.at_ms),
             deliveries: 1,
             out_of_order: false,
             at_ms: arrival.at_ms,
@@ -198,9 +198,10 @@ fn process(
     }
     let mut previous: Option<i64> = None;
     for step in &mut steps {
-        step.since_previous_ms = previous.map(|p| step.at_ms - p);
+        // Saturating: a forged `iat` can be anything a float holds.
+        step.since_previous_ms = previous.map(|p| step.at_ms.saturating_sub(p));
         previous = Some(step.at_ms);
-        step.delivery_ms = step.arrived_ms - step.at_ms;
+        step.delivery_ms = step.arrived_ms.saturating_sub(step.at_ms);
     }
     let last = steps.last();
     let state = last.and_then(|s| s.action.clone());
@@ -396,5 +397,21 @@ mod tests {
             assert_eq!(step.out_of_order, naive, "{step:?}");
         }
         assert!(steps.iter().any(|s| s.out_of_order));
+    }
+
+    #[test]
+    fn extreme_event_times_do_not_wrap() {
+        let at = |iat: f64| {
+            json!({"iat": iat, "events": [{"id": format!("E{iat}"),
+            "event_type": "check", "event_action": "started", "object": {"check_id": "CHK1"}}]})
+        };
+        let records = vec![
+            record(1, "2026-01-01T00:00:01.000Z", true, at(1e300)),
+            record(2, "2026-01-01T00:00:02.000Z", true, at(-1e300)),
+        ];
+        let steps = &build(&records)[0].steps;
+        assert_eq!(steps.len(), 2);
+        assert_eq!(steps[1].since_previous_ms, Some(i64::MAX));
+        assert_eq!(steps[0].delivery_ms, i64::MAX);
     }
 }

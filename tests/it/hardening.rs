@@ -264,6 +264,29 @@ fn a_new_journal_is_the_owners_alone_and_an_old_one_keeps_its_mode() {
     assert_eq!(mode(&journal), 0o640);
 }
 
+#[cfg(unix)]
+#[test]
+fn an_export_onto_a_link_replaces_it_and_takes_nothing_from_its_target() {
+    use std::os::unix::fs::PermissionsExt;
+    let listener = Listener::start(&[]);
+    assert_eq!(listener.post("/x", &[], b"x").status, 200);
+    let dir = tempfile::tempdir().unwrap();
+    let target = dir.path().join("world-readable.txt");
+    std::fs::write(&target, "keep me").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = dir.path().join("export.ndjson");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    assert!(support::export(&listener.journal, &link).status.success());
+    let meta = std::fs::symlink_metadata(&link).unwrap();
+    assert!(meta.file_type().is_file(), "the link was written through");
+    assert_eq!(
+        meta.permissions().mode() & 0o777,
+        0o600,
+        "the target lent its mode"
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep me");
+}
+
 #[test]
 fn replay_prints_request_text_without_control_characters() {
     let listener = Listener::start(&[]);
