@@ -63,8 +63,8 @@ pub struct ListenerArgs {
     /// acknowledged survives a crash of the machine, not only of hookscope.
     #[arg(long)]
     pub fsync: bool,
-    /// Status every request is answered with.
-    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u16).range(100..=999))]
+    /// Status every request is answered with: a final answer, 200 to 599.
+    #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u16).range(200..=599))]
     pub respond_status: u16,
     /// Wait this long before answering.
     #[arg(long, value_name = "N", default_value_t = 0)]

@@ -122,7 +122,7 @@ fn reply_and_forward(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Com
         .show(ui, |ui| {
             ui.horizontal_wrapped(|ui| {
                 let label = ui.label("Status");
-                ui.add(egui::DragValue::new(&mut form.status).range(100..=599))
+                ui.add(egui::DragValue::new(&mut form.status).range(200..=599))
                     .labelled_by(label.id);
                 let label = ui.label("Delay (ms)");
                 ui.add(egui::DragValue::new(&mut form.delay_ms).range(0..=120_000))

@@ -392,3 +392,20 @@ fn non_loopback_bind_is_said_loudly() {
     assert!(lines.contains("warning: listening on 0.0.0.0:"), "{lines}");
     assert!(lines.contains("not loopback"), "{lines}");
 }
+
+#[test]
+fn a_reply_status_that_is_no_final_answer_is_a_usage_error() {
+    for status in ["100", "150", "600"] {
+        let output = std::process::Command::new(support::bin())
+            .args([
+                "listen",
+                "--bind",
+                "127.0.0.1:0",
+                "--respond-status",
+                status,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "--respond-status {status}");
+    }
+}

@@ -204,6 +204,14 @@ impl Listener {
     /// Puts the form to use for requests from now on; a forward URL that does not
     /// parse leaves the previous target in place and says why.
     fn apply_form(&mut self, notice: &mut Option<Notice>) {
+        // A 1xx is no final answer: hyper would send 500 while the record said 1xx.
+        if !(200..=599).contains(&self.form.status) {
+            self.form_error = Some(format!(
+                "status {} is not a final answer: choose 200 to 599",
+                self.form.status
+            ));
+            return;
+        }
         let forward = if self.form.forward_on {
             match crate::forward::Target::parse(
                 self.form.forward_url.trim(),

@@ -201,3 +201,28 @@ fn a_test_hook_asks_for_the_secret_instead_of_signing_with_a_hidden_key() {
     harness.get_by_label_contains("paste the hook's secret first");
     assert_eq!(harness.state().state.store.len(), 0);
 }
+
+#[test]
+fn a_reply_status_that_is_no_final_answer_is_refused_in_the_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    let state = &mut harness.state_mut().state;
+    let form = ReplyForm {
+        status: 150,
+        ..state.listener.form.clone()
+    };
+    state.apply(Command::Listener(ListenerCommand::EditReply(form)));
+    settle(&mut harness);
+    let error = harness.state().state.listener.form_error.clone();
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|e| e.contains("not a final answer")),
+        "{error:?}"
+    );
+    // Requests still get the status in use, and the record says what was sent.
+    let url = harness.state().state.url().unwrap().to_owned();
+    let addr = url.trim_start_matches("http://").trim_end_matches('/');
+    let reply = support::request(addr.parse().unwrap(), "POST", "/hooks", &[], b"x");
+    assert_eq!(reply.status, 200);
+}
