@@ -8,7 +8,7 @@ use eframe::egui;
 
 use super::pace::{CATCH_UP, Pace};
 use super::state::{
-    AppState, Command, FilesCommand, Settings, Startup, Tab, ViewCommand, WorkbenchCommand,
+    AppState, Command, FilesCommand, Notice, Settings, Startup, Tab, ViewCommand, WorkbenchCommand,
 };
 
 /// The key settings are saved under.
@@ -87,6 +87,10 @@ impl HookscopeApp {
         // Keep the events-per-second figure moving while events arrive.
         if self.state.view.arrivals.arrived > 0 {
             ctx.request_repaint_after(std::time::Duration::from_secs(1));
+        }
+        // A frame when the notice is due to go, even in an idle window.
+        if let Some(left) = self.state.notice.as_ref().map(Notice::left) {
+            ctx.request_repaint_after(left);
         }
     }
 

@@ -228,9 +228,10 @@ impl Files {
         if let Some(bad) = &bad {
             text.push_str(&format!("; {bad}"));
         }
-        let notice = Notice {
-            error: bad.is_some(),
-            text,
+        let notice = if bad.is_some() {
+            Notice::error(text)
+        } else {
+            Notice::info(text)
         };
         (Some(notice), Some(opened.store))
     }

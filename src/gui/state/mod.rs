@@ -11,6 +11,7 @@ pub mod files;
 pub mod ingest;
 pub mod jobs;
 pub mod listener;
+pub mod notice;
 pub mod secrets;
 pub mod sending;
 pub mod startup;
@@ -25,6 +26,7 @@ pub use files::{FileDialog, FileMode, Files, FilesCommand};
 pub use ingest::RecordSender;
 pub use jobs::{Inbox, Jobs, Waker};
 pub use listener::{Listener, ListenerCommand, ListenerStatus, ReplyForm};
+pub use notice::Notice;
 pub use secrets::{KeyringStatus, SavedSecret, SecretEntry, Secrets, SecretsCommand};
 pub use startup::{Settings, Startup};
 pub use view::{BodyView, Detail, Tab, View, ViewCommand};
@@ -75,31 +77,6 @@ pub struct Question {
     /// The words on the button that goes ahead.
     pub yes: String,
     pub then: Command,
-}
-
-/// A message in the status line.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Notice {
-    pub text: String,
-    pub error: bool,
-}
-
-impl Notice {
-    /// A message.
-    pub fn info(text: impl Into<String>) -> Notice {
-        Notice {
-            text: text.into(),
-            error: false,
-        }
-    }
-
-    /// A message about something that failed.
-    pub fn error(text: impl Into<String>) -> Notice {
-        Notice {
-            text: text.into(),
-            error: true,
-        }
-    }
 }
 
 /// The whole state of the window.
@@ -404,6 +381,10 @@ impl AppState {
             self.view.selection.select_first(first);
         }
         self.view.count_arrivals(arrived);
+        // A notice says what just happened: it goes once it is old news.
+        if self.notice.as_ref().is_some_and(Notice::expired) {
+            self.notice = None;
+        }
         self.listener.update_health();
         // A finished re-verification's verdicts, within what is left of the budget.
         let left = budget.saturating_sub(started.elapsed());

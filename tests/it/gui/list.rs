@@ -208,3 +208,28 @@ fn ctrl_click_compares_two_events_side_by_side() {
     settle(&mut harness);
     assert_eq!(harness.state().state.view.selection.compare, None);
 }
+
+#[test]
+fn status_bar_notices_go_once_they_are_old_news() {
+    use hookscope::gui::state::Notice;
+    use std::time::{Duration, Instant};
+    let mut harness = harness(Startup::default());
+    let said = |error: bool, ago: u64| Notice {
+        at: Instant::now() - Duration::from_secs(ago),
+        ..if error {
+            Notice::error("failed")
+        } else {
+            Notice::info("news")
+        }
+    };
+    for (notice, stays) in [
+        (said(false, 0), true),
+        (said(false, 11), false),
+        (said(true, 11), true),
+        (said(true, 31), false),
+    ] {
+        harness.state_mut().state.notice = Some(notice.clone());
+        settle(&mut harness);
+        assert_eq!(harness.state().state.notice.is_some(), stays, "{notice:?}");
+    }
+}
