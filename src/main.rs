@@ -55,6 +55,7 @@ fn window(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
             ..Default::default()
         },
         bind_given,
+        saved_bind: None,
         journal,
         max_events: cli.listener.max_events,
         listener: cli.listener.config()?,

@@ -194,6 +194,13 @@ fn question(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
 /// The start-up options with the saved settings taken in: an address given on the
 /// command line wins over the saved one, whatever its value.
 pub fn with_saved(mut startup: Startup, saved: Option<Settings>) -> Startup {
+    if startup.bind_given {
+        // The command line's address is for this run; the saved one stays saved.
+        let kept = saved
+            .as_ref()
+            .map_or_else(|| Settings::default().bind, |s| s.bind.clone());
+        startup.saved_bind = Some(kept);
+    }
     if let Some(saved) = saved {
         let bind = if startup.bind_given {
             startup.settings.bind.clone()

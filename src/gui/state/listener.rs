@@ -56,6 +56,9 @@ pub struct ReplyForm {
 pub struct Listener {
     pub status: ListenerStatus,
     pub address: String,
+    /// The address to save instead of `address` while the field shows one given on
+    /// the command line for this run only.
+    pub saved_address: Option<String>,
     pub form: ReplyForm,
     /// Why the form's forward URL is not in use, while it is not.
     pub form_error: Option<String>,
@@ -87,6 +90,7 @@ impl Listener {
         Listener {
             status: ListenerStatus::Stopped,
             address,
+            saved_address: None,
             form,
             form_error: None,
             replay_url: String::new(),
@@ -108,7 +112,11 @@ impl Listener {
         notice: &mut Option<Notice>,
     ) {
         match command {
-            ListenerCommand::EditAddress(address) => self.address = address,
+            ListenerCommand::EditAddress(address) => {
+                // Typed in the window: this is what is saved from now on.
+                self.saved_address = None;
+                self.address = address;
+            }
             ListenerCommand::Start => self.start(journal, verifier, jobs),
             ListenerCommand::Stop => {
                 if let Some(capture) = self.capture.take() {

@@ -146,6 +146,7 @@ impl AppState {
             jobs,
         };
         state.view.list.local_time = settings.local_time;
+        state.listener.saved_address = startup.saved_bind.clone();
         state.open_journal(startup.journal, startup.fsync);
         let saved_exposed = !startup.bind_given
             && state
@@ -517,7 +518,11 @@ impl AppState {
     /// the credential store).
     pub fn settings(&self) -> Settings {
         Settings {
-            bind: self.listener.address.clone(),
+            bind: self
+                .listener
+                .saved_address
+                .clone()
+                .unwrap_or_else(|| self.listener.address.clone()),
             secrets: self.secrets.saved(),
             remember_secret_values: self.secrets.remember,
             newest_first: self.view.list.newest_first,

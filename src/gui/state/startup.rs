@@ -48,6 +48,9 @@ pub struct Startup {
     /// The address was given on the command line (it wins over a saved one, and
     /// is bound without asking even when it is not loopback).
     pub bind_given: bool,
+    /// The address to save when the command line gave another for this run only:
+    /// what was saved before (or the default). A one-off `--bind` is never saved.
+    pub saved_bind: Option<String>,
     /// The journal (the app's data folder, or `--out`); `None`: nothing written.
     pub journal: Option<PathBuf>,
     pub max_events: usize,
@@ -68,6 +71,7 @@ impl Default for Startup {
         Startup {
             settings: Settings::default(),
             bind_given: false,
+            saved_bind: None,
             journal: None,
             max_events: 1_000_000,
             listener: ListenerConfig::default(),

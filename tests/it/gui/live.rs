@@ -357,3 +357,41 @@ fn rows_under_the_reader_stay_put_when_newer_events_arrive() {
         "the row moved from {before:?} to {after:?}"
     );
 }
+
+#[test]
+fn a_one_off_bind_is_not_saved_and_an_address_typed_in_the_window_is() {
+    use hookscope::gui::app::with_saved;
+    use hookscope::gui::state::Settings;
+    let saved = Settings {
+        bind: "127.0.0.1:8787".to_owned(),
+        ..Default::default()
+    };
+    let mut given = Startup {
+        bind_given: true,
+        ..Default::default()
+    };
+    given.settings.bind = "127.0.0.1:0".to_owned();
+    let startup = with_saved(given, Some(saved));
+    let mut harness = harness(startup);
+    // This run listens where the command line said; the saved address stays.
+    assert_eq!(harness.state().state.listener.address, "127.0.0.1:0");
+    assert_eq!(harness.state().state.settings().bind, "127.0.0.1:8787");
+    harness
+        .state_mut()
+        .state
+        .apply(Command::Listener(ListenerCommand::EditAddress(
+            "127.0.0.1:9999".to_owned(),
+        )));
+    settle(&mut harness);
+    assert_eq!(harness.state().state.settings().bind, "127.0.0.1:9999");
+    // Without saved settings, a one-off address leaves the default to be saved.
+    let mut first = Startup {
+        bind_given: true,
+        ..Default::default()
+    };
+    first.settings.bind = "127.0.0.1:0".to_owned();
+    assert_eq!(
+        with_saved(first, None).saved_bind.as_deref(),
+        Some(hookscope::capture::DEFAULT_BIND)
+    );
+}
