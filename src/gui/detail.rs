@@ -115,14 +115,7 @@ fn verdict(ui: &mut egui::Ui, record: &Record, state: &AppState) {
                 .map_or(String::new(), |s| format!(" ({})", s.label));
             ui.label(format!("secret #{}{label}", index + 1));
         }
-        let time = match v.time {
-            TimeState::Ok => "time: within exp/nbf",
-            TimeState::Expired => "time: EXPIRED (exp passed)",
-            TimeState::NotYetValid => "time: not yet valid (nbf ahead)",
-            TimeState::Absent => "time: no exp/nbf (normal for Truora)",
-            TimeState::InvalidClaim => "time: exp/nbf is not a number",
-        };
-        ui.label(time);
+        time_label(ui, v.time);
     });
     ui.label(&v.detail);
     for hint in &v.hints {
@@ -454,4 +447,21 @@ pub fn coloured_token(raw: &str, visuals: &egui::Visuals) -> LayoutJob {
         job.append(part, 0.0, egui::TextFormat::simple(font.clone(), color));
     }
     job
+}
+
+/// The token's time state in words, beside its verdict (in the warning colour when
+/// the token is not current: a valid signature on an expired token is no pass).
+pub fn time_label(ui: &mut egui::Ui, time: TimeState) {
+    let text = match time {
+        TimeState::Ok => "time: within exp/nbf",
+        TimeState::Expired => "time: EXPIRED (exp passed)",
+        TimeState::NotYetValid => "time: not yet valid (nbf ahead)",
+        TimeState::Absent => "time: no exp/nbf (normal for Truora)",
+        TimeState::InvalidClaim => "time: exp/nbf is not a number",
+    };
+    if time.is_problem() {
+        ui.label(RichText::new(text).color(super::palette::HINT).strong());
+    } else {
+        ui.label(text);
+    }
 }

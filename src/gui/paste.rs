@@ -43,7 +43,16 @@ pub fn show(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
                 if let Some(alg) = &v.alg {
                     ui.label(format!("alg {alg}"));
                 }
+                super::detail::time_label(ui, v.time);
             });
+            // The dates the token's times stand for, as jwt.io shows them.
+            let claims = analysis.token.as_ref().and_then(|t| t.claims.as_ref());
+            let now = crate::token::unix_now();
+            for name in ["iat", "nbf", "exp"] {
+                if let Some(seconds) = claims.and_then(|c| c.get(name)).and_then(|v| v.as_i64()) {
+                    ui.label(format!("{name}: {}", super::json_tree::human_time(seconds, now)));
+                }
+            }
             ui.label(&v.detail);
             for hint in &v.hints {
                 ui.label(format!("💡 {hint}"));

@@ -205,3 +205,22 @@ fn a_claims_value_copies_its_path_or_filters_the_list() {
     assert_eq!(harness.state().state.store.filter().text, "IDP456");
     assert_eq!(harness.state().state.store.visible().len(), 1);
 }
+
+#[test]
+fn a_pasted_expired_token_says_so_beside_its_verdict_with_the_date() {
+    let mut harness = harness(Startup::default());
+    set_secret(&mut harness, SECRET);
+    harness.get_by_label("Verify a token…").click();
+    settle(&mut harness);
+    let mut claims = truora_claims();
+    claims["exp"] = serde_json::json!(1_700_000_000);
+    let token = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
+    harness
+        .state_mut()
+        .state
+        .apply(Command::Workbench(WorkbenchCommand::Paste(Some(token))));
+    settle(&mut harness);
+    harness.get_by_label("✔ Valid");
+    harness.get_by_label("time: EXPIRED (exp passed)");
+    harness.get_by_label_contains("exp: 2023-11-14 22:13:20 UTC");
+}
