@@ -206,9 +206,13 @@ pub fn show(ui: &mut egui::Ui, state: &AppState, waiting: bool) -> Vec<Command> 
     if state.store.visible().is_empty() && !state.store.is_empty() {
         ui.add_space(12.0);
         ui.label(format!(
-            "No events match the filter ({} held). Escape in the filter field empties it.",
+            "No events match {} ({} held).",
+            filters_in_words(state.store.filter()),
             state.store.len()
         ));
+        if ui.button("Reset filters").clicked() {
+            commands.push(Command::View(ViewCommand::ResetFilters));
+        }
     } else {
         table(ui, state, &mut commands);
     }
@@ -530,5 +534,29 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         if at_newest != view.list.follow {
             commands.push(Command::View(ViewCommand::SetFollow(at_newest)));
         }
+    }
+}
+
+/// The filters in force, in words: what an empty list is empty of.
+fn filters_in_words(filter: &crate::events::Filter) -> String {
+    let mut parts = Vec::new();
+    if !filter.text.trim().is_empty() {
+        parts.push(format!("the text {:?}", filter.text.trim()));
+    }
+    if let Some(signature) = filter.signature {
+        parts.push(format!("Signature: {}", signature.label()));
+    }
+    if filter.time_problem {
+        parts.push("Signature: expired or not yet valid".to_owned());
+    }
+    if let Some(product) = filter.product {
+        parts.push(format!("Product: {}", product.title()));
+    }
+    if filter.failed_only {
+        parts.push("Failed deliveries".to_owned());
+    }
+    match parts.len() {
+        0 => "the filter".to_owned(),
+        _ => parts.join(" and "),
     }
 }

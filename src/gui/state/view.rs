@@ -24,6 +24,8 @@ pub enum ViewCommand {
     },
     /// Show only failed deliveries (the sender got no 2xx).
     SetFailedOnly(bool),
+    /// Every filter off: the whole list.
+    ResetFilters,
     /// Show only tokens that are not current (`exp`/`nbf`).
     SetTimeProblem(bool),
     SetNewestFirst(bool),
@@ -197,6 +199,7 @@ impl View {
                 filter.product = product;
             }),
             ViewCommand::SetFailedOnly(on) => self.filter(store, |f| f.failed_only = on),
+            ViewCommand::ResetFilters => self.filter(store, |f| *f = Filter::default()),
             ViewCommand::SetTimeProblem(on) => self.filter(store, |f| f.time_problem = on),
             ViewCommand::SetNewestFirst(newest_first) => {
                 list.newest_first = newest_first;

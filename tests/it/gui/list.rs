@@ -233,3 +233,26 @@ fn status_bar_notices_go_once_they_are_old_news() {
         assert_eq!(harness.state().state.notice.is_some(), stays, "{notice:?}");
     }
 }
+
+#[test]
+fn an_empty_list_names_its_filters_and_resets_them() {
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let mut harness = showing(vec![record(&token, "/a"), record("plain", "/b")]);
+    settle(&mut harness);
+    harness
+        .state_mut()
+        .state
+        .apply(filter("", Some(Signature::Valid), None));
+    harness
+        .state_mut()
+        .state
+        .apply(Command::View(ViewCommand::SetFailedOnly(true)));
+    settle(&mut harness);
+    assert!(harness.state().state.store.visible().is_empty());
+    harness.get_by_label_contains("No events match Signature: Valid and Failed deliveries");
+    assert!(harness.query_by_label_contains("Escape").is_none());
+    harness.get_by_label("Reset filters").click();
+    settle(&mut harness);
+    assert_eq!(harness.state().state.store.visible().len(), 2);
+    assert!(!harness.state().state.store.filter().is_active());
+}
