@@ -118,7 +118,9 @@ fn the_list_shows_what_the_sender_got_and_the_time_state() {
         .get_by_role_and_label(Role::TextInput, "Filter")
         .type_text("no-such-event");
     settle(&mut harness);
-    harness.get_by_label_contains("No events match the filter (3 held)");
+    harness.get_by_label_contains(
+        "No events match the text \"no-such-event\" and Failed deliveries (3 held)",
+    );
 }
 
 #[test]
