@@ -358,14 +358,12 @@ fn load_array<R: Read>(mut reader: R) -> io::Result<Loaded> {
     let mut index = 0;
     loop {
         index += 1;
-        let mut deserializer = serde_json::Deserializer::from_slice(&bytes[at..]);
-        // As deep as the one reader reads a line (past serde_json's 128 levels).
-        if crate::ndjson::depth(&bytes[at..]) <= crate::ndjson::MAX_DEPTH {
-            deserializer.disable_recursion_limit();
-        }
-        let mut stream = deserializer.into_iter::<Value>();
-        let value = match stream.next() {
-            Some(Ok(value)) => value,
+        let value = match crate::ndjson::first_value(&bytes[at..]) {
+            Some(Ok((value, used))) => {
+                let start = at;
+                at = skip_ws(at + used);
+                (value, start)
+            }
             Some(Err(err)) => {
                 let why = if err.is_eof() {
                     "cut short"
@@ -386,8 +384,7 @@ fn load_array<R: Read>(mut reader: R) -> io::Result<Loaded> {
                 return Ok(loaded);
             }
         };
-        let start = at;
-        at = skip_ws(at + stream.byte_offset());
+        let (value, start) = value;
         match serde_json::from_value::<Record>(value) {
             Ok(record) => loaded.records.push(record),
             Err(err) => loaded.problems.push(format!(

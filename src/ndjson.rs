@@ -42,13 +42,33 @@ pub fn from_slice<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> serde_json::R
     }
 }
 
+/// The first JSON value of `bytes` and how many bytes it took (`None`: there is
+/// none), read as deep as [`from_slice`] reads: for a file of values one after
+/// another (a JSON array's entries).
+pub fn first_value(bytes: &[u8]) -> Option<serde_json::Result<(serde_json::Value, usize)>> {
+    let read = |unbounded: bool| {
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        if unbounded {
+            deserializer.disable_recursion_limit();
+        }
+        let mut stream = deserializer.into_iter::<serde_json::Value>();
+        stream
+            .next()
+            .map(|value| value.map(|value| (value, stream.byte_offset())))
+    };
+    match read(false) {
+        Some(Err(err)) if too_deep(&err) && depth(bytes) <= MAX_DEPTH => read(true),
+        other => other,
+    }
+}
+
 /// True when serde_json gave up for its recursion limit.
-pub fn too_deep(err: &serde_json::Error) -> bool {
+fn too_deep(err: &serde_json::Error) -> bool {
     err.to_string().starts_with("recursion limit exceeded")
 }
 
 /// How deep the first JSON value of `bytes` nests (brackets outside strings).
-pub fn depth(bytes: &[u8]) -> usize {
+fn depth(bytes: &[u8]) -> usize {
     let (mut level, mut deepest) = (0usize, 0usize);
     let (mut in_string, mut escaped) = (false, false);
     for &b in bytes {

@@ -69,7 +69,7 @@ pub(super) async fn handle(
             .headers()
             .get_all(&LOOP_HEADER)
             .iter()
-            .any(|mark| mark.as_bytes() == shared.instance.as_bytes());
+            .any(|mark| *mark == shared.instance);
     let (parts, incoming) = request.into_parts();
     let mut held = shared.budget.hold();
     let (body, end) = if from_browser {
@@ -189,7 +189,7 @@ async fn settle(
         path,
         remote,
         headers,
-        raw_headers,
+        mut raw_headers,
         body,
         end,
     } = request;
@@ -197,16 +197,13 @@ async fn settle(
     // Forward first: the sender's reply is the app's, and it goes into the record.
     let forwarded = match (&live.forward, end == BodyEnd::Complete) {
         (Some(target), true) => {
-            let mut marked = raw_headers.clone();
-            if let Ok(mark) = hyper::header::HeaderValue::from_str(&shared.instance) {
-                marked.append(LOOP_HEADER, mark);
-            }
+            raw_headers.append(LOOP_HEADER, shared.instance.clone());
             Some(
                 crate::forward::deliver(
                     target,
                     &method,
                     &path,
-                    &marked,
+                    &raw_headers,
                     Bytes::copy_from_slice(&body),
                 )
                 .await,

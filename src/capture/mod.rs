@@ -141,7 +141,7 @@ struct Shared {
     health: Mutex<HealthWatch>,
     budget: Arc<BodyBudget>,
     /// This listener's mark on what it forwards (see `handler::LOOP_HEADER`).
-    instance: String,
+    instance: hyper::header::HeaderValue,
 }
 
 /// The bytes of request bodies held in memory by every request in flight.
@@ -271,11 +271,13 @@ impl Capture {
             limit: config.body_budget,
             used: std::sync::atomic::AtomicUsize::new(0),
         });
-        let instance = format!(
+        // Hex digits and a dash: always a valid header value.
+        let instance = hyper::header::HeaderValue::from_str(&format!(
             "{:x}-{:x}",
             std::process::id(),
             jiff::Timestamp::now().as_nanosecond()
-        );
+        ))
+        .unwrap_or_else(|_| hyper::header::HeaderValue::from_static("hookscope"));
         let shared = Arc::new(Shared {
             instance,
             budget,

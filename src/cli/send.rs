@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::{SecretArgs, UsageError};
 use crate::health::{Health, describe, is_success};
+use crate::truora::Product;
 
 /// Arguments of `hookscope send`.
 #[derive(Debug, Args)]
@@ -20,7 +21,7 @@ pub struct SendArgs {
     #[arg(long, value_name = "URL")]
     pub to: String,
     /// Which product's sample to send; `all` takes turns.
-    #[arg(long, value_enum, default_value_t = ProductChoice::DigitalIdentity)]
+    #[arg(long, value_enum, default_value_t = ProductChoice::One(Product::DigitalIdentity))]
     pub product: ProductChoice,
     /// The event_action to put in the events (default: the sample's).
     #[arg(long)]
@@ -57,30 +58,42 @@ pub struct SendArgs {
     pub secrets: SecretArgs,
 }
 
-/// Which product's sample `send` signs (`--product`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-#[value(rename_all = "snake_case")]
+/// Which product's sample `send` signs (`--product`): one of Truora's, or `all`
+/// taking turns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ProductChoice {
-    Check,
-    ContinuousCheck,
-    Signals,
-    DigitalIdentity,
-    Validations,
-    Truconnect,
-    /// Every product, taking turns.
+    One(Product),
     All,
+}
+
+/// The choices, in the order `--help` lists them: every product hooks come from.
+static PRODUCT_CHOICES: std::sync::LazyLock<Vec<ProductChoice>> = std::sync::LazyLock::new(|| {
+    Product::ALL
+        .into_iter()
+        .filter(|p| *p != Product::Other)
+        .map(ProductChoice::One)
+        .chain([ProductChoice::All])
+        .collect()
+});
+
+impl clap::ValueEnum for ProductChoice {
+    fn value_variants<'a>() -> &'a [Self] {
+        &PRODUCT_CHOICES
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(match self {
+            ProductChoice::One(product) => product.as_str(),
+            ProductChoice::All => "all",
+        }))
+    }
 }
 
 impl ProductChoice {
     /// The sample's product name for hook `i`.
     fn name(self, i: usize) -> &'static str {
         match self {
-            ProductChoice::Check => "check",
-            ProductChoice::ContinuousCheck => "continuous_check",
-            ProductChoice::Signals => "signals",
-            ProductChoice::DigitalIdentity => "digital_identity",
-            ProductChoice::Validations => "validations",
-            ProductChoice::Truconnect => "truconnect",
+            ProductChoice::One(product) => product.as_str(),
             ProductChoice::All => crate::samples::PRODUCTS[i % crate::samples::PRODUCTS.len()],
         }
     }

@@ -33,22 +33,19 @@ pub fn run(args: ShapesArgs) -> anyhow::Result<ExitCode> {
     if let Some(dir) = &args.json_schema {
         std::fs::create_dir_all(dir)
             .with_context(|| format!("could not create {}", dir.display()))?;
-        let verified: Vec<crate::record::Record>;
+        let verified = |r: &&crate::record::Record| {
+            r.verification.signature == crate::record::Signature::Valid
+        };
         let shaping = if args.include_unverified {
             &shapes
         } else {
-            verified = records
-                .iter()
-                .filter(|r| r.verification.signature == crate::record::Signature::Valid)
-                .cloned()
-                .collect();
-            if verified.len() < records.len() {
+            let unverified = records.len() - records.iter().filter(verified).count();
+            if unverified > 0 {
                 eprintln!(
-                    "{} record(s) whose signature did not verify shape no schema (--include-unverified lets them)",
-                    records.len() - verified.len()
+                    "{unverified} record(s) whose signature did not verify shape no schema (--include-unverified lets them)"
                 );
             }
-            &crate::shapes::build(&verified)
+            &crate::shapes::build(records.iter().filter(verified))
         };
         for shape in shaping {
             let path = dir.join(shape.schema_file_name());

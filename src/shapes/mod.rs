@@ -313,7 +313,7 @@ impl Tracker {
 }
 
 /// The shapes of every kind of event in `records`, kinds in the order first seen.
-pub fn build(records: &[Record]) -> Vec<Shape> {
+pub fn build<'a>(records: impl IntoIterator<Item = &'a Record>) -> Vec<Shape> {
     let mut kinds: Vec<(KindKey, Kind)> = Vec::new();
     for record in records {
         for (event, value) in record.events.iter().zip(event_values(record)) {

@@ -30,9 +30,6 @@ pub trait Analyze {
 
     /// Sets `token`, `verification` and `events` from [`Analyze::analysis`].
     fn analyze(&mut self, verifier: &Verifier, now: i64);
-
-    /// A copy with `token`, `verification` and `events` from [`Analyze::analysis`].
-    fn analyzed(&self, verifier: &Verifier, now: i64) -> Self;
 }
 
 impl Analyze for Record {
@@ -51,12 +48,6 @@ impl Analyze for Record {
         self.token = analysis.token;
         self.verification = analysis.verification;
         self.events = analysis.events;
-    }
-
-    fn analyzed(&self, verifier: &Verifier, now: i64) -> Record {
-        let mut copy = self.clone();
-        copy.analyze(verifier, now);
-        copy
     }
 }
 

@@ -8,7 +8,7 @@ use std::process::Command;
 
 use jsonwebtoken::Algorithm;
 use serde_json::{Value, json};
-use support::{Listener, SECRET, sign};
+use support::{Listener, SECRET, sign, truora_claims};
 
 fn hookscope(args: &[&str]) -> (bool, String) {
     let output = Command::new(support::bin())
@@ -218,20 +218,9 @@ fn shapes_write_schemas_every_event_validates_against_and_report_a_new_field() {
 fn a_reader_that_goes_away_ends_the_command_quietly() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("j.ndjson");
-    let mut text = String::new();
-    for id in 1..=200 {
-        let mut record = hookscope::record::Record::request(
-            "2026-11-26T13:45:11.123Z",
-            "POST",
-            "/hooks",
-            "127.0.0.1:1",
-            vec![],
-            b"x",
-        );
-        record.id = id;
-        text.push_str(&serde_json::to_string(&record).unwrap());
-        text.push('\n');
-    }
+    let text: String = (1..=200)
+        .map(|id| shaped_record(id, true, truora_claims()))
+        .collect();
     std::fs::write(&journal, text).unwrap();
     for command in ["timeline --json", "shapes --json", "export"] {
         let export_to = if command == "export" {
