@@ -259,9 +259,30 @@ pub struct Loaded {
     pub problems: Vec<String>,
 }
 
-/// Reads a journal (NDJSON) or a JSON array of records.
+/// Reads a journal (NDJSON, its segments in order) or a JSON array of records.
 pub fn load(path: &Path) -> io::Result<Loaded> {
-    load_from(BufReader::new(File::open(path)?))
+    let segments = crate::segments::list(path)?;
+    if segments.len() == 1 {
+        return load_from(BufReader::new(File::open(path)?));
+    }
+    let mut loaded = Loaded::default();
+    for segment in segments {
+        let file = match File::open(&segment.path) {
+            Ok(file) => file,
+            // Full segments may stand without the one being written.
+            Err(err) if err.kind() == io::ErrorKind::NotFound && segment.first_id.is_none() => {
+                continue;
+            }
+            Err(err) => return Err(err),
+        };
+        let part = load_from(BufReader::new(file))?;
+        loaded.records.extend(part.records);
+        let name = segment.path.display();
+        loaded
+            .problems
+            .extend(part.problems.into_iter().map(|p| format!("{name}: {p}")));
+    }
+    Ok(loaded)
 }
 
 /// Like [`load`], from any reader.

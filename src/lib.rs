@@ -19,6 +19,7 @@ pub mod receivers;
 pub mod record;
 pub mod replay;
 pub mod samples;
+pub mod segments;
 pub mod send;
 pub mod shapes;
 pub mod terminal;

@@ -64,6 +64,7 @@ fn window(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
         secrets,
         secret_encoding,
         fsync: cli.listener.fsync,
+        retention: cli.listener.retention(),
     };
     hookscope::gui::run(startup)?;
     Ok(ExitCode::SUCCESS)

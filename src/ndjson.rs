@@ -250,16 +250,32 @@ fn next_newline(file: &File, mut at: u64, len: u64) -> io::Result<Option<u64>> {
     Ok(None)
 }
 
+/// Only the id of a line: any record, whatever else it holds.
+#[derive(serde::Deserialize)]
+struct Id {
+    id: u64,
+}
+
+/// The id of the first line of `file` that holds one (`None`: no line does).
+pub fn first_id(file: &File) -> io::Result<Option<u64>> {
+    let mut reader = io::BufReader::new(file);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line)? == 0 {
+            return Ok(None);
+        }
+        if let Ok(found) = from_slice::<Id>(line.trim_ascii_end()) {
+            return Ok(Some(found.id));
+        }
+    }
+}
+
 /// The id of the last line of the file's first `len` bytes that holds one, read
 /// backwards line by line whatever their size (a torn or foreign last line is
 /// passed over; 0 when none), and whether the file ends with a newline. Ids
 /// increase in file order, so this is the highest.
 pub fn last_id(file: &File, len: u64) -> io::Result<(u64, bool)> {
-    /// Only the id of a line: any record, whatever else it holds.
-    #[derive(serde::Deserialize)]
-    struct Id {
-        id: u64,
-    }
     if len == 0 {
         return Ok((0, true));
     }

@@ -8,13 +8,15 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use tokio::sync::oneshot;
 
 use crate::ndjson::Line;
 use crate::record::Record;
+use crate::segments::Retention;
 
 /// Receives the records of each group after it is journaled (the GUI's live list),
 /// in order, each with where its line lies in the file (`None` when the journal is
@@ -70,6 +72,87 @@ struct Sink {
     len: u64,
     /// `fdatasync` each group before its replies (`--fsync`).
     sync: bool,
+    /// The journal's path, for starting new segments (a file journal only).
+    path: Option<PathBuf>,
+    retention: Retention,
+    /// The first id in the segment being written, and when its first record came
+    /// (`None`: it holds none yet).
+    first_id: Option<u64>,
+    started: Option<SystemTime>,
+    /// When the bounds were last applied.
+    enforced: Option<Instant>,
+}
+
+/// How often an age bound is applied while records keep coming.
+const ENFORCE_EVERY: Duration = Duration::from_secs(60);
+
+impl Sink {
+    /// Starts a new segment before `group` when the one being written is full or
+    /// old enough, and applies the bounds then (and once a minute under an age
+    /// bound). Failing to do so is logged: the group is written all the same.
+    fn keep_bounds(&mut self, group: &[u8]) {
+        if !self.retention.bounded() {
+            return;
+        }
+        let Some(path) = self.path.clone() else {
+            return;
+        };
+        let full = self.len + group.len() as u64 > self.retention.segment_size();
+        let old = matches!(
+            (self.retention.segment_age(), self.started),
+            (Some(age), Some(at)) if at.elapsed().is_ok_and(|held| held >= age)
+        );
+        if self.len > 0
+            && (full || old)
+            && let Some(first_id) = self.first_id
+        {
+            match self.next_segment(&path, first_id) {
+                Ok(()) => self.enforced = None,
+                Err(err) => log::error!("could not start a new journal segment: {err}"),
+            }
+        }
+        if self.enforced.is_none_or(|at| at.elapsed() >= ENFORCE_EVERY) {
+            self.enforced = Some(Instant::now());
+            if let Err(err) = crate::segments::enforce(&path, &self.retention, self.len) {
+                log::error!("could not delete the journal's oldest segments: {err}");
+            }
+        }
+    }
+
+    /// Renames the segment being written after its first id and opens a new one.
+    fn next_segment(&mut self, path: &Path, first_id: u64) -> io::Result<()> {
+        let full = crate::segments::rotated(path, first_id);
+        if full.exists() {
+            return Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("{} is there already", full.display()),
+            ));
+        }
+        std::fs::rename(path, &full)?;
+        let (file, _) = open_append(path)?;
+        self.file = Some(file.try_clone()?);
+        self.out = Box::new(file);
+        self.len = 0;
+        self.first_id = None;
+        self.started = None;
+        Ok(())
+    }
+
+    /// Notes the first record of a segment, after `group` is written.
+    fn wrote(&mut self, group: &[u8]) {
+        self.len += group.len() as u64;
+        if self.first_id.is_none() {
+            self.first_id = leading_id(group);
+            self.started = Some(SystemTime::now());
+        }
+    }
+}
+
+/// The id of a group's first line (`{"id":N,...`).
+fn leading_id(group: &[u8]) -> Option<u64> {
+    let digits = group.strip_prefix(b"{\"id\":")?;
+    let end = digits.iter().position(|b| !b.is_ascii_digit())?;
+    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
 }
 
 /// A request waiting for its group. Dropped before it learnt its turn (the
@@ -150,6 +233,11 @@ impl Journal {
                 file: None,
                 len: 0,
                 sync: false,
+                path: None,
+                retention: Retention::default(),
+                first_id: None,
+                started: None,
+                enforced: None,
             })),
         })
     }
@@ -158,14 +246,39 @@ impl Journal {
     /// The subscriber learns where each line lies in the file.
     pub fn open(path: &Path, subscriber: Option<Subscriber>) -> io::Result<Journal> {
         let (file, last_id) = open_append(path)?;
-        let len = file.metadata()?.len();
+        let meta = file.metadata()?;
+        let first_id = crate::ndjson::first_id(&File::open(path)?)?;
         let handle = file.try_clone()?;
         let journal = Journal::new(Box::new(file), last_id, subscriber)?;
         if let Ok(mut sink) = journal.sink.lock() {
             sink.file = Some(handle);
-            sink.len = len;
+            sink.len = meta.len();
+            sink.path = Some(path.to_owned());
+            sink.first_id = first_id;
+            sink.started = first_id.and(meta.created().or(meta.modified()).ok());
         }
         Ok(journal)
+    }
+
+    /// The journal, bounded by `retention` (`--keep-size`, `--keep-days`): new
+    /// segments as it fills, the oldest deleted (a file journal only).
+    pub fn retaining(self, retention: Retention) -> Journal {
+        self.set_retention(retention);
+        self
+    }
+
+    /// Bounds the journal from now on; the bounds are applied at once.
+    pub fn set_retention(&self, retention: Retention) {
+        if let Ok(mut sink) = self.sink.lock() {
+            sink.retention = retention;
+            sink.enforced = None;
+            if let Some(path) = sink.path.clone()
+                && let Err(err) = crate::segments::enforce(&path, &retention, sink.len)
+            {
+                log::error!("could not delete the journal's oldest segments: {err}");
+            }
+            sink.enforced = Some(Instant::now());
+        }
     }
 
     /// The journal, `fdatasync`ing each group of records before its replies go out
@@ -273,6 +386,7 @@ impl Journal {
         };
         let mut guard = self.sink.lock().map_err(poisoned)?;
         let sink = &mut *guard;
+        sink.keep_bounds(&lines);
         let written = sink
             .out
             .write_all(&lines)
@@ -288,7 +402,7 @@ impl Journal {
         // Only this leader writes: the group starts where the file ended.
         let base = sink.file.is_some().then_some(sink.len);
         if written.is_ok() {
-            sink.len += lines.len() as u64;
+            sink.wrote(&lines);
         } else if let Some(file) = &sink.file {
             // Part of the group may be in the file (a disk that filled up): cut it
             // back to the last whole line, so the next group starts on a line of its
@@ -342,7 +456,8 @@ impl Journal {
         written
     }
 
-    /// Empties the journal file (the window's *Clear*); ids go on from the last one.
+    /// Empties the journal, its full segments deleted (the window's *Clear*); ids
+    /// go on from the last one.
     /// Lines written from now on start at its beginning, as the subscriber is told.
     pub fn truncate(&self) -> io::Result<()> {
         let mut sink = self
@@ -352,7 +467,12 @@ impl Journal {
         if let Some(file) = &sink.file {
             file.set_len(0)?;
         }
+        if let Some(path) = &sink.path {
+            crate::segments::remove_rotated(path)?;
+        }
         sink.len = 0;
+        sink.first_id = None;
+        sink.started = None;
         Ok(())
     }
 
@@ -389,7 +509,8 @@ pub fn open_append(path: &Path) -> io::Result<(File, u64)> {
     }
     let len = file.metadata()?.len();
     if len == 0 {
-        return Ok((file, 0));
+        // A new segment: ids go on from the full ones before it.
+        return Ok((file, crate::segments::last_rotated_id(path)?));
     }
     // The last record holds the last id: ids increase in file order.
     let (last_id, ends_clean) = crate::ndjson::last_id(&file, len)?;

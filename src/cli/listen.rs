@@ -21,10 +21,18 @@ pub struct ListenArgs {
 /// Runs `listen` until a stop signal.
 pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let verifier = super::secrets::verifier(&args.secrets, matches)?;
+    let retention = args.listener.retention();
+    if retention.is_some() && args.listener.out.is_none() {
+        return Err(super::UsageError(
+            "--keep-size and --keep-days bound a journal file: give --out FILE too".to_owned(),
+        )
+        .into());
+    }
     let journal = match &args.listener.out {
         Some(path) => Journal::open(path, None)
             .with_context(|| format!("could not open the journal {}", path.display()))?
-            .syncing(args.listener.fsync),
+            .syncing(args.listener.fsync)
+            .retaining(retention.unwrap_or_default()),
         // A terminal gets no control byte from a request (JSON leaves DEL and C1 as is).
         None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => Journal::new(
             Box::new(crate::terminal::JsonLines::new(std::io::stdout())),

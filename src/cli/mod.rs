@@ -63,6 +63,13 @@ pub struct ListenerArgs {
     /// acknowledged survives a crash of the machine, not only of hookscope.
     #[arg(long)]
     pub fsync: bool,
+    /// Bound the journal's size on disk (500MB, 1GiB): it is kept in segment files
+    /// beside --out, the oldest deleted. The window's own journal keeps 1GiB unless told.
+    #[arg(long, value_name = "SIZE", value_parser = crate::segments::parse_size)]
+    pub keep_size: Option<u64>,
+    /// Delete the journal's segments whose newest record is older than D days.
+    #[arg(long, value_name = "D", value_parser = crate::segments::parse_days)]
+    pub keep_days: Option<std::time::Duration>,
     /// Status every request is answered with: a final answer, 200 to 599.
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u16).range(200..=599))]
     pub respond_status: u16,
@@ -107,6 +114,15 @@ pub struct ListenerArgs {
 }
 
 impl ListenerArgs {
+    /// The journal's bounds these options set (`None`: none was given).
+    pub fn retention(&self) -> Option<crate::segments::Retention> {
+        let retention = crate::segments::Retention {
+            size: self.keep_size,
+            age: self.keep_days,
+        };
+        retention.bounded().then_some(retention)
+    }
+
     /// The listener configuration these options describe.
     pub fn config(&self) -> Result<crate::capture::ListenerConfig, UsageError> {
         let forward = self

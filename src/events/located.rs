@@ -5,32 +5,84 @@
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use super::{Progress, Summary};
 use crate::ndjson::Line;
 use crate::record::Record;
 
-/// A file of record lines (a journal, or a capture opened), read by offset.
+/// A file of record lines (a journal with its segments, or a capture opened),
+/// read by offset. A line's offset is within its segment, which the record's id
+/// names: ids increase from one segment to the next.
 #[derive(Debug)]
 pub struct Lines {
-    pub(super) file: File,
     pub(super) path: PathBuf,
+    /// Each segment's first id and path, in order; looked up again when a read
+    /// finds the segments changed (the journal started a new one, or deleted old ones).
+    segments: RwLock<Vec<(u64, PathBuf)>>,
 }
 
 impl Lines {
-    /// Opens `path` for reading lines by offset.
+    /// The journal or capture at `path`, for reading lines by offset.
     pub fn open(path: &Path) -> io::Result<Arc<Lines>> {
-        Ok(Arc::new(Lines {
-            file: File::open(path)?,
+        let lines = Lines {
             path: path.to_owned(),
-        }))
+            segments: RwLock::new(Vec::new()),
+        };
+        lines.refresh()?;
+        Ok(Arc::new(lines))
     }
 
-    /// The bytes of `line`.
-    fn bytes(&self, line: Line) -> io::Result<Vec<u8>> {
+    /// Lists the segments again.
+    fn refresh(&self) -> io::Result<()> {
+        let listed = crate::segments::list(&self.path)?;
+        let alone = listed.len() == 1;
+        let mut segments = Vec::with_capacity(listed.len());
+        for segment in listed {
+            let first = match segment.first_id {
+                Some(id) => id,
+                // A file alone holds every id it has, in whatever order.
+                None if alone => 0,
+                None => match crate::ndjson::first_id(&File::open(&segment.path)?)? {
+                    Some(id) => id,
+                    None => continue,
+                },
+            };
+            segments.push((first, segment.path));
+        }
+        *self
+            .segments
+            .write()
+            .map_err(|_| io::Error::other("poisoned"))? = segments;
+        Ok(())
+    }
+
+    /// The segment that holds record `id`: its index, or why none does.
+    fn segment_of(&self, id: u64) -> io::Result<(usize, PathBuf)> {
+        let segments = self
+            .segments
+            .read()
+            .map_err(|_| io::Error::other("poisoned"))?;
+        let at = segments.partition_point(|(first, _)| *first <= id);
+        match at
+            .checked_sub(1)
+            .and_then(|i| Some((i, segments.get(i)?.1.clone())))
+        {
+            Some(found) => Ok(found),
+            None => Err(io::Error::new(
+                io::ErrorKind::NotFound,
+                format!(
+                    "record {id} is no longer in the journal: its bound (size or age) deleted the segment that held it"
+                ),
+            )),
+        }
+    }
+
+    /// The bytes of `line`, in the segment of record `id`.
+    fn bytes(&self, id: u64, line: Line) -> io::Result<Vec<u8>> {
+        let (_, path) = self.segment_of(id)?;
         let mut bytes = vec![0; line.len as usize];
-        crate::ndjson::read_at(&self.file, &mut bytes, line.offset)?;
+        crate::ndjson::read_at(&File::open(path)?, &mut bytes, line.offset)?;
         Ok(bytes)
     }
 }
@@ -63,12 +115,21 @@ pub struct Entry {
     pub summary: Summary,
 }
 
+/// Where one event's record is, for a job: its seq, its id (which names the
+/// segment its line is in) and its place.
+#[derive(Debug, Clone)]
+pub(super) struct Place {
+    pub seq: u64,
+    pub id: u64,
+    pub stored: Stored,
+}
+
 /// The records of some held events, for a job to read: where each is, and the
 /// file its lines are in.
 #[derive(Debug, Default)]
 pub struct Located {
     pub(super) lines: Option<Arc<Lines>>,
-    pub(super) events: Vec<(u64, Stored)>,
+    pub(super) events: Vec<Place>,
 }
 
 /// Most bytes a job reads from the file at once.
@@ -81,7 +142,11 @@ impl Located {
             lines: None,
             events: records
                 .into_iter()
-                .map(|record| (0, Stored::Held(Arc::new(record))))
+                .map(|record| Place {
+                    seq: 0,
+                    id: record.id,
+                    stored: Stored::Held(Arc::new(record)),
+                })
                 .collect(),
         }
     }
@@ -102,12 +167,13 @@ impl Located {
         self.reading(&self.events)
     }
 
-    fn reading<'a>(&'a self, events: &'a [(u64, Stored)]) -> Reading<'a> {
+    fn reading<'a>(&'a self, events: &'a [Place]) -> Reading<'a> {
         Reading {
             events,
             lines: self.lines.as_deref(),
             at: 0,
             block: None,
+            refreshed: false,
         }
     }
 
@@ -121,7 +187,7 @@ impl Located {
     ) -> Option<Vec<T>> {
         let threads = crate::ndjson::readers().min(self.events.len() / 256 + 1);
         let chunk = self.events.len().div_ceil(threads).max(1);
-        let run = |events: &[(u64, Stored)]| -> Option<Vec<T>> {
+        let run = |events: &[Place]| -> Option<Vec<T>> {
             let mut out = Vec::new();
             for (seq, record) in self.reading(events) {
                 if progress.stopped() {
@@ -155,46 +221,88 @@ impl Located {
     }
 }
 
-/// A block of lines read at once: where it starts in the file, its bytes (or why
-/// not), and the index in [`Located`] of the first event past it.
+/// A block of lines read at once: where it starts in its segment, its bytes (or
+/// why not), and the index in [`Located`] of the first event past it.
 type Block = (u64, Result<Vec<u8>, (io::ErrorKind, String)>, usize);
 
 /// The records of a [`Located`], read in order.
 pub struct Reading<'a> {
-    events: &'a [(u64, Stored)],
+    events: &'a [Place],
     lines: Option<&'a Lines>,
     at: usize,
     block: Option<Block>,
+    /// The segments were listed again during this reading (once is enough).
+    refreshed: bool,
 }
 
 impl Reading<'_> {
-    /// Reads the run of lines that follow each other from event `at` on, up to a block.
+    /// Reads the run of lines that follow each other in one segment from event
+    /// `at` on, up to a block.
     fn read_block(&self, at: usize, first: Line) -> Block {
+        let Some(lines) = self.lines else {
+            return (
+                first.offset,
+                Err((
+                    io::ErrorKind::NotFound,
+                    "the event's file is gone".to_owned(),
+                )),
+                at + 1,
+            );
+        };
         let events = self.events;
+        let id = events[at].id;
+        let segment = lines.segment_of(id).ok().map(|(index, _)| index);
         let start = first.offset;
         let mut end = first.offset + u64::from(first.len);
         let mut run = at + 1;
-        while let Some((_, Stored::Line(next))) = events.get(run) {
+        while let Some(Place {
+            id: next_id,
+            stored: Stored::Line(next),
+            ..
+        }) = events.get(run)
+        {
             let next_end = next.offset + u64::from(next.len);
-            if next.offset < end || next.offset > end + 1 || next_end - start > READ_BLOCK {
+            if next.offset < end
+                || next.offset > end + 1
+                || next_end - start > READ_BLOCK
+                || lines.segment_of(*next_id).ok().map(|(index, _)| index) != segment
+            {
                 break;
             }
             end = next_end;
             run += 1;
         }
-        let bytes = match self.lines {
-            Some(lines) => lines
-                .bytes(Line {
-                    offset: start,
-                    len: u32::try_from(end - start).unwrap_or(u32::MAX),
-                })
-                .map_err(|err| (err.kind(), err.to_string())),
-            None => Err((
-                io::ErrorKind::NotFound,
-                "the event's file is gone".to_owned(),
-            )),
+        let block = Line {
+            offset: start,
+            len: u32::try_from(end - start).unwrap_or(u32::MAX),
         };
+        let bytes = lines
+            .bytes(id, block)
+            .map_err(|err| (err.kind(), err.to_string()));
         (start, bytes, run)
+    }
+
+    /// The record of event `at` from the block read.
+    fn record_in_block(&self, at: usize, line: Line) -> io::Result<Record> {
+        match &self.block {
+            Some((start, Ok(bytes), _)) => {
+                let from = (line.offset - start) as usize;
+                let record = parse(&bytes[from..from + line.len as usize])?;
+                if record.id == self.events[at].id {
+                    Ok(record)
+                } else {
+                    Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "its line in the file now holds record {} (the file changed under the window)",
+                            record.id
+                        ),
+                    ))
+                }
+            }
+            Some((_, Err((kind, text)), _)) => Err(io::Error::new(*kind, text.clone())),
+            None => Err(io::Error::other("unreachable: no block")),
+        }
     }
 }
 
@@ -203,23 +311,29 @@ impl Iterator for Reading<'_> {
 
     fn next(&mut self) -> Option<Self::Item> {
         let at = self.at;
-        let (seq, stored) = self.events.get(at)?;
+        let place = self.events.get(at)?;
         self.at += 1;
-        let line = match stored {
-            Stored::Held(record) => return Some((*seq, Ok(Record::clone(record)))),
+        let line = match &place.stored {
+            Stored::Held(record) => return Some((place.seq, Ok(Record::clone(record)))),
             Stored::Line(line) => *line,
         };
         if self.block.as_ref().is_none_or(|(_, _, end)| at >= *end) {
             self.block = Some(self.read_block(at, line));
         }
-        let record = match &self.block {
-            Some((start, Ok(bytes), _)) => {
-                let from = (line.offset - start) as usize;
-                parse(&bytes[from..from + line.len as usize])
+        let mut record = self.record_in_block(at, line);
+        // The journal may have started a new segment, or deleted old ones, since
+        // the segments were listed: list them again and read once more.
+        if record.is_err()
+            && !self.refreshed
+            && let Some(lines) = self.lines
+        {
+            self.refreshed = true;
+            if let Err(err) = lines.refresh() {
+                return Some((place.seq, Err(err)));
             }
-            Some((_, Err((kind, text)), _)) => Err(io::Error::new(*kind, text.clone())),
-            None => Err(io::Error::other("unreachable: no block")),
-        };
-        Some((*seq, record))
+            self.block = Some(self.read_block(at, line));
+            record = self.record_in_block(at, line);
+        }
+        Some((place.seq, record))
     }
 }

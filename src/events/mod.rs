@@ -24,6 +24,7 @@ pub mod store;
 pub mod work;
 
 pub use filter::Filter;
+use located::Place;
 pub use located::{Entry, Lines, Located, Reading, Stored};
 pub use open::{Opened, open};
 pub use progress::Progress;

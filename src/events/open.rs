@@ -28,11 +28,18 @@ struct Chunk {
     problems: Vec<(usize, Problem)>,
 }
 
+/// One stretch of one segment, for a reader thread.
+struct Task {
+    segment: usize,
+    start: u64,
+    end: u64,
+}
+
 /// Reads a capture file into a store of at most `max` events, checking each with
 /// `verifier` and reporting bytes read to `progress` (its total is the file's
-/// size). A journal (NDJSON) is read by as many threads as there are cores, and
-/// its events keep only where their lines are; a JSON array or a HAR file is held
-/// in memory.
+/// size). A journal (NDJSON) is read segment by segment, in order, by as many
+/// threads as there are cores, and its events keep only where their lines are; a
+/// JSON array or a HAR file is held in memory.
 pub fn open(
     path: &Path,
     max: usize,
@@ -40,10 +47,29 @@ pub fn open(
     progress: &Progress,
 ) -> io::Result<Opened> {
     let lines = Lines::open(path)?;
-    let len = lines.file.metadata()?.len();
+    let mut segments = Vec::new();
+    for segment in crate::segments::list(path)? {
+        match std::fs::File::open(&segment.path) {
+            Ok(file) => {
+                let len = file.metadata()?.len();
+                segments.push((segment.path, file, len));
+            }
+            // The segment being written may be missing beside full ones.
+            Err(err) if err.kind() == io::ErrorKind::NotFound && segment.first_id.is_none() => {
+                if segments.is_empty() {
+                    return Err(err);
+                }
+            }
+            Err(err) => return Err(err),
+        }
+    }
+    let len: u64 = segments.iter().map(|(_, _, len)| len).sum();
     progress.total.store(len, Ordering::Relaxed);
     let mut head = [0u8; 512];
-    let n = io::Read::read(&mut &lines.file, &mut head)?;
+    let n = match segments.first() {
+        Some((_, file, _)) => io::Read::read(&mut &*file, &mut head)?,
+        None => 0,
+    };
     let mut store = Store::new(max);
     if crate::ndjson::layout(&head[..n]) != Layout::Lines {
         let loaded = crate::export::load(path)?;
@@ -60,26 +86,45 @@ pub fn open(
             problems: loaded.problems,
         });
     }
-    let bounds = crate::ndjson::split(&lines.file, len, crate::ndjson::readers())?;
-    let chunks: Vec<io::Result<Chunk>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = bounds
-            .windows(2)
-            .map(|range| {
-                let (start, end) = (range[0], range[1]);
-                let lines = &lines;
-                scope.spawn(move || read_chunk(lines, start, end, verifier, progress))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|handle| {
-                handle
-                    .join()
-                    .unwrap_or_else(|_| Err(io::Error::other("a reading thread panicked")))
-            })
-            .collect()
+    // Each segment in stretches, about one per core over the whole journal.
+    let readers = crate::ndjson::readers();
+    let mut tasks = Vec::new();
+    for (index, (_, file, size)) in segments.iter().enumerate() {
+        let parts = (readers as u64 * size).div_ceil(len.max(1)).max(1) as usize;
+        let bounds = crate::ndjson::split(file, *size, parts)?;
+        tasks.extend(bounds.windows(2).map(|range| Task {
+            segment: index,
+            start: range[0],
+            end: range[1],
+        }));
+    }
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let done: Vec<std::sync::Mutex<Option<io::Result<Chunk>>>> =
+        tasks.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    std::thread::scope(|scope| {
+        for _ in 0..readers.min(tasks.len()) {
+            scope.spawn(|| {
+                loop {
+                    let at = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(task) = tasks.get(at) else { break };
+                    let path = &segments[task.segment].0;
+                    let chunk = read_chunk(path, task.start, task.end, verifier, progress);
+                    if let Ok(mut slot) = done[at].lock() {
+                        *slot = Some(chunk);
+                    }
+                }
+            });
+        }
     });
-    let chunks = chunks.into_iter().collect::<io::Result<Vec<Chunk>>>()?;
+    let mut chunks = Vec::with_capacity(tasks.len());
+    for slot in done {
+        let chunk = slot
+            .into_inner()
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| Err(io::Error::other("a reading thread panicked")));
+        chunks.push(chunk?);
+    }
     let records: usize = chunks.iter().map(|c| c.events.len()).sum();
     let mut problems = Vec::new();
     let mut line_base = 0;
@@ -88,9 +133,17 @@ pub fn open(
     // Sized once: growing by doubling would hold two copies at the peak.
     let kept = records - skip;
     store.reserve(kept);
-    for chunk in chunks {
+    let named = segments.len() > 1;
+    for (task, chunk) in tasks.iter().zip(chunks) {
+        if task.start == 0 {
+            line_base = 0;
+        }
         for (line, problem) in &chunk.problems {
-            problems.push(problem.describe(line_base + line + 1));
+            let said = problem.describe(line_base + line + 1);
+            problems.push(match named {
+                true => format!("{}: {said}", segments[task.segment].0.display()),
+                false => said,
+            });
         }
         line_base += chunk.lines;
         for ingested in chunk.events {
@@ -111,15 +164,15 @@ pub fn open(
     })
 }
 
-/// Reads the lines in `start..end` of the file into events.
+/// Reads the lines in `start..end` of the segment at `path` into events.
 fn read_chunk(
-    lines: &Lines,
+    path: &Path,
     start: u64,
     end: u64,
     verifier: &Verifier,
     progress: &Progress,
 ) -> io::Result<Chunk> {
-    let mut reader = crate::ndjson::range(&lines.path, start, end)?;
+    let mut reader = crate::ndjson::range(path, start, end)?;
     let mut ingester = Ingester::default();
     let mut chunk = Chunk {
         events: Vec::new(),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::filter::row_holds;
-use super::{Entry, Filter, Ingested, Ingester, Lines, Located, Progress, Stored};
+use super::{Entry, Filter, Ingested, Ingester, Lines, Located, Place, Progress};
 use crate::record::{Record, Signature, TimeState};
 use crate::shapes::Tracker;
 use crate::token::{Analyze as _, Verifier};
@@ -215,16 +215,7 @@ impl Store {
             .iter()
             .next()
             .ok_or_else(|| "that event is no longer held".to_owned())?;
-        let record =
-            record.map_err(|err| format!("could not read event {}: {err}", entry.summary.id))?;
-        // A line that holds another record: the file changed under the window.
-        if matches!(entry.stored, Stored::Line(_)) && record.id != entry.summary.id {
-            return Err(format!(
-                "could not read event {}: its line in the file now holds record {} (the file changed under the window)",
-                entry.summary.id, record.id
-            ));
-        }
-        Ok(record)
+        record.map_err(|err| format!("could not read event {}: {err}", entry.summary.id))
     }
 
     /// Where the records of `seqs` are, for a job to read.
@@ -234,7 +225,11 @@ impl Store {
             events: seqs
                 .into_iter()
                 .filter_map(|seq| self.get(seq))
-                .map(|e| (e.seq, e.stored.clone()))
+                .map(|e| Place {
+                    seq: e.seq,
+                    id: e.summary.id,
+                    stored: e.stored.clone(),
+                })
                 .collect(),
         }
     }

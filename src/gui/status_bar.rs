@@ -71,7 +71,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
                 path.display(),
                 state.live.as_ref().map_or(0, |live| live.len())
             )),
-            (None, Some(path)) => ui.label(format!("journal: {}", path.display())),
+            (None, Some(path)) => journal_menu(ui, state, path, &mut commands),
             (None, None) => ui.label("journal: off"),
         };
         if let Some(notice) = &state.notice {
@@ -88,4 +88,81 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         }
     });
     commands
+}
+
+/// The journal's path, and a menu for how much of it is kept.
+fn journal_menu(
+    ui: &mut egui::Ui,
+    state: &AppState,
+    path: &std::path::Path,
+    commands: &mut Vec<Command>,
+) -> egui::Response {
+    let files = &state.files;
+    let kept = match (files.keep_given, files.keep_mib) {
+        (Some(_), _) => "bounded by the command line".to_owned(),
+        (None, Some(mib)) => format!("keeps {}", mib_text(mib)),
+        (None, None) => "keeps everything".to_owned(),
+    };
+    ui.menu_button(format!("journal: {} ({kept})", path.display()), |ui| {
+        ui.label(
+            "New events go to this file before their senders get a reply. It is kept \
+             in segments beside it; the oldest are deleted when it passes its bound.",
+        );
+        if let Some(given) = files.keep_given {
+            let mut parts = Vec::new();
+            if let Some(size) = given.size {
+                parts.push(format!("--keep-size {}", mib_text(size >> 20)));
+            }
+            if let Some(age) = given.age {
+                parts.push(format!("--keep-days {:.1}", age.as_secs_f64() / 86_400.0));
+            }
+            ui.label(format!(
+                "This run: {} (the command line).",
+                parts.join(", ")
+            ));
+            return;
+        }
+        let mut bounded = files.keep_mib.is_some();
+        if ui
+            .checkbox(&mut bounded, "Delete the oldest events past a size")
+            .changed()
+        {
+            commands.push(Command::KeepJournal(
+                bounded.then_some(crate::gui::state::startup::JOURNAL_KEEP_MIB),
+            ));
+        }
+        if let Some(kept) = files.keep_mib {
+            // Applied when the value is let go: a drag through small values on its
+            // way must not delete anything.
+            let id = ui.scope_id().with("journal-keep");
+            let mut mib = ui.data(|d| d.get_temp(id)).unwrap_or(kept);
+            ui.horizontal(|ui| {
+                ui.label("Keep at most");
+                let drag = ui.add(
+                    egui::DragValue::new(&mut mib)
+                        .range(16..=1_048_576)
+                        .speed(16)
+                        .suffix(" MiB"),
+                );
+                if drag.dragged() || drag.has_focus() {
+                    ui.data_mut(|d| d.insert_temp(id, mib));
+                } else {
+                    ui.data_mut(|d| d.remove::<u64>(id));
+                    if mib != kept {
+                        commands.push(Command::KeepJournal(Some(mib)));
+                    }
+                }
+            });
+        }
+    })
+    .response
+}
+
+/// A size in MiB as people read it.
+fn mib_text(mib: u64) -> String {
+    if mib >= 1024 && mib.is_multiple_of(1024) {
+        format!("{} GiB", mib / 1024)
+    } else {
+        format!("{mib} MiB")
+    }
 }

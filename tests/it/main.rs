@@ -17,6 +17,7 @@ mod keyring;
 mod listen;
 mod probe;
 mod properties;
+mod retention;
 mod secrets;
 mod send;
 mod timeline;

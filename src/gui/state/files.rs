@@ -3,6 +3,7 @@
 //! journal. Reading and writing run as jobs: a capture is read into a whole new
 //! store, with its progress shown, and exports read the records by offset.
 
+use crate::segments::Retention;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -68,6 +69,10 @@ pub struct Files {
     pub dialog: Option<FileDialog>,
     /// The journal (the app's data folder, or `--out`).
     pub journal_path: Option<PathBuf>,
+    /// How many MiB the journal keeps (`None`: everything), as the setting says.
+    pub keep_mib: Option<u64>,
+    /// The bounds the command line set for this run, which the setting does not change.
+    pub keep_given: Option<Retention>,
     /// The file a capture was opened from, while it is shown.
     pub opened_from: Option<PathBuf>,
     /// A capture is being read (live events wait, so the order holds): how far.
@@ -84,11 +89,21 @@ impl Files {
         Files {
             dialog: None,
             journal_path,
+            keep_mib: Some(super::startup::JOURNAL_KEEP_MIB),
+            keep_given: None,
             opened_from: None,
             loading: None,
             cancelled: false,
             inbox: Inbox::default(),
         }
+    }
+
+    /// The bounds the journal keeps now: the command line's, or the setting's.
+    pub fn retention(&self) -> Retention {
+        self.keep_given.unwrap_or(Retention {
+            size: self.keep_mib.map(|mib| mib.saturating_mul(1 << 20)),
+            age: None,
+        })
     }
 
     /// Applies a command. `locate` gives the events an export writes: the shown

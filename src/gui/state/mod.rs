@@ -68,6 +68,8 @@ pub enum Command {
     Answer(bool),
     /// Leave an opened capture and show the live one again.
     BackToLive,
+    /// How many MiB the window's journal keeps (`None`: everything).
+    KeepJournal(Option<u64>),
 }
 
 /// A question asked before something that cannot be undone.
@@ -146,6 +148,8 @@ impl AppState {
             jobs,
         };
         state.view.list.local_time = settings.local_time;
+        state.files.keep_mib = settings.journal_keep_mib;
+        state.files.keep_given = startup.retention;
         state.listener.saved_address = startup.saved_bind.clone();
         state.open_journal(startup.journal, startup.fsync);
         let saved_exposed = !startup.bind_given
@@ -188,6 +192,7 @@ impl AppState {
     /// Opens the journal on a job (or a sink when there is none) and reads it back.
     fn open_journal(&mut self, path: Option<PathBuf>, fsync: bool) {
         let subscriber = self.ingest.subscriber();
+        let retention = self.files.retention();
         match path {
             Some(path) => {
                 self.load(path.clone(), true);
@@ -195,7 +200,7 @@ impl AppState {
                 self.jobs
                     .spawn("hookscope-journal", &self.journal_inbox, move |_| {
                         let opened = Journal::open(&path, Some(subscriber))
-                            .map(|journal| journal.syncing(fsync))
+                            .map(|journal| journal.syncing(fsync).retaining(retention))
                             .and_then(|journal| Ok((journal, Lines::open(&path)?)));
                         opened.map_err(|err| {
                             format!(
@@ -300,6 +305,16 @@ impl AppState {
                     yes,
                     then: *then,
                 });
+            }
+            Command::KeepJournal(mib) => {
+                self.files.keep_mib = mib;
+                if let Some(journal) = self.journal.clone() {
+                    let retention = self.files.retention();
+                    // Deleting old segments touches the disk: on a job.
+                    self.jobs.run("hookscope-retention", move |_| {
+                        journal.set_retention(retention);
+                    });
+                }
             }
             Command::BackToLive => {
                 if let Some(live) = self.live.take() {
@@ -528,6 +543,7 @@ impl AppState {
             newest_first: self.view.list.newest_first,
             test_product: self.view.list.test_product.clone(),
             local_time: self.view.list.local_time,
+            journal_keep_mib: self.files.keep_mib,
             // The window's look is the app's to fill in (it lives in egui's context).
             ..Settings::default()
         }

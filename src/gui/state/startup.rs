@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::SavedSecret;
 use crate::capture::ListenerConfig;
+use crate::segments::Retention;
 use crate::token::SecretEncoding;
 
 /// Settings that survive restarts (eframe persistence); never a secret value.
@@ -24,7 +25,12 @@ pub struct Settings {
     pub zoom: f32,
     /// Times in the list in this machine's time zone.
     pub local_time: bool,
+    /// How many MiB the window's own journal keeps (`None`: everything).
+    pub journal_keep_mib: Option<u64>,
 }
+
+/// What the window's own journal keeps unless told: 1 GiB.
+pub const JOURNAL_KEEP_MIB: u64 = 1024;
 
 impl Default for Settings {
     fn default() -> Self {
@@ -37,6 +43,7 @@ impl Default for Settings {
             dark: None,
             zoom: 1.0,
             local_time: false,
+            journal_keep_mib: Some(JOURNAL_KEEP_MIB),
         }
     }
 }
@@ -64,6 +71,9 @@ pub struct Startup {
     pub secret_encoding: SecretEncoding,
     /// `fdatasync` each group of journaled records before its replies (`--fsync`).
     pub fsync: bool,
+    /// The journal's bounds given on the command line (`--keep-size`,
+    /// `--keep-days`): they win over the setting for this run.
+    pub retention: Option<Retention>,
 }
 
 impl Default for Startup {
@@ -80,6 +90,7 @@ impl Default for Startup {
             secrets: Vec::new(),
             secret_encoding: SecretEncoding::Utf8,
             fsync: false,
+            retention: None,
         }
     }
 }
