@@ -11,6 +11,10 @@ use hookscope::cli::{self, Cli};
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // Before any secret is read: a core dump would hold the secrets and the hooks.
+    if let Err(err) = hookscope::private::no_core_dumps() {
+        eprintln!("warning: could not turn core dumps off: {err}");
+    }
     let (mut cli, matches) = cli::parse();
     let outcome = match cli.command.take() {
         Some(command) => {

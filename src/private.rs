@@ -1,8 +1,18 @@
 //! The app's own folder and files (settings, the window's journal): hook data is
-//! personal data, so they are readable by their owner only (0700 folders, 0600 files).
+//! personal data, so they are readable by their owner only (0700 folders, 0600 files);
+//! and the process itself, which holds the secrets, leaves no core dump.
 
 use std::io;
 use std::path::Path;
+
+/// Marks the process as one that leaves no core dump (and that other processes of
+/// the same user may not trace): its memory holds the secrets and the hooks.
+/// Linux only; elsewhere nothing changes.
+pub fn no_core_dumps() -> io::Result<()> {
+    #[cfg(target_os = "linux")]
+    rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)?;
+    Ok(())
+}
 
 /// Creates `path` (and its parents) and makes it the owner's alone.
 pub fn dir(path: &Path) -> io::Result<()> {

@@ -81,12 +81,86 @@ struct Sink {
     started: Option<SystemTime>,
     /// When the bounds were last applied.
     enforced: Option<Instant>,
+    /// The file the journal's path named when it was opened (device and inode):
+    /// when the path names another, or none, the journal was deleted or replaced.
+    identity: Option<(u64, u64)>,
+    /// What happened to the journal that its user should hear of.
+    said: Arc<Mutex<Vec<String>>>,
+}
+
+/// The device and inode of an open file (`None` where there are none).
+fn identity(file: &File) -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        file.metadata().ok().map(|m| (m.dev(), m.ino()))
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        None
+    }
 }
 
 /// How often an age bound is applied while records keep coming.
 const ENFORCE_EVERY: Duration = Duration::from_secs(60);
 
 impl Sink {
+    /// Before a group whose first id is `first`: if the journal's file was deleted
+    /// or replaced under hookscope, opens the file at its path again (a new one,
+    /// or the replacement when its ids end before `first`) and says so; writing on
+    /// into an unlinked file would acknowledge records nobody can read.
+    fn follow_path(&mut self, first: Option<u64>) -> io::Result<()> {
+        let (Some(path), Some(known)) = (self.path.clone(), self.identity) else {
+            return Ok(());
+        };
+        let now = std::fs::metadata(&path).ok().map(|m| {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                (m.dev(), m.ino())
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = m;
+                known
+            }
+        });
+        if now == Some(known) {
+            return Ok(());
+        }
+        let what = if now.is_some() { "replaced" } else { "deleted" };
+        let (file, last_id) = open_append(&path)?;
+        if let Some(first) = first
+            && last_id >= first
+        {
+            return Err(io::Error::other(format!(
+                "the journal {} was {what} by a file whose ids go up to {last_id}: move it away, or restart hookscope",
+                path.display()
+            )));
+        }
+        let text = format!(
+            "the journal {} was {what} while hookscope wrote it: new records go to {}",
+            path.display(),
+            if now.is_some() {
+                "the file now there"
+            } else {
+                "a new file there"
+            }
+        );
+        log::warn!("{text}");
+        if let Ok(mut said) = self.said.lock() {
+            said.push(text);
+        }
+        self.len = file.metadata()?.len();
+        self.first_id = crate::ndjson::first_id(&File::open(&path)?)?;
+        self.started = self.first_id.map(|_| SystemTime::now());
+        self.identity = identity(&file);
+        self.file = Some(file.try_clone()?);
+        self.out = Box::new(file);
+        Ok(())
+    }
+
     /// Starts a new segment before `group` when the one being written is full or
     /// old enough, and applies the bounds then (and once a minute under an age
     /// bound). Failing to do so is logged: the group is written all the same.
@@ -130,6 +204,7 @@ impl Sink {
         }
         std::fs::rename(path, &full)?;
         let (file, _) = open_append(path)?;
+        self.identity = identity(&file);
         self.file = Some(file.try_clone()?);
         self.out = Box::new(file);
         self.len = 0;
@@ -195,6 +270,8 @@ pub struct Journal {
     queue: Arc<Mutex<Queue>>,
     sink: Arc<Mutex<Sink>>,
     subscribed: bool,
+    /// The sink's news for the user, read without waiting on a write.
+    said: Arc<Mutex<Vec<String>>>,
 }
 
 /// The largest serialising buffer a worker keeps between records.
@@ -221,8 +298,10 @@ impl Journal {
         last_id: u64,
         subscriber: Option<Subscriber>,
     ) -> io::Result<Journal> {
+        let said = Arc::<Mutex<Vec<String>>>::default();
         Ok(Journal {
             subscribed: subscriber.is_some(),
+            said: said.clone(),
             queue: Arc::new(Mutex::new(Queue {
                 last_id,
                 ..Queue::default()
@@ -238,6 +317,8 @@ impl Journal {
                 first_id: None,
                 started: None,
                 enforced: None,
+                identity: None,
+                said,
             })),
         })
     }
@@ -251,6 +332,7 @@ impl Journal {
         let handle = file.try_clone()?;
         let journal = Journal::new(Box::new(file), last_id, subscriber)?;
         if let Ok(mut sink) = journal.sink.lock() {
+            sink.identity = identity(&handle);
             sink.file = Some(handle);
             sink.len = meta.len();
             sink.path = Some(path.to_owned());
@@ -386,10 +468,12 @@ impl Journal {
         };
         let mut guard = self.sink.lock().map_err(poisoned)?;
         let sink = &mut *guard;
-        sink.keep_bounds(&lines);
         let written = sink
-            .out
-            .write_all(&lines)
+            .follow_path(leading_id(&lines))
+            .and_then(|()| {
+                sink.keep_bounds(&lines);
+                sink.out.write_all(&lines)
+            })
             .and_then(|()| sink.out.flush())
             .and_then(|()| match (&sink.file, sink.sync) {
                 (Some(file), true) => file.sync_data(),
@@ -474,6 +558,15 @@ impl Journal {
         sink.first_id = None;
         sink.started = None;
         Ok(())
+    }
+
+    /// What happened to the journal since the last call that its user should hear
+    /// of (it was deleted or replaced while written, and opened again).
+    pub fn take_said(&self) -> Vec<String> {
+        self.said
+            .lock()
+            .map(|mut said| std::mem::take(&mut *said))
+            .unwrap_or_default()
     }
 
     /// Flushes the sink (every line is already flushed; this is for a clean stop).

@@ -140,6 +140,15 @@ pub fn signed_non_json(secret: &Secret) -> String {
     )
 }
 
+/// The payload is JSON that cannot be read (too deep, a number too large), and a
+/// secret's MAC matches: the token is genuine, its claims are the trouble.
+pub fn signed_unreadable_json(secret: &Secret) -> String {
+    format!(
+        "the signature matches secret #{}: the sender really signed this payload, but receivers will fail to read its claims too; keep claims shallow and numbers within a 64-bit float (send large ids as strings)",
+        secret.index() + 1
+    )
+}
+
 fn short_key(secret: &Secret, alg: Algorithm) -> Option<String> {
     let needed = hash_len(alg);
     (secret.len() < needed).then(|| {

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use base64::Engine as _;
+use zeroize::Zeroizing;
 
 use super::mac::Keyed;
 
@@ -87,9 +88,12 @@ pub enum SecretError {
 /// One secret, ready to verify with. Its `Debug` never shows the value.
 #[derive(Clone)]
 pub struct Secret {
-    text: String,
+    /// The text and the key bytes are wiped when the secret goes. (The HMAC states
+    /// in `key` are not: the `hmac` crate offers no wiping; no core dump is left
+    /// to hold them, see [`crate::private::no_core_dumps`].)
+    text: Zeroizing<String>,
     encoding: SecretEncoding,
-    bytes: Vec<u8>,
+    bytes: Zeroizing<Vec<u8>>,
     key: Keyed,
     index: usize,
 }
@@ -111,16 +115,16 @@ impl Secret {
         if text.is_empty() {
             return Err(SecretError::Empty { number });
         }
-        let bytes = encoding.decode(text).ok_or(SecretError::Undecodable {
+        let bytes = Zeroizing::new(encoding.decode(text).ok_or(SecretError::Undecodable {
             number,
             encoding: encoding.as_str(),
-        })?;
+        })?);
         if bytes.is_empty() {
             return Err(SecretError::Empty { number });
         }
         let key = Keyed::new(&bytes);
         Ok(Secret {
-            text: text.to_owned(),
+            text: Zeroizing::new(text.to_owned()),
             encoding,
             bytes,
             key,

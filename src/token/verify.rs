@@ -135,7 +135,11 @@ impl Verifier {
                     hints.push(hints::PADDED_SEGMENTS.to_owned());
                 }
                 if let Some(secret) = self.signs_raw(raw, alg) {
-                    hints.push(hints::signed_non_json(secret));
+                    hints.push(if problem.starts_with(UNREADABLE_JSON) {
+                        hints::signed_unreadable_json(secret)
+                    } else {
+                        hints::signed_non_json(secret)
+                    });
                 }
                 return Err(Box::new((
                     lenient_claims(raw),
@@ -323,7 +327,7 @@ impl<'a> Parts<'a> {
         let claims = match serde_json::from_slice::<Value>(&decoded[1]) {
             Ok(claims @ Value::Object(_)) => claims,
             Ok(_) => return Err("the payload is JSON but not an object of claims".to_owned()),
-            Err(_) => return Err("the payload is not JSON".to_owned()),
+            Err(err) => return Err(payload_error(&err)),
         };
         let signing_input = &raw[..segments[0].len() + 1 + segments[1].len()];
         Ok(Parts {
@@ -341,6 +345,26 @@ impl<'a> Parts<'a> {
         super::mac::verifies_once(key, alg, self.signing_input.as_bytes(), &self.signature)
     }
 }
+
+/// What is wrong with a payload that does not parse: JSON beyond what can be read
+/// (too deep, a number past a float's range), or no JSON at all.
+fn payload_error(err: &serde_json::Error) -> String {
+    let text = err.to_string();
+    if text.starts_with("recursion limit exceeded") {
+        format!(
+            "{UNREADABLE_JSON}: it is nested 128 levels deep or more, deeper than hookscope (and most JSON libraries) reads"
+        )
+    } else if text.starts_with("number out of range") {
+        format!(
+            "{UNREADABLE_JSON}: a number in it ({text}) is beyond the range of a 64-bit float, which most JSON libraries refuse or turn into infinity"
+        )
+    } else {
+        "the payload is not JSON".to_owned()
+    }
+}
+
+/// How a payload that is JSON but cannot be read is described.
+const UNREADABLE_JSON: &str = "the payload is JSON, but its claims cannot be read";
 
 /// Claims of a malformed token, shown when its payload still decodes to JSON.
 fn lenient_claims(raw: &str) -> Option<Value> {

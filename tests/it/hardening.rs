@@ -338,3 +338,43 @@ fn a_compressed_body_gets_a_hint() {
         "{record}"
     );
 }
+
+/// A listener holding a secret, killed with SIGQUIT (whose default is to dump
+/// core) where cores are allowed: none is left, since its memory holds the secret.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_process_holding_secrets_leaves_no_core_dump() {
+    let pattern = std::fs::read_to_string("/proc/sys/kernel/core_pattern").unwrap_or_default();
+    if pattern.starts_with('|') || pattern.contains('/') {
+        eprintln!("skipped: cores go elsewhere here ({})", pattern.trim());
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("journal.ndjson");
+    let mut command = std::process::Command::new("bash");
+    command
+        .current_dir(dir.path())
+        .arg("-c")
+        .arg("ulimit -c unlimited && exec \"$0\" listen --bind 127.0.0.1:0 --out \"$1\" --secret \"$2\"")
+        .arg(support::bin())
+        .arg(&journal)
+        .arg(SECRET);
+    let mut listener = Listener::spawn(command, tempfile::tempdir().unwrap(), journal);
+    assert_eq!(listener.post("/hook", &[], b"x").status, 200);
+    let pid = listener.child.id().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-QUIT", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = support::wait_timeout(&mut listener.child, Duration::from_secs(20));
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(libc::SIGQUIT), "{status:?}");
+    assert!(!status.core_dumped(), "a core was dumped");
+    let cores: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with("core"))
+        .collect();
+    assert!(cores.is_empty(), "{cores:?}");
+}

@@ -235,3 +235,42 @@ fn with_fsync_each_group_is_synced_before_its_reply() {
         "no sync without --fsync"
     );
 }
+
+#[test]
+fn a_journal_deleted_or_replaced_while_listening_is_opened_again_and_said() {
+    let listener = Listener::start(&[]);
+    assert_eq!(listener.post("/before", &[], b"x").status, 200);
+    // Deleted: the next record goes to a new file there, its id going on.
+    std::fs::remove_file(&listener.journal).unwrap();
+    assert_eq!(listener.post("/after-delete", &[], b"x").status, 200);
+    let records = read_journal(&listener.journal);
+    assert_eq!(records.len(), 1, "{records:?}");
+    assert_eq!(records[0]["path"], "/after-delete");
+    assert_eq!(records[0]["id"], 2);
+    // Replaced by an older file: appended to, ids going on.
+    let moved = listener.journal.with_extension("old");
+    std::fs::rename(&listener.journal, &moved).unwrap();
+    std::fs::write(&listener.journal, "{\"id\":1}\n").unwrap();
+    assert_eq!(listener.post("/after-replace", &[], b"x").status, 200);
+    let ids: Vec<u64> = read_journal(&listener.journal)
+        .iter()
+        .map(|r| r["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 3]);
+    // Replaced by a file whose ids go past ours: refused, not numbered twice.
+    let other = listener.journal.with_extension("other");
+    std::fs::write(&other, "{\"id\":99}\n").unwrap();
+    std::fs::rename(&other, &listener.journal).unwrap();
+    assert_eq!(listener.post("/clash", &[], b"x").status, 503);
+    assert_eq!(read_journal(&listener.journal).len(), 1);
+    let (_, _, stderr) = listener.terminate();
+    assert!(
+        stderr.contains("was deleted while hookscope wrote it"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("was replaced while hookscope wrote it"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("ids go up to 99"), "{stderr}");
+}

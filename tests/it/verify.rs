@@ -258,6 +258,26 @@ fn hints_for_mangled_requests_and_wrong_secrets() {
             .contains("signature matches secret #1"),
         "{out}"
     );
+    // Signed right over JSON that cannot be read: said as such, not "not JSON".
+    let deep = format!(r#"{{"d":{}{}}}"#, "[".repeat(130), "]".repeat(130));
+    for (payload, why) in [
+        (
+            r#"{"iss":"Truora","n":1e400}"#,
+            "beyond the range of a 64-bit float",
+        ),
+        (deep.as_str(), "nested 128 levels deep or more"),
+    ] {
+        let token = jws(r#"{"alg":"HS256"}"#, payload, SECRET);
+        let (_, out, _) = verify(&["--secret", SECRET, &token], None);
+        let verification = &out["verification"];
+        assert_eq!(verification["signature"], "malformed");
+        let detail = verification["detail"].as_str().unwrap();
+        assert!(detail.contains("the payload is JSON"), "{detail}");
+        assert!(detail.contains(why), "{detail}");
+        let hints = verification["hints"].to_string();
+        assert!(hints.contains("really signed this payload"), "{hints}");
+        assert!(!hints.contains("not JSON"), "{hints}");
+    }
     // On the command line, an encoding hint names the flag.
     use base64::Engine as _;
     let key = [9u8; 32];

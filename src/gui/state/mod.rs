@@ -493,6 +493,9 @@ impl AppState {
                 }
             }
         }
+        if let Some(journal) = &self.journal {
+            notices.extend(journal.take_said().into_iter().map(Notice::error));
+        }
         self.listener.take_reports();
         let (files_notices, read) = self.files.take_reports();
         notices.extend(files_notices);

@@ -405,14 +405,7 @@ fn a_bounded_journal_rolls_over_under_the_window_which_reads_each_event_from_its
         age: None,
     });
     let mut harness = harness(startup);
-    let addr: std::net::SocketAddr = match &harness.state().state.listener.status {
-        ListenerStatus::Running { url, .. } => url
-            .trim_start_matches("http://")
-            .trim_end_matches('/')
-            .parse()
-            .unwrap(),
-        other => panic!("listener not running: {other:?}"),
-    };
+    let addr = listening_addr(&harness);
     let body = "x".repeat(1000);
     for n in 0..200 {
         let reply = support::request(addr, "POST", &format!("/hook/{n}"), &[], body.as_bytes());
@@ -449,4 +442,31 @@ fn a_bounded_journal_rolls_over_under_the_window_which_reads_each_event_from_its
     for entry in store.entries() {
         assert_eq!(store.record(entry.seq).unwrap().id, entry.summary.id);
     }
+}
+
+#[test]
+fn a_journal_deleted_under_the_window_is_opened_again_and_the_window_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    let addr = listening_addr(&harness);
+    assert_eq!(
+        support::request(addr, "POST", "/one", &[], b"x").status,
+        200
+    );
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    let journal = dir.path().join("events.ndjson");
+    std::fs::remove_file(&journal).unwrap();
+    assert_eq!(
+        support::request(addr, "POST", "/two", &[], b"x").status,
+        200
+    );
+    step_until(&mut harness, |app| app.state.store.len() == 2);
+    harness.get_by_label_contains("was deleted while hookscope wrote it");
+    let lines = support::read_journal(&journal);
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["path"], "/two");
+    // The new event reads back from the new file.
+    let store = &harness.state().state.store;
+    let newest = store.entries().last().unwrap();
+    assert_eq!(store.record(newest.seq).unwrap().path, "/two");
 }

@@ -63,6 +63,18 @@ pub fn listening_startup(dir: &tempfile::TempDir) -> Startup {
     startup
 }
 
+/// The address the window's listener is bound to.
+pub fn listening_addr(harness: &Harness<'static, HookscopeApp>) -> std::net::SocketAddr {
+    match &harness.state().state.listener.status {
+        ListenerStatus::Running { url, .. } => url
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .parse()
+            .unwrap(),
+        other => panic!("listener not running: {other:?}"),
+    }
+}
+
 /// A record as the listener would make it, for a token body.
 pub fn record(body: &str, path: &str) -> Record {
     let headers = vec![("Content-Type".to_owned(), "application/jwt".to_owned())];
