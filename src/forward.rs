@@ -84,12 +84,20 @@ pub struct Outcome {
     pub status: u16,
     pub body: Bytes,
     pub content_type: Option<String>,
+    /// The id a hookscope listener journaled the request under (its `X-Hookscope-Id`
+    /// reply header), when the target is one.
+    pub recorded_as: Option<u64>,
 }
 
-/// Where requests go: an `http://` base URL; the request's path is appended.
+/// Where requests go. One rule for forwarding, replay, *Edit and send* and the
+/// probe: a URL with a path (`http://127.0.0.1:3000/webhooks/truora`) is the
+/// endpoint, used as typed with the request's query appended; a URL without one
+/// (`http://127.0.0.1:3000`) gets the request's own path and query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Target {
     base: String,
+    /// The URL names its endpoint: the request's path is not appended.
+    exact: bool,
     pub timeout: Duration,
 }
 
@@ -102,14 +110,29 @@ impl Target {
                 url: url.to_owned(),
             });
         }
+        let exact = !matches!(uri.path(), "" | "/") || uri.query().is_some();
         Ok(Target {
-            base: url.trim_end_matches('/').to_owned(),
+            base: if exact {
+                url.to_owned()
+            } else {
+                url.trim_end_matches('/').to_owned()
+            },
+            exact,
             timeout,
         })
     }
 
-    /// The URL a request for `path` goes to.
+    /// The URL a request for `path` (with its query) goes to.
     pub fn url_for(&self, path: &str) -> String {
+        if self.exact {
+            return match path.split_once('?') {
+                Some((_, query)) if !query.is_empty() => {
+                    let joiner = if self.base.contains('?') { '&' } else { '?' };
+                    format!("{}{joiner}{query}", self.base)
+                }
+                _ => self.base.clone(),
+            };
+        }
         if path.starts_with('/') {
             format!("{}{path}", self.base)
         } else {
@@ -187,6 +210,7 @@ pub async fn deliver(
             serde_json::Value::from(format!("forwarding failed: {error}"))
         )),
         content_type: Some("application/json".to_owned()),
+        recorded_as: None,
     };
     match result {
         Err(_) => failed(
@@ -194,7 +218,8 @@ pub async fn deliver(
             format!("no reply within {} ms", target.timeout.as_millis()),
         ),
         Ok(Err(error)) => failed(502, error.to_string()),
-        Ok(Ok((status, content_type, body))) => Outcome {
+        Ok(Ok((status, content_type, body, recorded_as))) => Outcome {
+            recorded_as,
             forwarded: Forwarded {
                 url,
                 status: Some(status),
@@ -215,7 +240,7 @@ async fn attempt(
     method: &str,
     headers: &hyper::HeaderMap,
     body: Bytes,
-) -> Result<(u16, Option<String>, Bytes), ForwardError> {
+) -> Result<(u16, Option<String>, Bytes, Option<u64>), ForwardError> {
     let uri = parse_uri(url)?;
     let host = uri.host().unwrap_or("127.0.0.1").to_owned();
     let port = port(&uri).map_err(|reason| ForwardError::BadUrl {
@@ -253,12 +278,16 @@ async fn attempt(
         .get(hyper::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let recorded_as = response
+        .headers()
+        .get("x-hookscope-id")
+        .and_then(|v| v.to_str().ok()?.parse().ok());
     let body = Limited::new(response.into_body(), MAX_REPLY_BODY)
         .collect()
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_else(|_| Bytes::from_static(b"(reply body larger than 64 KiB, not kept)"));
-    Ok((status, content_type, body))
+    Ok((status, content_type, body, recorded_as))
 }
 
 #[cfg(test)]
@@ -267,11 +296,24 @@ mod tests {
 
     #[test]
     fn urls_join_and_only_http_is_accepted() {
-        let t = Target::parse("http://127.0.0.1:3000/app/", Duration::from_secs(1)).unwrap();
+        let at = |url: &str, path: &str| {
+            Target::parse(url, Duration::from_secs(1))
+                .unwrap()
+                .url_for(path)
+        };
+        // A URL with a path is the endpoint; the request's query is appended.
         assert_eq!(
-            t.url_for("/hooks?x=1"),
-            "http://127.0.0.1:3000/app/hooks?x=1"
+            at("http://127.0.0.1:3000/app/", "/hooks?x=1"),
+            "http://127.0.0.1:3000/app/?x=1"
         );
+        assert_eq!(
+            at("http://127.0.0.1:3000/app?k=v", "/hooks?x=1"),
+            "http://127.0.0.1:3000/app?k=v&x=1"
+        );
+        assert_eq!(at("http://h:1/app", "/hooks"), "http://h:1/app");
+        // Without one, the request's path and query; a path without its slash joined by one.
+        assert_eq!(at("http://h:1/", "/hooks?x=1"), "http://h:1/hooks?x=1");
+        assert_eq!(at("http://h:1", "@evil:80"), "http://h:1/@evil:80");
         assert!(Target::parse("https://example.com", Duration::from_secs(1)).is_err());
         assert!(Target::parse("not a url", Duration::from_secs(1)).is_err());
     }

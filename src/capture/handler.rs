@@ -41,7 +41,7 @@ pub(super) const LOOP_HEADER: hyper::header::HeaderName =
     hyper::header::HeaderName::from_static("x-hookscope-forwarded-by");
 
 pub(super) async fn handle(
-    request: Request<Incoming>,
+    mut request: Request<Incoming>,
     shared: Arc<Shared>,
     remote: Arc<str>,
     tap: Arc<Mutex<HeadTap>>,
@@ -53,7 +53,7 @@ pub(super) async fn handle(
         (None, Some(path)) => path.as_str().to_owned(),
         _ => request.uri().to_string(),
     };
-    let headers = headers_as_sent(&tap, &method, &path, request.headers());
+    let mut headers = headers_as_sent(&tap, &method, &path, request.headers());
     let config = &shared.config;
     let expects_continue = request
         .headers()
@@ -64,6 +64,7 @@ pub(super) async fn handle(
         && !config.allow_browser
         && (request.headers().contains_key(hyper::header::ORIGIN)
             || request.headers().contains_key("sec-fetch-site"));
+    let replay_of = replay_of(&mut headers, &mut request, &shared.instance);
     let looped = live.forward.is_some()
         && request
             .headers()
@@ -97,6 +98,7 @@ pub(super) async fn handle(
         raw_headers: parts.headers,
         body,
         end,
+        replay_of,
     };
     let settled = if live.forward.is_some() {
         // Forwarding waits for the app: that, verifying and journaling run on a task
@@ -137,6 +139,26 @@ pub(super) async fn handle(
     })
 }
 
+/// The record a request replays, when it carries this listener's own mark in
+/// [`crate::replay::REPLAY_HEADER`]: the header is then taken out of the request
+/// (it is neither recorded nor forwarded). A header with another mark is left as
+/// it came: it is no business of this listener's.
+fn replay_of(
+    headers: &mut Vec<(String, String)>,
+    request: &mut Request<Incoming>,
+    instance: &HeaderValue,
+) -> Option<u64> {
+    let value = request.headers().get(crate::replay::REPLAY_HEADER)?;
+    let (mark, id) = value.to_str().ok()?.split_once(' ')?;
+    if mark.as_bytes() != instance.as_bytes() {
+        return None;
+    }
+    let id = id.trim().parse().ok()?;
+    request.headers_mut().remove(crate::replay::REPLAY_HEADER);
+    headers.retain(|(name, _)| !name.eq_ignore_ascii_case(crate::replay::REPLAY_HEADER));
+    Some(id)
+}
+
 /// The headers in arrival order with their names as sent, from the tap; hyper's
 /// (lowercased, grouped) when the tap lost track of the head.
 fn headers_as_sent(
@@ -173,6 +195,8 @@ struct Arrived {
     raw_headers: hyper::HeaderMap,
     body: Vec<u8>,
     end: BodyEnd,
+    /// A replay this listener was sent by its own window: the record it replays.
+    replay_of: Option<u64>,
 }
 
 /// Forwards (when asked), verifies and journals one request; the body's share of
@@ -192,6 +216,7 @@ async fn settle(
         mut raw_headers,
         body,
         end,
+        replay_of,
     } = request;
     let truncated = !matches!(end, BodyEnd::Complete | BodyEnd::Browser | BodyEnd::Loop);
     // Forward first: the sender's reply is the app's, and it goes into the record.
@@ -237,6 +262,7 @@ async fn settle(
     // The body moves into the record rather than being copied.
     (record.body, record.body_base64) = Record::encode_body_vec(body);
     record.body_truncated = truncated;
+    record.replay_of = replay_of;
     record.analyze(&verifier, received_at.as_second());
     let (content_type, reply_body) = match &forwarded {
         // The app's reply is in `forwarded`; without one, the sender got our error.

@@ -271,9 +271,14 @@ impl Capture {
             limit: config.body_budget,
             used: std::sync::atomic::AtomicUsize::new(0),
         });
-        // Hex digits and a dash: always a valid header value.
+        // Hex digits and dashes: always a valid header value. The random part (std's
+        // per-process hash keys) keeps others from guessing it.
+        let random = std::hash::BuildHasher::hash_one(
+            &std::collections::hash_map::RandomState::new(),
+            jiff::Timestamp::now().as_nanosecond(),
+        );
         let instance = hyper::header::HeaderValue::from_str(&format!(
-            "{:x}-{:x}",
+            "{:x}-{:x}-{random:x}",
             std::process::id(),
             jiff::Timestamp::now().as_nanosecond()
         ))
@@ -347,6 +352,12 @@ impl Capture {
             );
         }
         eprintln!("listening on {}", self.url());
+    }
+
+    /// This listener's mark: on what it forwards (a request that comes back with it
+    /// is a loop), and on a replay sent to it (which it then links to its original).
+    pub fn mark(&self) -> &str {
+        self.shared.instance.to_str().unwrap_or_default()
     }
 
     /// The URL senders use: `http://ADDR/`.

@@ -18,7 +18,8 @@ pub struct ReplayArgs {
     /// The journal or capture file holding the requests.
     #[arg(value_name = "JOURNAL")]
     pub journal: PathBuf,
-    /// Where to send them: an http:// base URL; each request's path is appended.
+    /// Where to send them (http://): a URL with a path is the endpoint (the request's
+    /// query appended); one without gets each request's own path and query.
     #[arg(long, value_name = "URL")]
     pub to: String,
     /// Only these record ids (repeatable); default: every record.
@@ -53,7 +54,7 @@ pub fn run(args: ReplayArgs) -> anyhow::Result<ExitCode> {
     let mut failed = 0;
     for original in &originals {
         let result = runtime.block_on(crate::replay::replay_into(
-            original, &args.to, timeout, &journal, None,
+            original, &args.to, timeout, &journal, None, None,
         ));
         match result {
             Ok(crate::replay::Replayed {

@@ -37,7 +37,8 @@ fn test_app() -> (SocketAddr, mpsc::Receiver<Seen>) {
 #[test]
 fn forwarded_requests_get_the_apps_reply_and_are_recorded() {
     let (app, seen) = test_app();
-    let target = format!("http://{app}/app");
+    // No path: each request goes to its own path on the app.
+    let target = format!("http://{app}");
     let listener = Listener::start(&[
         "--secret",
         SECRET,
@@ -61,7 +62,7 @@ fn forwarded_requests_get_the_apps_reply_and_are_recorded() {
     assert_eq!(reply.body, b"{\"app\":\"ok\"}");
     let got = seen.recv_timeout(Duration::from_secs(5)).unwrap();
     assert!(
-        got.head.starts_with("POST /app/hooks/ok?x=1 HTTP/1.1"),
+        got.head.starts_with("POST /hooks/ok?x=1 HTTP/1.1"),
         "{}",
         got.head
     );
@@ -202,4 +203,36 @@ fn forwarding_to_itself_is_answered_once_not_looped() {
     let records = listener.records();
     assert_eq!(records.len(), 2, "one request and its one forwarded copy");
     assert_eq!(records[0]["response"]["status"], 508);
+}
+
+#[test]
+fn one_app_url_rule_a_url_with_a_path_is_the_endpoint_and_one_without_gets_the_requests_path() {
+    let (app, seen) = test_app();
+    let path_of = |seen: &Seen| seen.head.split_whitespace().nth(1).unwrap().to_owned();
+    // With a path: the endpoint as typed, the request's query appended.
+    let endpoint = Listener::start(&["--forward-to", &format!("http://{app}/webhooks/truora")]);
+    assert_eq!(endpoint.post("/hooks/x?a=1", &[], b"x").status, 201);
+    assert_eq!(path_of(&seen.recv().unwrap()), "/webhooks/truora?a=1");
+    assert_eq!(
+        endpoint.last()["response"]["forwarded"]["url"],
+        format!("http://{app}/webhooks/truora?a=1")
+    );
+    // Without one: the request's own path and query.
+    let base = Listener::start(&["--forward-to", &format!("http://{app}")]);
+    assert_eq!(base.post("/hooks/x?a=1", &[], b"x").status, 201);
+    assert_eq!(path_of(&seen.recv().unwrap()), "/hooks/x?a=1");
+    // Replay follows the same rule.
+    let (_, records, _) = endpoint.terminate();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("j.ndjson");
+    let text: String = records.iter().map(|r| format!("{r}\n")).collect();
+    std::fs::write(&journal, text).unwrap();
+    let output = std::process::Command::new(support::bin())
+        .arg("replay")
+        .arg(&journal)
+        .args(["--to", &format!("http://{app}/webhooks/truora?k=v")])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(path_of(&seen.recv().unwrap()), "/webhooks/truora?k=v&a=1");
 }

@@ -282,6 +282,16 @@ impl Listener {
         )
     }
 
+    /// This listener, for replays sent to it (it records them itself, once).
+    pub fn own(&self) -> Option<crate::replay::OwnListener> {
+        self.capture
+            .as_ref()
+            .map(|capture| crate::replay::OwnListener {
+                addr: capture.local_addr(),
+                mark: capture.mark().to_owned(),
+            })
+    }
+
     /// Where a replay goes: the field, else the app when forwarding, else this listener.
     pub fn replay_target(&self) -> String {
         match self.replay_url.trim() {

@@ -99,6 +99,7 @@ impl AppState {
             return;
         };
         let verifier = self.secrets.verifier().clone();
+        let own = self.listener.own();
         self.notice = Some(Notice::info(format!(
             "replaying {} event(s) to {url}…",
             records.len()
@@ -126,6 +127,7 @@ impl AppState {
                                             Duration::from_secs(10),
                                             &journal,
                                             Some(&verifier),
+                                            own.as_ref(),
                                         ))
                                     });
                             match result {

@@ -154,15 +154,64 @@ fn edit_and_send_forges_on_purpose_and_links_the_result() {
     state.apply(Command::Workbench(WorkbenchCommand::EditForm(form)));
     settle(&mut harness);
     harness.get_by_label("Send").click();
-    // The listener captures the forged request, and its result is journaled linked.
-    step_until(&mut harness, |app| app.state.store.len() == 3);
+    // Sent to the window's own listener: it records the forged request once,
+    // linked to its original.
+    step_until(&mut harness, |app| {
+        app.state
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("replayed 1 event(s)"))
+    });
+    settle(&mut harness);
+    assert_eq!(harness.state().state.store.len(), 2, "one event per send");
     let journal = support::read_journal(&dir.path().join("events.ndjson"));
-    let linked = journal
-        .iter()
-        .find(|r| r["replay_of"] == original)
-        .expect("a record linked to the original");
+    assert_eq!(journal.len(), 2);
+    let linked = &journal[1];
+    assert_eq!(linked["replay_of"], original);
     assert_eq!(linked["verification"]["signature"], "unsupported_alg");
     assert_eq!(linked["token"]["claims"]["forged"], true);
+}
+
+#[test]
+fn a_replay_to_the_windows_own_listener_is_one_linked_event_and_ids_never_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    set_secret(&mut harness, SECRET);
+    harness.get_by_label("Send test hook").click();
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    harness.key_press(egui::Key::ArrowDown);
+    settle(&mut harness);
+    // No replay URL and no forwarding: the replay goes to the listener itself.
+    for round in 1..=2 {
+        harness.get_by_label("Replay").click();
+        step_until(&mut harness, |app| {
+            app.state
+                .notice
+                .as_ref()
+                .is_some_and(|n| n.text.contains("replayed 1 event(s)"))
+        });
+        settle(&mut harness);
+        harness.state_mut().state.apply(Command::DismissNotice);
+        assert_eq!(
+            harness.state().state.store.len(),
+            1 + round,
+            "round {round}"
+        );
+    }
+    let journal = support::read_journal(&dir.path().join("events.ndjson"));
+    let ids: Vec<u64> = journal.iter().map(|r| r["id"].as_u64().unwrap()).collect();
+    assert_eq!(ids, [1, 2, 3]);
+    for replay in &journal[1..] {
+        assert_eq!(replay["replay_of"], 1);
+        assert_eq!(replay["verification"]["signature"], "valid");
+        // The link travels in a header of the listener's own, left out of the record.
+        let headers = replay["headers"].to_string().to_ascii_lowercase();
+        assert!(!headers.contains("x-hookscope-replay-of"), "{headers}");
+        assert_eq!(replay["body"], journal[0]["body"], "sent unchanged");
+    }
+    // The list tells each replay from its original.
+    harness.get_by_label("2 (1)");
+    harness.get_by_label("3 (1)");
 }
 
 #[test]
