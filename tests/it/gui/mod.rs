@@ -27,6 +27,7 @@ use hookscope::record::{Record, Signature};
 use jsonwebtoken::Algorithm;
 use support::window::{
     copied_text, harness, harness_stepping, in_list, set_secret, settle, step_until,
+    step_until_notice,
 };
 use support::{SECRET, sign, truora_claims};
 

@@ -16,12 +16,7 @@ fn failing_on_purpose_shows_the_health_warning_and_copy_as_curl() {
     settle(&mut harness);
     harness.get_by_label("Send test hook").click();
     step_until(&mut harness, |app| app.state.store.len() == 1);
-    step_until(&mut harness, |app| {
-        app.state
-            .notice
-            .as_ref()
-            .is_some_and(|n| n.text.contains("answered 503"))
-    });
+    step_until_notice(&mut harness, "answered 503");
     harness.get_by_label_contains("Truora would disable this subscription");
     assert_eq!(
         support::read_journal(&dir.path().join("events.ndjson"))[0]["response"]["status"],
@@ -156,12 +151,7 @@ fn edit_and_send_forges_on_purpose_and_links_the_result() {
     harness.get_by_label("Send").click();
     // Sent to the window's own listener: it records the forged request once,
     // linked to its original.
-    step_until(&mut harness, |app| {
-        app.state
-            .notice
-            .as_ref()
-            .is_some_and(|n| n.text.contains("replayed 1 event(s)"))
-    });
+    step_until_notice(&mut harness, "replayed 1 event(s)");
     settle(&mut harness);
     assert_eq!(harness.state().state.store.len(), 2, "one event per send");
     let journal = support::read_journal(&dir.path().join("events.ndjson"));
@@ -184,12 +174,7 @@ fn a_replay_to_the_windows_own_listener_is_one_linked_event_and_ids_never_repeat
     // No replay URL and no forwarding: the replay goes to the listener itself.
     for round in 1..=2 {
         harness.get_by_label("Replay").click();
-        step_until(&mut harness, |app| {
-            app.state
-                .notice
-                .as_ref()
-                .is_some_and(|n| n.text.contains("replayed 1 event(s)"))
-        });
+        step_until_notice(&mut harness, "replayed 1 event(s)");
         settle(&mut harness);
         harness.state_mut().state.apply(Command::DismissNotice);
         assert_eq!(

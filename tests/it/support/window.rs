@@ -53,6 +53,16 @@ pub fn step_until(
     harness.run_steps(2);
 }
 
+/// Steps until the status bar's notice holds `text` (20 s at most).
+pub fn step_until_notice(harness: &mut Harness<'static, HookscopeApp>, text: &str) {
+    step_until(harness, |app| {
+        app.state
+            .notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains(text))
+    });
+}
+
 /// Steps a frame, then until the window has settled (no background work, every
 /// event sent in filed, no search due; 20 s at most), then two more frames: what
 /// a command or an arrival set off is done and drawn. Never a count of frames.
