@@ -3,6 +3,7 @@
 pub mod find;
 pub mod hints;
 pub mod mac;
+pub mod place;
 pub mod secret;
 pub mod sign;
 pub mod verify;

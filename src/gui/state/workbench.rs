@@ -255,22 +255,8 @@ impl Workbench {
             Target::Url(url) => url.trim().to_owned(),
         };
         let mut record = (*editor.original).clone();
-        (record.body, record.body_base64) = Record::encode_body_vec(token.into_bytes());
-        record.body_truncated = false;
-        // Only the body changed: its length is worked out again when sent.
-        record.headers.retain(|(name, _)| {
-            !name.eq_ignore_ascii_case("content-length")
-                && !name.eq_ignore_ascii_case("authorization")
-        });
-        if !record
-            .headers
-            .iter()
-            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
-        {
-            record
-                .headers
-                .push(("Content-Type".to_owned(), "application/jwt".to_owned()));
-        }
+        // Where the original carried its token: the body, a field, or Bearer.
+        crate::token::place::replace(&mut record, &token);
         self.editor = None;
         Outcome::Send {
             record: Box::new(record),

@@ -260,3 +260,55 @@ fn a_reply_status_that_is_no_final_answer_is_refused_in_the_form() {
     let reply = support::request(addr.parse().unwrap(), "POST", "/hooks", &[], b"x");
     assert_eq!(reply.status, 200);
 }
+
+#[test]
+fn edit_and_send_keeps_where_the_token_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    set_secret(&mut harness, SECRET);
+    let addr = listening_addr(&harness);
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let bearer = format!("Bearer {token}");
+    let form_body = format!("kind=check&jwt={token}");
+    /// A request's headers, body, and where its token is.
+    type Sent<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let sent: [Sent; 2] = [
+        (&[("Authorization", &bearer)], "{}", "header:authorization"),
+        (
+            &[("Content-Type", "application/x-www-form-urlencoded")],
+            &form_body,
+            "form:jwt",
+        ),
+    ];
+    for (n, (headers, body, source)) in sent.iter().enumerate() {
+        assert_eq!(
+            support::request(addr, "POST", "/hooks", headers, body.as_bytes()).status,
+            200
+        );
+        let original = 2 * n + 1;
+        step_until(&mut harness, |app| app.state.store.len() == original);
+        let state = &mut harness.state_mut().state;
+        state.apply(Command::View(ViewCommand::Select(original as u64 - 1)));
+        settle(&mut harness);
+        harness.get_by_label("Edit and send…").click();
+        settle(&mut harness);
+        harness.get_by_label("Send").click();
+        step_until(&mut harness, |app| app.state.store.len() == original + 1);
+        let journal = support::read_journal(&dir.path().join("events.ndjson"));
+        let edited = journal.last().unwrap();
+        assert_eq!(edited["replay_of"], original as u64);
+        assert_eq!(edited["token"]["source"], *source, "{edited}");
+        assert_eq!(edited["verification"]["signature"], "valid");
+        if *source == "header:authorization" {
+            assert_eq!(edited["body"], "{}", "the body stays as it was");
+        } else {
+            assert!(
+                edited["body"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("kind=check&jwt=ey"),
+                "{edited}"
+            );
+        }
+    }
+}
