@@ -419,6 +419,16 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     let (last_rows, last_offset, last_height): (usize, f32, Option<f32>) =
         ui.data(|d| d.get_temp(memory)).unwrap_or((rows, 0.0, None));
     let row_pitch = ROW_HEIGHT + ui.spacing().item_spacing.y;
+    // Only the user moving this list changes following: the wheel over it, or a drag
+    // that began on it (its scroll bar), that moved it while no rows came. Scrolling
+    // the detail, or clicking a row, leaves following as it is. Read before the list
+    // takes the wheel's movement in.
+    let list = ui.available_rect_before_wrap();
+    let on_list = ui.input(|i| {
+        let over = |pos: Option<egui::Pos2>| pos.is_some_and(|p| list.contains(p));
+        (i.smooth_scroll_delta.y != 0.0 && over(i.pointer.hover_pos()))
+            || (i.pointer.any_down() && over(i.pointer.press_origin()))
+    });
     let mut builder = TableBuilder::new(ui)
         .id_salt("events")
         .striped(true)
@@ -524,8 +534,8 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         ui.ctx().request_repaint();
     }
     let max = (output.content_size.y - height).max(0.0);
-    let user_scrolled = ui.input(|i| i.smooth_scroll_delta.y != 0.0 || i.pointer.any_down());
-    if user_scrolled && rows > 0 {
+    let moved = rows == last_rows && (offset - last_offset).abs() > 0.5;
+    if on_list && moved && rows > 0 {
         let at_newest = if newest_first {
             offset <= 1.0
         } else {

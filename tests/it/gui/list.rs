@@ -258,3 +258,45 @@ fn an_empty_list_names_its_filters_and_resets_them() {
     assert_eq!(harness.state().state.store.visible().len(), 2);
     assert!(!harness.state().state.store.filter().is_active());
 }
+
+#[test]
+fn following_changes_only_when_the_list_itself_is_scrolled() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    for i in 0..80 {
+        sender.send(record(&token, &format!("/hooks/{i}"))).unwrap();
+    }
+    settle(&mut harness);
+    let wheel = |harness: &mut Harness<'static, HookscopeApp>, at: egui::Pos2, dy: f32| {
+        harness.hover_at(at);
+        harness.event(egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, dy),
+            phase: egui::TouchPhase::Move,
+            modifiers: egui::Modifiers::NONE,
+            source: egui::MouseWheelSource::Wheel,
+        });
+        harness.run();
+    };
+    let follows = |harness: &Harness<'static, HookscopeApp>| harness.state().state.view.list.follow;
+    in_list(&harness, "POST /hooks/79").click();
+    settle(&mut harness);
+    harness.get_by_label("Follow new events").click();
+    settle(&mut harness);
+    assert!(!follows(&harness));
+    // Reading the detail, and clicking a row at the top, leave it off.
+    wheel(&mut harness, egui::pos2(1200.0, 600.0), -300.0);
+    assert!(!follows(&harness), "scrolling the detail ticked following");
+    in_list(&harness, "POST /hooks/78").click();
+    settle(&mut harness);
+    assert!(!follows(&harness), "a click on a row ticked following");
+    // Scrolling the list back up to the newest event resumes it.
+    let list = in_list(&harness, "POST /hooks/70").rect().center();
+    wheel(&mut harness, list, -400.0);
+    wheel(&mut harness, list, 800.0);
+    assert!(
+        follows(&harness),
+        "back at the newest event, following resumes"
+    );
+}
