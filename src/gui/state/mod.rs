@@ -87,6 +87,8 @@ pub struct AppState {
     pub store: Store,
     /// The live capture while an opened one is shown; new events keep going here.
     pub live: Option<Store>,
+    /// The live capture's selection while an opened one is shown.
+    live_selected: Option<u64>,
     pub secrets: Secrets,
     // Declared before the journal: the listener must stop before the journal goes.
     pub listener: Listener,
@@ -131,6 +133,7 @@ impl AppState {
         let mut state = AppState {
             store: Store::new(startup.max_events),
             live: None,
+            live_selected: None,
             secrets,
             listener: Listener::new(startup.listener, settings.bind.clone()),
             files: Files::new(startup.journal.clone()),
@@ -320,7 +323,8 @@ impl AppState {
                 if let Some(live) = self.live.take() {
                     self.store = live;
                     self.files.opened_from = None;
-                    self.view.deselect();
+                    let selected = self.live_selected.take();
+                    self.view.selection.restore(selected, &self.store);
                 }
             }
             Command::Answer(yes) => {
@@ -527,6 +531,9 @@ impl AppState {
             let shown = std::mem::replace(&mut self.store, opened);
             if self.live.is_none() {
                 self.live = Some(shown);
+                // Selected again at *Back to live*.
+                let selection = &self.view.selection;
+                self.live_selected = selection.selected.or(selection.hidden);
             }
             self.view.deselect();
         }

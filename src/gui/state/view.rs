@@ -97,6 +97,8 @@ pub struct Selection {
     pub body_view: BodyView,
     /// One frame: scroll the list to the selected row.
     pub scroll_to_selected: bool,
+    /// The selected event while a filter hides it: selected again once shown.
+    pub hidden: Option<u64>,
 }
 
 /// How the list is laid out and moves.
@@ -235,12 +237,7 @@ impl View {
         let mut filter = store.filter().clone();
         change(&mut filter);
         store.set_filter(filter);
-        // The detail never shows an event the filter hides.
-        if let Some(seq) = self.selection.selected
-            && store.visible().binary_search(&seq).is_err()
-        {
-            self.selection.deselect();
-        }
+        self.selection.follow_filter(store);
     }
 
     /// Forgets the selection (the list was cleared or replaced).
@@ -267,6 +264,7 @@ impl View {
                     self.searching = None;
                 }
                 store.add_found(&needle, found);
+                self.selection.follow_filter(store);
             }
             Report::Reverified(progress, Some(verdicts)) => store.reverified(&progress, verdicts),
             Report::Reverified(_, None) => {}
@@ -307,6 +305,7 @@ impl View {
 impl Selection {
     fn select(&mut self, seq: Option<u64>) {
         self.selected = seq;
+        self.hidden = None;
         self.scroll_to_selected = true;
     }
 
@@ -349,9 +348,40 @@ impl Selection {
     /// Forgets the selection.
     pub fn deselect(&mut self) {
         self.selected = None;
+        self.hidden = None;
         self.detail = None;
         self.detail_error = None;
         self.compared = None;
+    }
+
+    /// After the visible list changed: the detail never shows an event the filter
+    /// hides, and the event it hid comes back selected once it shows again.
+    pub fn follow_filter(&mut self, store: &Store) {
+        let shown = |seq: u64| store.visible().binary_search(&seq).is_ok();
+        if let Some(seq) = self.selected
+            && !shown(seq)
+        {
+            self.deselect();
+            self.hidden = Some(seq);
+        } else if let Some(seq) = self.hidden
+            && shown(seq)
+        {
+            self.hidden = None;
+            self.select(Some(seq));
+        } else if self.hidden.is_some_and(|seq| store.get(seq).is_none()) {
+            // Evicted meanwhile: nothing to come back to.
+            self.hidden = None;
+        }
+    }
+
+    /// Selects `seq` again (an opened capture was left for the live one) when it is
+    /// still held and shown; else what a filter hides of it is kept.
+    pub fn restore(&mut self, seq: Option<u64>, store: &Store) {
+        self.deselect();
+        if let Some(seq) = seq.filter(|seq| store.get(*seq).is_some()) {
+            self.hidden = Some(seq);
+            self.follow_filter(store);
+        }
     }
 
     /// Decodes the selected event again when the selection or the secrets changed.

@@ -95,6 +95,10 @@ fn an_opened_capture_is_a_view_of_its_own_and_live_events_wait_behind_it() {
         sender.send(record(&token, &format!("/live/{i}"))).unwrap();
     }
     settle(&mut harness);
+    in_list(&harness, "POST /live/0").click();
+    settle(&mut harness);
+    let live_selected = harness.state().state.view.selection.selected;
+    assert!(live_selected.is_some());
     let state = &mut harness.state_mut().state;
     state.apply(Command::Files(FilesCommand::ShowOpen));
     state.apply(Command::Files(FilesCommand::EditDialog {
@@ -117,6 +121,9 @@ fn an_opened_capture_is_a_view_of_its_own_and_live_events_wait_behind_it() {
     assert_eq!(harness.state().state.store.len(), 3);
     assert!(harness.state().state.files.opened_from.is_none());
     harness.get_by_label("POST /live/2");
+    // The live capture's selection is back, with its detail.
+    assert_eq!(harness.state().state.view.selection.selected, live_selected);
+    harness.get_by_label_contains("no secret is set");
 }
 
 #[test]

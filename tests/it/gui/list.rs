@@ -300,3 +300,45 @@ fn following_changes_only_when_the_list_itself_is_scrolled() {
         "back at the newest event, following resumes"
     );
 }
+
+#[test]
+fn a_selection_hidden_by_a_filter_comes_back_when_it_shows_again() {
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let mut harness = showing(vec![
+        record(&token, "/hooks/apple"),
+        record(&token, "/hooks/banana"),
+    ]);
+    in_list(&harness, "POST /hooks/apple").click();
+    settle(&mut harness);
+    let apple = harness.state().state.view.selection.selected;
+    assert!(apple.is_some());
+    harness
+        .state_mut()
+        .state
+        .apply(filter("banana", None, None));
+    settle(&mut harness);
+    // The detail never shows what the filter hides...
+    assert_eq!(harness.state().state.view.selection.selected, None);
+    assert!(
+        harness
+            .query_by_label_contains("no secret is set")
+            .is_none()
+    );
+    // ...and the event comes back selected when the filter shows it again.
+    harness.state_mut().state.apply(filter("", None, None));
+    settle(&mut harness);
+    assert_eq!(harness.state().state.view.selection.selected, apple);
+    harness.get_by_label_contains("no secret is set");
+    // A selection made meanwhile wins over the hidden one.
+    harness
+        .state_mut()
+        .state
+        .apply(filter("banana", None, None));
+    settle(&mut harness);
+    in_list(&harness, "POST /hooks/banana").click();
+    settle(&mut harness);
+    let banana = harness.state().state.view.selection.selected;
+    harness.state_mut().state.apply(filter("", None, None));
+    settle(&mut harness);
+    assert_eq!(harness.state().state.view.selection.selected, banana);
+}
