@@ -153,7 +153,7 @@ fn the_filter_finds_text_in_bodies_headers_and_claims() {
         state.apply(filter(text, None, None));
         step_until(&mut harness, |app| app.state.view.searching.is_none());
         assert_eq!(harness.state().state.store.visible().len(), 1, "{text}");
-        harness.get_by_label(path);
+        in_list(&harness, path);
     }
     // A new event that matches joins the list at once.
     sender.send(record("zebra again", "/hooks/later")).unwrap();
