@@ -1,4 +1,5 @@
-//! Two events side by side (Ctrl+click a second one): their claims and headers,
+//! Two events side by side (Ctrl+click a second one): the verdict first (what
+//! verified, with which `alg` and secret, and when), then the claims and headers,
 //! path by path, with the differences marked.
 
 use std::collections::BTreeMap;
@@ -24,7 +25,9 @@ pub fn show(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
         .default_height(520.0)
         .anchor(egui::Align2::CENTER_CENTER, [0.0, 0.0])
         .show(ctx, |ui| {
-            egui::ScrollArea::both().show(ui, |ui| {
+            // Long values wrap within the window: both columns stay in view.
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                section(ui, "Verdict", a, b, &verdict(a), &verdict(b));
                 section(ui, "Claims", a, b, &claims(a), &claims(b));
                 section(ui, "Headers", a, b, &headers(a), &headers(b));
             });
@@ -33,6 +36,35 @@ pub fn show(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
         commands.push(Command::View(ViewCommand::Compare(None)));
     }
     commands
+}
+
+/// What decides whether an event is genuine: the verdict, the algorithm, the
+/// secret that verified it, its time state, where its token was, and what the
+/// sender got.
+fn verdict(record: &Record) -> BTreeMap<String, String> {
+    let v = &record.verification;
+    let mut out = BTreeMap::new();
+    let mut put = |key: &str, value: String| {
+        out.insert(key.to_owned(), value);
+    };
+    put("1 signature", v.signature.label().to_owned());
+    put("2 alg", v.alg.clone().unwrap_or_else(|| "—".to_owned()));
+    put(
+        "3 secret",
+        v.secret
+            .map_or_else(|| "—".to_owned(), |i| format!("#{}", i + 1)),
+    );
+    put("4 time", format!("{:?}", v.time).to_lowercase());
+    put(
+        "5 token in",
+        record
+            .token
+            .as_ref()
+            .map_or_else(|| "—".to_owned(), |t| t.source.clone()),
+    );
+    put("6 sender got", record.response.status.to_string());
+    put("7 detail", v.detail.clone());
+    out
 }
 
 fn claims(record: &Record) -> BTreeMap<String, String> {
@@ -94,9 +126,11 @@ fn section(
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     ui.strong(format!("{title}: {differing} differ"));
+    let width = ui.available_width();
     egui::Grid::new(("compare", title))
         .striped(true)
         .num_columns(3)
+        .max_col_width((width - 24.0) * 0.4)
         .show(ui, |ui| {
             ui.strong("path");
             ui.strong(format!("#{}", a.id));
@@ -109,11 +143,17 @@ fn section(
                 let same = x == y;
                 let text = |v: Option<&String>| {
                     let t = RichText::new(v.map_or("—", String::as_str)).monospace();
-                    if same { t } else { t.color(palette::WARNING) }
+                    let t = if same { t } else { t.color(palette::WARNING) };
+                    egui::Label::new(t).wrap()
                 };
-                ui.label(RichText::new(path).monospace());
-                ui.label(text(x));
-                ui.label(text(y));
+                // The verdict's rows are numbered for their order; the number is not shown.
+                let shown = match title {
+                    "Verdict" => path.split_once(' ').map_or(path.as_str(), |(_, p)| p),
+                    _ => path.as_str(),
+                };
+                ui.label(RichText::new(shown).monospace());
+                ui.add(text(x));
+                ui.add(text(y));
                 ui.end_row();
             }
         });

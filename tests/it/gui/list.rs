@@ -191,11 +191,16 @@ fn ctrl_click_compares_two_events_side_by_side() {
     let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
     let mut claims = truora_claims();
     claims["events"][0]["object"]["status"] = serde_json::json!("failure");
-    let other = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
-    let mut harness = showing(vec![
-        record(&token, "/hooks/one"),
-        record(&other, "/hooks/two"),
-    ]);
+    let other = sign(
+        &claims,
+        b"another-secret-another-secret-00",
+        Algorithm::HS384,
+    );
+    let mut two = record(&other, "/hooks/two");
+    let long = "v".repeat(600);
+    two.headers.push(("X-Long".to_owned(), long.clone()));
+    let mut harness = showing(vec![record(&token, "/hooks/one"), two]);
+    set_secret(&mut harness, SECRET);
     in_list(&harness, "POST /hooks/one").click();
     settle(&mut harness);
     harness
@@ -203,9 +208,20 @@ fn ctrl_click_compares_two_events_side_by_side() {
         .click_modifiers(egui::Modifiers::COMMAND);
     settle(&mut harness);
     assert_eq!(harness.state().state.view.selection.compare, Some(1));
+    // The difference that matters first: the verdict, the alg, the secret.
+    harness.get_by_label_contains("Verdict: ");
+    harness.get_by_label("signature");
+    harness.get_by_label("HS384");
+    harness.get_by_label("#1");
     harness.get_by_label("Claims: 1 differ");
     harness.get_by_label("events[0].object.status");
     harness.get_by_label("\"failure\"");
+    // A long value wraps inside the window instead of pushing its column out.
+    let value = harness.get_by_label(&long).rect();
+    assert!(
+        value.right() <= 1400.0,
+        "the right column runs out: {value:?}"
+    );
     harness.key_press(egui::Key::Escape);
     settle(&mut harness);
     assert_eq!(harness.state().state.view.selection.compare, None);
