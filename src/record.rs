@@ -100,6 +100,13 @@ impl Signature {
         }
     }
 
+    /// A token that fails verification: a wrong MAC, or an algorithm no honest
+    /// sender uses with a shared secret (`none`, RS256...). Shown, counted and
+    /// flagged alike: both are what a forger sends.
+    pub fn fails(self) -> bool {
+        matches!(self, Signature::Invalid | Signature::UnsupportedAlg)
+    }
+
     /// The words a person reads, e.g. on a badge.
     pub fn label(self) -> &'static str {
         match self {

@@ -347,6 +347,17 @@ fn response(ui: &mut egui::Ui, record: &Record) {
                 match (f.status, &f.error) {
                     (Some(status), _) => {
                         ui.label(RichText::new(format!("status {status}")).strong());
+                        if record.verification.signature.fails()
+                            && crate::health::is_success(status)
+                        {
+                            ui.label(
+                                RichText::new(
+                                    "⚠ Your app accepted a token that fails verification: it would act on a forged hook. Check the signature (and the alg allow-list) before anything else; Probe my app shows which forgeries get through.",
+                                )
+                                .color(super::palette::ERROR)
+                                .strong(),
+                            );
+                        }
                     }
                     (None, Some(error)) => {
                         ui.label(RichText::new(error).color(super::palette::ERROR));

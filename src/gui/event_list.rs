@@ -155,6 +155,12 @@ fn event_row(
                 ),
             );
         }
+        if s.forwarded && s.signature.fails() && s.app_status.is_some_and(crate::health::is_success) {
+            rows.hint(
+                rows.label(ui, RichText::new("⚠ your app accepted a forgery").color(palette::ERROR).strong()),
+                "Your app answered 2xx to a token that fails verification: it would act on a forged hook",
+            );
+        }
         if s.shape_change.is_some() {
             rows.hint(
                 rows.label(ui, RichText::new("⚠ shape changed").color(palette::CAUTION)),

@@ -26,10 +26,11 @@ fn tone(visuals: &Visuals, dark: [u8; 3], light: [u8; 3]) -> Color32 {
 pub fn signature(visuals: &Visuals, signature: Signature) -> Color32 {
     match signature {
         Signature::Valid => tone(visuals, [90, 200, 120], [20, 130, 60]),
-        Signature::Invalid => tone(visuals, [240, 100, 100], [190, 30, 30]),
-        Signature::UnsupportedAlg | Signature::Malformed => {
-            tone(visuals, [240, 170, 70], [170, 90, 0])
+        // A forger's algorithm is as loud as a wrong signature.
+        Signature::Invalid | Signature::UnsupportedAlg => {
+            tone(visuals, [240, 100, 100], [190, 30, 30])
         }
+        Signature::Malformed => tone(visuals, [240, 170, 70], [170, 90, 0]),
         Signature::NotJwt | Signature::NoSecret => tone(visuals, [160, 160, 170], [95, 95, 105]),
     }
 }

@@ -11,7 +11,9 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
     let mut commands = Vec::new();
     let total = state.store.len();
     let valid = state.store.count(Signature::Valid);
-    let invalid = state.store.count(Signature::Invalid);
+    // A forger's algorithm counts with the wrong signatures.
+    let invalid =
+        state.store.count(Signature::Invalid) + state.store.count(Signature::UnsupportedAlg);
     ui.horizontal_wrapped(|ui| {
         ui.label(if total == 1 {
             "1 event".to_owned()
@@ -25,6 +27,9 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         ui.label(
             RichText::new(format!("{invalid} invalid"))
                 .color(palette::signature(ui.visuals(), Signature::Invalid)),
+        )
+        .on_hover_text(
+            "A wrong signature, or an algorithm no honest sender uses (alg none, RS256)",
         );
         ui.label(format!("{} other", total - valid - invalid));
         ui.label(format!("{:.1}/s", state.view.arrivals.rate));

@@ -312,3 +312,37 @@ fn edit_and_send_keeps_where_the_token_was() {
         }
     }
 }
+
+#[test]
+fn forgeries_count_as_invalid_and_an_app_that_accepts_one_is_flagged() {
+    use base64::Engine as _;
+    let b64 = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    set_secret(&mut harness, SECRET);
+    let app = careless_app();
+    let state = &mut harness.state_mut().state;
+    let form = ReplyForm {
+        forward_on: true,
+        forward_url: format!("http://{app}"),
+        ..state.listener.form.clone()
+    };
+    state.apply(Command::Listener(ListenerCommand::EditReply(form)));
+    settle(&mut harness);
+    let addr = listening_addr(&harness);
+    let claims = b64(&truora_claims().to_string());
+    let none = format!("{}.{claims}.", b64(r#"{"alg":"none","typ":"JWT"}"#));
+    let wrong = sign(&truora_claims(), b"not-the-hook-secret-not-the-hook", Algorithm::HS256);
+    for token in [&none, &wrong] {
+        support::request(addr, "POST", "/hooks", &[], token.as_bytes());
+    }
+    step_until(&mut harness, |app| app.state.store.len() == 2);
+    // alg none is a failure as loud as a wrong signature, and counted with them.
+    harness.get_by_label("2 invalid");
+    assert_eq!(
+        harness
+            .get_all_by_label("⚠ your app accepted a forgery")
+            .count(),
+        2
+    );
+}
