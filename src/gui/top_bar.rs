@@ -188,37 +188,63 @@ fn probe(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         .color(palette::ERROR)
     };
     ui.label(verdict.strong());
-    egui::Grid::new("probe report")
-        .striped(true)
-        .num_columns(5)
+    // Within a third of the window, scrolled: the list keeps its rows, and the
+    // advice wraps instead of running past the window's edge.
+    let most = (ui.ctx().content_rect().height() / 3.0).max(140.0);
+    let advice_width = (ui.available_width() - 380.0).max(220.0);
+    egui::ScrollArea::vertical()
+        .id_salt("probe report")
+        .max_height(most)
+        .auto_shrink([false, true])
         .show(ui, |ui| {
-            for title in ["case", "expect", "got", "result", "what to check"] {
-                ui.strong(title);
-            }
-            ui.end_row();
-            for case in &report.cases {
-                ui.monospace(&case.name);
-                ui.label(match case.expect {
-                    crate::probe::Expect::Accept => "accept",
-                    crate::probe::Expect::Refuse => "refuse",
+            egui::Grid::new("probe report")
+                .striped(true)
+                .num_columns(5)
+                .max_col_width(advice_width)
+                .show(ui, |ui| {
+                    for title in ["case", "expect", "got", "result", "what to check"] {
+                        ui.strong(title);
+                    }
+                    ui.end_row();
+                    for case in &report.cases {
+                        probe_case(ui, case);
+                    }
                 });
-                ui.label(case.status.map_or_else(
-                    || case.error.clone().unwrap_or_else(|| "—".to_owned()),
-                    |s| s.to_string(),
-                ));
-                let (word, color) = match (case.passed, case.required) {
-                    (true, _) => (
-                        "pass",
-                        palette::signature(ui.visuals(), crate::record::Signature::Valid),
-                    ),
-                    (false, true) => ("FAIL", palette::ERROR),
-                    (false, false) => ("warn", palette::CAUTION),
-                };
-                ui.label(RichText::new(word).color(color).strong());
-                ui.label(case.advice.as_deref().unwrap_or(""));
-                ui.end_row();
-            }
         });
+}
+
+/// One row of the probe's scorecard; an advisory case reads as one, not as required.
+fn probe_case(ui: &mut egui::Ui, case: &crate::probe::CaseReport) {
+    if case.required {
+        ui.monospace(&case.name);
+    } else {
+        ui.label(
+            RichText::new(format!("{} (advisory)", case.name))
+                .monospace()
+                .weak(),
+        )
+        .on_hover_text("Not required: a good practice the report suggests, never a failure");
+    }
+    ui.label(match case.expect {
+        crate::probe::Expect::Accept => "accept",
+        crate::probe::Expect::Refuse => "refuse",
+    });
+    ui.label(case.status.map_or_else(
+        || case.error.clone().unwrap_or_else(|| "—".to_owned()),
+        |s| s.to_string(),
+    ));
+    let (word, color) = match (case.passed, case.required) {
+        (true, _) => (
+            "pass",
+            palette::signature(ui.visuals(), crate::record::Signature::Valid),
+        ),
+        (false, true) => ("FAIL", palette::ERROR),
+        (false, false) => ("advice", palette::CAUTION),
+    };
+    ui.label(RichText::new(word).color(color).strong());
+    let advice = RichText::new(case.advice.as_deref().unwrap_or(""));
+    ui.add(egui::Label::new(if case.required { advice } else { advice.weak() }).wrap());
+    ui.end_row();
 }
 
 fn address_editor(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>, action: &str) {

@@ -114,6 +114,21 @@ fn probe_my_app_shows_the_scorecard_with_the_failures() {
     harness.get_by_label_contains("FAIL: http://");
     harness.get_by_label("alg_none_case");
     assert!(harness.get_all_by_label("FAIL").count() >= 8);
+    // Advisory cases read as advice, not as failures.
+    harness.get_by_label("expired (advisory)");
+    // The scorecard keeps to a third of the window, its advice inside it.
+    let header = harness.get_by_label("what to check").rect();
+    let advice = harness.get_by_label_contains("explicit allow-list").rect();
+    assert!(advice.right() <= 1400.0, "advice runs out: {advice:?}");
+    let cards = harness
+        .get_all_by_label("FAIL")
+        .map(|n| n.rect().bottom())
+        .fold(0.0f32, f32::max);
+    assert!(
+        cards - header.top() <= 900.0 / 3.0 + 40.0,
+        "the scorecard takes {} px",
+        cards - header.top()
+    );
 }
 
 #[test]
@@ -332,7 +347,11 @@ fn forgeries_count_as_invalid_and_an_app_that_accepts_one_is_flagged() {
     let addr = listening_addr(&harness);
     let claims = b64(&truora_claims().to_string());
     let none = format!("{}.{claims}.", b64(r#"{"alg":"none","typ":"JWT"}"#));
-    let wrong = sign(&truora_claims(), b"not-the-hook-secret-not-the-hook", Algorithm::HS256);
+    let wrong = sign(
+        &truora_claims(),
+        b"not-the-hook-secret-not-the-hook",
+        Algorithm::HS256,
+    );
     for token in [&none, &wrong] {
         support::request(addr, "POST", "/hooks", &[], token.as_bytes());
     }
