@@ -109,10 +109,11 @@ impl HookscopeApp {
             .show(ui, |ui| {
                 commands.extend(super::status_bar::show(ui, state));
             });
+        let detail = detail_width(ui);
         egui::Panel::right("detail")
             .frame(side)
             .resizable(true)
-            .default_size(440.0)
+            .default_size(detail)
             // Wide enough that claims and the token stay readable however wide the
             // list is dragged.
             .min_size(360.0)
@@ -167,6 +168,34 @@ impl HookscopeApp {
             self.state.apply(command);
         }
     }
+}
+
+/// The detail panel's width: a third of the window, following it as it is resized
+/// (a window maximised after its first frame included), until the user drags the
+/// panel's edge; from then on, theirs (remembered with the window's settings).
+fn detail_width(ui: &egui::Ui) -> f32 {
+    let target = (ui.available_width() * 0.34).clamp(360.0, 900.0);
+    // The ids egui gives the panel and its resize handle.
+    let panel = ui.scope_id().with_salt(egui::IdSalt::new("detail"));
+    let (sized_by_user, set) = (panel.with("sized by the user"), panel.with("width set"));
+    let ctx = ui.ctx();
+    if ctx.is_being_dragged(panel.with("__resize")) {
+        ctx.data_mut(|d| d.insert_persisted(sized_by_user, true));
+    }
+    if ctx.data_mut(|d| d.get_persisted::<bool>(sized_by_user)) == Some(true) {
+        return target;
+    }
+    if ctx
+        .data(|d| d.get_temp::<f32>(set))
+        .is_none_or(|width| (width - target).abs() > 1.0)
+    {
+        // Forgetting the panel's size makes it take its default size again.
+        ctx.data_mut(|d| {
+            d.remove::<egui::containers::panel::PanelState>(panel);
+            d.insert_temp(set, target);
+        });
+    }
+    target
 }
 
 /// The question waiting for an answer, as a modal: Enter says yes, Escape no.

@@ -220,7 +220,10 @@ pub fn show(ui: &mut egui::Ui, state: &AppState, waiting: bool) -> Vec<Command> 
             commands.push(Command::View(ViewCommand::ResetFilters));
         }
     } else {
-        table(ui, state, &mut commands);
+        // A narrow window scrolls the columns sideways rather than hide them.
+        egui::ScrollArea::horizontal()
+            .id_salt("events-columns")
+            .show(ui, |ui| table(ui, state, &mut commands));
     }
     commands
 }
@@ -254,7 +257,7 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
         let field = ui
             .add(
                 egui::TextEdit::singleline(&mut text)
-                    .desired_width(220.0)
+                    .desired_width((ui.available_width() * 0.35).clamp(140.0, 260.0))
                     .hint_text("anything in a body, header or claim (Ctrl+F)"),
             )
             .labelled_by(label.id);
@@ -324,7 +327,9 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
         {
             commands.push(Command::View(ViewCommand::SetFailedOnly(failed_only)));
         }
-        ui.separator();
+    });
+    // What is shown and done: a row of its own, so that a wide window keeps it whole.
+    ui.horizontal_wrapped(|ui| {
         let mut newest_first = view.list.newest_first;
         if ui.checkbox(&mut newest_first, "Newest first").changed() {
             commands.push(Command::View(ViewCommand::SetNewestFirst(newest_first)));

@@ -358,3 +358,53 @@ fn a_selection_hidden_by_a_filter_comes_back_when_it_shows_again() {
     settle(&mut harness);
     assert_eq!(harness.state().state.view.selection.selected, banana);
 }
+
+#[test]
+fn a_small_window_scrolls_the_columns_and_a_large_one_keeps_its_bars_whole() {
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let fill = |harness: &mut Harness<'static, HookscopeApp>| {
+        let sender = harness.state().state.record_sender();
+        for i in 0..5 {
+            sender.send(record(&token, &format!("/hooks/{i}"))).unwrap();
+        }
+        settle(harness);
+    };
+    // 900x600: the columns the list has no room for are a sideways scroll away.
+    let mut small = support::window::harness_sized(Startup::default(), 0.25, [900.0, 600.0]);
+    fill(&mut small);
+    let before = small.get_by_label("Subject").rect();
+    assert!(before.left() > 500.0, "{before:?}");
+    small.hover_at(egui::pos2(200.0, 400.0));
+    small.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(-2000.0, 0.0),
+        phase: egui::TouchPhase::Move,
+        modifiers: egui::Modifiers::NONE,
+        source: egui::MouseWheelSource::Wheel,
+    });
+    settle(&mut small);
+    let after = small.get_by_label("Subject").rect();
+    assert!(
+        after.left() < before.left() - 100.0,
+        "{before:?} -> {after:?}"
+    );
+    assert!(after.left() < 540.0, "still out of view: {after:?}");
+
+    // 1920x1080: the list's bar keeps Clear on the row of its neighbours, and the
+    // detail takes a third of the width.
+    let mut large = support::window::harness_sized(Startup::default(), 0.25, [1920.0, 1080.0]);
+    fill(&mut large);
+    let clear = large.get_by_label("Clear").rect();
+    let newest = large.get_by_label("Newest first").rect();
+    assert!(
+        (clear.center().y - newest.center().y).abs() < 4.0,
+        "{clear:?} {newest:?}"
+    );
+    in_list(&large, "POST /hooks/1").click();
+    settle(&mut large);
+    let detail = large.get_by_label("Edit and send…").rect();
+    assert!(
+        detail.left() < 1920.0 - 600.0,
+        "the detail is narrow: {detail:?}"
+    );
+}

@@ -17,10 +17,19 @@ pub fn harness(startup: Startup) -> Harness<'static, HookscopeApp> {
 /// [`harness`] with frames `step_dt` seconds apart (1/60: a display's frames,
 /// so that an animation shows as the frames it takes).
 pub fn harness_stepping(startup: Startup, step_dt: f32) -> Harness<'static, HookscopeApp> {
+    harness_sized(startup, step_dt, [1400.0, 900.0])
+}
+
+/// [`harness_stepping`] in a window of `size`.
+pub fn harness_sized(
+    startup: Startup,
+    step_dt: f32,
+    size: [f32; 2],
+) -> Harness<'static, HookscopeApp> {
     // Tests step the harness themselves, so the waker's context can be a spare one.
     let app = HookscopeApp::with_context(&egui::Context::default(), startup);
     let mut harness = Harness::builder()
-        .with_size([1400.0, 900.0])
+        .with_size(size)
         .with_step_dt(step_dt)
         .with_max_steps((1.0 / step_dt) as u64)
         .build_ui_state(
