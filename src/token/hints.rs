@@ -122,6 +122,39 @@ pub fn for_invalid(
     hints
 }
 
+/// Secrets that could not be read in their encoding, so were never tried: the one
+/// that another reading makes verify the token, named with the reading to choose.
+pub fn unreadable(
+    unreadable: &[super::verify::Unreadable],
+    verifies: impl Fn(&[u8]) -> bool,
+    audience: Audience,
+) -> Vec<String> {
+    unreadable
+        .iter()
+        .filter_map(|secret| {
+            let reading = SecretEncoding::ALL
+                .into_iter()
+                .filter(|encoding| *encoding != secret.encoding)
+                .find(|encoding| {
+                    encoding
+                        .decode(secret.text.trim())
+                        .is_some_and(|bytes| !bytes.is_empty() && verifies(&bytes))
+                })?;
+            let words = match reading {
+                SecretEncoding::Utf8 => "as plain text",
+                SecretEncoding::Base64 => "as base64",
+                SecretEncoding::Base64url => "as base64url",
+            };
+            Some(format!(
+                "secret #{} is not valid {}, so it was not tried; read {words} it verifies the token ({})",
+                secret.index + 1,
+                secret.encoding.as_str(),
+                audience.choose_encoding(reading)
+            ))
+        })
+        .collect()
+}
+
 /// A secret that is a public key (PEM, OpenSSH): an RSA or EC key is no HMAC secret.
 pub fn public_key(secret: &Secret) -> Option<String> {
     secret.looks_like_public_key().then(|| {

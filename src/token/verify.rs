@@ -19,6 +19,27 @@ pub const LEEWAY_SECS: i64 = 60;
 pub struct Verifier {
     secrets: Vec<Secret>,
     audience: Audience,
+    /// Secrets that could not be read in their encoding (the window keeps the row
+    /// and says so), each with its 0-based number: never tried, but a hint says
+    /// when another reading of one verifies the token.
+    unreadable: Vec<Unreadable>,
+}
+
+/// A secret's text that is not valid in the encoding chosen for it.
+#[derive(Clone)]
+pub struct Unreadable {
+    pub index: usize,
+    pub text: zeroize::Zeroizing<String>,
+    pub encoding: crate::token::SecretEncoding,
+}
+
+impl std::fmt::Debug for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Unreadable")
+            .field("index", &self.index)
+            .field("encoding", &self.encoding)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A token taken apart: what the record shows and what verification decided.
@@ -35,7 +56,15 @@ impl Verifier {
         Verifier {
             secrets,
             audience: Audience::CommandLine,
+            unreadable: Vec::new(),
         }
+    }
+
+    /// The same verifier, told of the secrets that could not be read in their
+    /// encoding: a hint names one when another reading of it verifies a token.
+    pub fn with_unreadable(mut self, unreadable: Vec<Unreadable>) -> Self {
+        self.unreadable = unreadable;
+        self
     }
 
     /// The same verifier, its hints worded for `audience`.
@@ -183,12 +212,19 @@ impl Verifier {
                 secret: None,
             };
         };
+        let unreadable = || {
+            hints::unreadable(
+                &self.unreadable,
+                |key| parts.verifies_once(key, alg),
+                self.audience,
+            )
+        };
         if self.secrets.is_empty() {
             return Outcome {
                 signature: Signature::NoSecret,
                 detail: "no secret is set: add the hook's secret to verify the signature"
                     .to_owned(),
-                hints: Vec::new(),
+                hints: unreadable(),
                 secret: None,
             };
         }
@@ -209,12 +245,16 @@ impl Verifier {
                     1 => "the signature does not match the secret".to_owned(),
                     n => format!("the signature matches none of the {n} secrets"),
                 },
-                hints: hints::for_invalid(
-                    &self.secrets,
-                    |key| parts.verifies_once(key, alg),
-                    alg,
-                    self.audience,
-                ),
+                hints: {
+                    let mut found = unreadable();
+                    found.extend(hints::for_invalid(
+                        &self.secrets,
+                        |key| parts.verifies_once(key, alg),
+                        alg,
+                        self.audience,
+                    ));
+                    found
+                },
                 secret: None,
             },
         }

@@ -255,6 +255,7 @@ impl Secrets {
     /// numbered by its row) and hands it to the listener.
     fn rebuild(&mut self) {
         let mut secrets = Vec::new();
+        let mut unreadable = Vec::new();
         self.errors = self
             .entries
             .iter()
@@ -268,11 +269,22 @@ impl Secrets {
                         secrets.push(secret);
                         None
                     }
-                    Err(err) => Some(err.to_string()),
+                    Err(err) => {
+                        unreadable.push(crate::token::verify::Unreadable {
+                            index,
+                            text: zeroize::Zeroizing::new(entry.value.clone()),
+                            encoding: entry.encoding,
+                        });
+                        Some(err.to_string())
+                    }
                 }
             })
             .collect();
-        self.verifier = Arc::new(Verifier::new(secrets).for_audience(Audience::Window));
+        self.verifier = Arc::new(
+            Verifier::new(secrets)
+                .for_audience(Audience::Window)
+                .with_unreadable(unreadable),
+        );
         self.generation += 1;
         if let Ok(mut slot) = self.shared.write() {
             *slot = self.verifier.clone();

@@ -224,3 +224,25 @@ fn a_pasted_expired_token_says_so_beside_its_verdict_with_the_date() {
     harness.get_by_label("time: EXPIRED (exp passed)");
     harness.get_by_label_contains("exp: 2023-11-14 22:13:20 UTC");
 }
+
+#[test]
+fn a_secret_unreadable_in_its_encoding_is_named_when_another_reading_verifies() {
+    let secret = "hunter2-not-base64-at-all-hunter2!";
+    let token = sign(&truora_claims(), secret.as_bytes(), Algorithm::HS256);
+    let mut harness = showing(vec![record(&token, "/hooks/one")]);
+    harness
+        .state_mut()
+        .state
+        .apply(Command::Secrets(SecretsCommand::Edit {
+            index: 0,
+            label: String::new(),
+            value: secret.to_owned(),
+            encoding: hookscope::token::SecretEncoding::Base64,
+        }));
+    settle(&mut harness);
+    in_list(&harness, "POST /hooks/one").click();
+    settle(&mut harness);
+    harness.get_by_label_contains(
+        "secret #1 is not valid base64, so it was not tried; read as plain text it verifies the token",
+    );
+}

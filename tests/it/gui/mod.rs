@@ -19,7 +19,7 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use hookscope::events::Stored;
 use hookscope::gui::state::{
-    Command, FilesCommand, ListenerCommand, ListenerStatus, ReplyForm, ViewCommand,
+    Command, FilesCommand, ListenerCommand, ListenerStatus, ReplyForm, SecretsCommand, ViewCommand,
     WorkbenchCommand,
 };
 use hookscope::gui::{HookscopeApp, Startup};
