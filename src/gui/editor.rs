@@ -63,7 +63,12 @@ pub fn show(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
                     Signing::KeepOriginal,
                     "the original signature (forgery)".to_owned(),
                 ));
-                labelled_choice(ui, "Sign with", 230.0, &mut form.signing, &signings);
+                if form.alg == "none" {
+                    // An unsigned token has nothing to sign with.
+                    ui.weak("unsigned: an empty signature (a forgery)");
+                } else {
+                    labelled_choice(ui, "Sign with", 230.0, &mut form.signing, &signings);
+                }
             });
             ui.horizontal_wrapped(|ui| {
                 let targets = [

@@ -30,7 +30,7 @@ pub fn show(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
                     ui.label("The extension picks the format: .ndjson (one record per line), .json (an array) or .har (for HTTP tools).");
                 }
                 FileMode::Open => {
-                    ui.label("A journal or export: .ndjson or .json. It replaces the list shown; live events keep arriving.");
+                    ui.label("A journal or export: .ndjson, .json or .har (written by hookscope). It replaces the list shown; live events keep arriving.");
                 }
             }
             ui.horizontal(|ui| {

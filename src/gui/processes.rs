@@ -42,10 +42,15 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         .map(|s| s.at_ms)
         .min()
         .unwrap_or(now_ms);
-    // Room for a named lane each, up to most of the panel.
+    // Room for every lane's name; past most of the panel, the plot scrolls.
     let lanes = list.len().min(MAX_LANES) as f32;
-    let height = (lanes * 26.0 + 60.0).clamp(120.0, (ui.available_height() * 0.65).max(120.0));
-    if let Some(record) = plot(ui, list, origin, now_ms, height) {
+    let height = (lanes * 24.0 + 60.0).max(120.0);
+    let clicked = egui::ScrollArea::vertical()
+        .id_salt("process lanes")
+        .max_height((ui.available_height() * 0.65).max(120.0))
+        .show(ui, |ui| plot(ui, list, origin, now_ms, height))
+        .inner;
+    if let Some(record) = clicked {
         commands.push(Command::View(ViewCommand::SelectRecord(record)));
     }
     ui.separator();
@@ -74,12 +79,42 @@ fn plot(ui: &mut egui::Ui, list: &[Process], origin: i64, now_ms: i64, height: f
     let names: Vec<String> = lanes.iter().map(|p| lane_name(p)).collect();
     let seconds = |ms: i64| (ms - origin) as f64 / 1000.0;
     let visuals = ui.visuals().clone();
+    // What a mark's hover says: the lane, the step, when, which event.
+    let hovers: Vec<Vec<(f64, String)>> = lanes
+        .iter()
+        .map(|process| {
+            process
+                .steps
+                .iter()
+                .map(|step| {
+                    (
+                        seconds(step.at_ms),
+                        step_words(process, step, seconds(step.at_ms)),
+                    )
+                })
+                .collect()
+        })
+        .collect();
     let response = Plot::new("processes")
         .height(height)
         .allow_scroll(false)
         .include_y(-0.5)
         .include_y(lanes.len() as f64 - 0.5)
         .x_axis_label("seconds since the first event")
+        .label_formatter(move |at| match at {
+            egui_plot::HoverPosition::NearDataPoint { position, .. } if position.y >= -0.5 => {
+                hovers
+                    .get(position.y.round() as usize)?
+                    .iter()
+                    .min_by(|a, b| {
+                        (a.0 - position.x)
+                            .abs()
+                            .total_cmp(&(b.0 - position.x).abs())
+                    })
+                    .map(|(_, words)| words.clone())
+            }
+            _ => None,
+        })
         // A mark on every lane, so every lane is named.
         .y_grid_spacer(egui_plot::uniform_grid_spacer(|_| [1.0, 5.0, 25.0]))
         .y_axis_formatter(move |mark, _| {
@@ -161,6 +196,25 @@ fn plot(ui: &mut egui::Ui, list: &[Process], origin: i64, now_ms: i64, height: f
         .filter(|(distance, _)| *distance <= 12.0)
         .min_by(|a, b| a.0.total_cmp(&b.0))
         .and_then(|(_, step)| step.record_ids.first().copied())
+}
+
+/// A step in words, for its mark's hover.
+fn step_words(process: &Process, step: &crate::timeline::Step, at: f64) -> String {
+    let mut words = format!(
+        "{}\n{} at +{at:.1} s",
+        lane_name(process),
+        step.action.as_deref().unwrap_or("(no action)")
+    );
+    if let Some(id) = step.record_ids.first() {
+        words.push_str(&format!(" · event #{id} (click to select)"));
+    }
+    if step.deliveries > 1 {
+        words.push_str(&format!("\ndelivered {} times", step.deliveries));
+    }
+    if step.out_of_order {
+        words.push_str("\narrived out of order");
+    }
+    words
 }
 
 /// One process as a row: its state and its steps, each a button selecting its event.

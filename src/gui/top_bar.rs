@@ -365,21 +365,20 @@ fn secrets(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         {
             commands.push(Command::Secrets(SecretsCommand::Remember(remember)));
         }
-        if secrets.remember {
-            match &secrets.keyring {
-                KeyringStatus::Unavailable(why) => {
-                    ui.label(
-                        RichText::new(format!(
-                            "⚠ Cannot remember: {why}. The values are kept for this session only."
-                        ))
-                        .color(palette::ERROR),
-                    );
-                }
-                KeyringStatus::Kept => {
-                    ui.label(RichText::new("kept in the system keyring").weak());
-                }
-                KeyringStatus::Working | KeyringStatus::Idle => {}
+        match &secrets.keyring {
+            // Said whether or not the box is ticked: asking unticked it.
+            KeyringStatus::Unavailable(why) => {
+                ui.label(
+                    RichText::new(format!(
+                        "⚠ Cannot remember: {why}. The values are kept for this session only."
+                    ))
+                    .color(palette::ERROR),
+                );
             }
+            KeyringStatus::Kept if secrets.remember => {
+                ui.label(RichText::new("kept in the system keyring").weak());
+            }
+            _ => {}
         }
         if let Some((done, total)) = state.store.reverifying() {
             ui.spinner();

@@ -169,6 +169,11 @@ fn child_without_a_store() {
     );
     harness.get_by_label_contains("Cannot remember");
     harness.get_by_label_contains("kept for this session only");
+    // In words that say what to do, not the library's error.
+    harness.get_by_label_contains("a Secret Service such as GNOME Keyring or KWallet");
+    // The box is unticked, and not saved ticked.
+    assert!(!harness.state().state.secrets.remember);
+    assert!(!harness.state().state.settings().remember_secret_values);
     assert_eq!(harness.state().state.secrets.entries[0].value, SECRET);
     let saved = serde_json::to_string(&harness.state().state.settings()).unwrap();
     assert!(!saved.contains(SECRET), "{saved}");

@@ -373,7 +373,23 @@ impl Secrets {
         self.keyring = match result {
             Ok(()) if self.remember => KeyringStatus::Kept,
             Ok(()) => KeyringStatus::Idle,
-            Err(err) => KeyringStatus::Unavailable(err.to_string()),
+            Err(err) => {
+                // The library's own words go to the log; the window says what to do.
+                log::warn!("{err}");
+                // Not remembered, so not saved as if it were.
+                self.remember = false;
+                KeyringStatus::Unavailable(
+                    match err {
+                        crate::credentials::CredentialError::Unavailable(_) => {
+                            "no credential store answers (on Linux, a Secret Service such as GNOME Keyring or KWallet must be running and unlocked)"
+                        }
+                        crate::credentials::CredentialError::Refused(_) => {
+                            "the credential store refused (it may be locked, or deny this app)"
+                        }
+                    }
+                    .to_owned(),
+                )
+            }
         };
         filled
     }

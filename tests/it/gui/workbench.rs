@@ -163,6 +163,9 @@ fn edit_and_send_forges_on_purpose_and_links_the_result() {
     let state = &mut harness.state_mut().state;
     state.apply(Command::Workbench(WorkbenchCommand::EditForm(form)));
     settle(&mut harness);
+    // An unsigned token has nothing to sign with.
+    assert!(harness.query_by_label("Sign with").is_none());
+    harness.get_by_label_contains("unsigned: an empty signature");
     harness.get_by_label("Send").click();
     // Sent to the window's own listener: it records the forged request once,
     // linked to its original.
