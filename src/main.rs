@@ -69,6 +69,14 @@ fn window(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
         secret_encoding,
         fsync: cli.listener.fsync,
         retention: cli.listener.retention(),
+        reply_given: [
+            "respond_status",
+            "respond_delay_ms",
+            "respond_body",
+            "forward_to",
+        ]
+        .iter()
+        .any(|id| matches.value_source(id) == Some(clap::parser::ValueSource::CommandLine)),
     };
     hookscope::gui::run(startup)?;
     Ok(ExitCode::SUCCESS)

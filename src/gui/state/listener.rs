@@ -63,6 +63,9 @@ pub struct Listener {
     /// Why the form's forward URL is not in use, while it is not.
     pub form_error: Option<String>,
     pub replay_url: String,
+    /// While the command line's reply is in use: the saved one, saved again
+    /// unless the form is changed in the window.
+    pub kept_reply: Option<Option<super::startup::SavedReply>>,
     config: ListenerConfig,
     capture: Option<Capture>,
     /// Start once the journal is open.
@@ -94,6 +97,7 @@ impl Listener {
             form,
             form_error: None,
             replay_url: String::new(),
+            kept_reply: None,
             config,
             capture: None,
             start_when_ready: false,
@@ -127,9 +131,13 @@ impl Listener {
             }
             ListenerCommand::EditReply(form) => {
                 self.form = form;
+                self.kept_reply = None;
                 self.apply_form(notice);
             }
-            ListenerCommand::EditReplayUrl(url) => self.replay_url = url,
+            ListenerCommand::EditReplayUrl(url) => {
+                self.replay_url = url;
+                self.kept_reply = None;
+            }
         }
     }
 
@@ -207,6 +215,32 @@ impl Listener {
             }
             Err(err) => self.status = ListenerStatus::Failed(err),
         }
+    }
+
+    /// Takes the reply saved by the last run (forwarding stays off).
+    pub fn restore(&mut self, saved: &super::startup::SavedReply) {
+        self.form.status = saved.status;
+        self.form.delay_ms = saved.delay_ms;
+        self.form.body = saved.body.clone();
+        self.form.content_type = saved.content_type.clone();
+        self.form.forward_url = saved.app_url.clone();
+        self.replay_url = saved.replay_url.clone();
+        self.apply_form(&mut None);
+    }
+
+    /// What to save of *Reply & forward*.
+    pub fn saved_reply(&self) -> Option<super::startup::SavedReply> {
+        if let Some(kept) = &self.kept_reply {
+            return kept.clone();
+        }
+        Some(super::startup::SavedReply {
+            status: self.form.status,
+            delay_ms: self.form.delay_ms,
+            body: self.form.body.clone(),
+            content_type: self.form.content_type.clone(),
+            app_url: self.form.forward_url.clone(),
+            replay_url: self.replay_url.clone(),
+        })
     }
 
     /// Puts the form to use for requests from now on; a forward URL that does not

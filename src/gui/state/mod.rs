@@ -28,7 +28,7 @@ pub use jobs::{Inbox, Jobs, Waker};
 pub use listener::{Listener, ListenerCommand, ListenerStatus, ReplyForm};
 pub use notice::Notice;
 pub use secrets::{KeyringStatus, SavedSecret, SecretEntry, Secrets, SecretsCommand};
-pub use startup::{Settings, Startup};
+pub use startup::{SavedReply, Settings, Startup};
 pub use view::{BodyView, Detail, Tab, View, ViewCommand};
 pub use workbench::{EditorForm, Signing, Target, Workbench, WorkbenchCommand};
 
@@ -154,6 +154,11 @@ impl AppState {
         state.files.keep_mib = settings.journal_keep_mib;
         state.files.keep_given = startup.retention;
         state.listener.saved_address = startup.saved_bind.clone();
+        if startup.reply_given {
+            state.listener.kept_reply = Some(settings.reply.clone());
+        } else if let Some(saved) = &settings.reply {
+            state.listener.restore(saved);
+        }
         state.open_journal(startup.journal, startup.fsync);
         let saved_exposed = !startup.bind_given
             && state
@@ -554,6 +559,7 @@ impl AppState {
             test_product: self.view.list.test_product.clone(),
             local_time: self.view.list.local_time,
             journal_keep_mib: self.files.keep_mib,
+            reply: self.listener.saved_reply(),
             // The window's look is the app's to fill in (it lives in egui's context).
             ..Settings::default()
         }

@@ -27,6 +27,35 @@ pub struct Settings {
     pub local_time: bool,
     /// How many MiB the window's own journal keeps (`None`: everything).
     pub journal_keep_mib: Option<u64>,
+    /// *Reply & forward* as last set in the window (`None`: never changed).
+    pub reply: Option<SavedReply>,
+}
+
+/// What *Reply & forward* keeps between runs: the reply, the app URL and where
+/// replays go. Forwarding itself starts off: a restart never sends hooks to an
+/// app on its own.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(default)]
+pub struct SavedReply {
+    pub status: u16,
+    pub delay_ms: u64,
+    pub body: String,
+    pub content_type: String,
+    pub app_url: String,
+    pub replay_url: String,
+}
+
+impl Default for SavedReply {
+    fn default() -> Self {
+        SavedReply {
+            status: 200,
+            delay_ms: 0,
+            body: String::new(),
+            content_type: "application/json".to_owned(),
+            app_url: "http://127.0.0.1:3000".to_owned(),
+            replay_url: String::new(),
+        }
+    }
 }
 
 /// What the window's own journal keeps unless told: 1 GiB.
@@ -44,6 +73,7 @@ impl Default for Settings {
             zoom: 1.0,
             local_time: false,
             journal_keep_mib: Some(JOURNAL_KEEP_MIB),
+            reply: None,
         }
     }
 }
@@ -74,6 +104,9 @@ pub struct Startup {
     /// The journal's bounds given on the command line (`--keep-size`,
     /// `--keep-days`): they win over the setting for this run.
     pub retention: Option<Retention>,
+    /// The reply or the app URL was given on the command line: it is this run's,
+    /// and the saved one stays saved.
+    pub reply_given: bool,
 }
 
 impl Default for Startup {
@@ -91,6 +124,7 @@ impl Default for Startup {
             secret_encoding: SecretEncoding::Utf8,
             fsync: false,
             retention: None,
+            reply_given: false,
         }
     }
 }

@@ -470,3 +470,42 @@ fn a_journal_deleted_under_the_window_is_opened_again_and_the_window_says_so() {
     let newest = store.entries().last().unwrap();
     assert_eq!(store.record(newest.seq).unwrap().path, "/two");
 }
+
+#[test]
+fn the_reply_and_the_app_url_stay_between_runs_unless_the_command_line_sets_them() {
+    use hookscope::gui::state::SavedReply;
+    let saved = SavedReply {
+        status: 202,
+        delay_ms: 50,
+        body: "thanks".to_owned(),
+        app_url: "http://127.0.0.1:4000/webhooks/truora".to_owned(),
+        ..Default::default()
+    };
+    let mut startup = Startup::default();
+    startup.settings.reply = Some(saved.clone());
+    let mut harness = harness(startup);
+    let form = harness.state().state.listener.form.clone();
+    assert_eq!(
+        (form.status, form.delay_ms, form.body.as_str()),
+        (202, 50, "thanks")
+    );
+    assert_eq!(form.forward_url, saved.app_url);
+    assert!(!form.forward_on, "a restart never forwards on its own");
+    // Changed in the window: saved.
+    let state = &mut harness.state_mut().state;
+    state.apply(Command::Listener(ListenerCommand::EditReply(ReplyForm {
+        status: 204,
+        ..form
+    })));
+    assert_eq!(harness.state().state.settings().reply.unwrap().status, 204);
+
+    // Given on the command line: this run's, and the saved one stays saved.
+    let mut given = Startup {
+        reply_given: true,
+        ..Default::default()
+    };
+    given.settings.reply = Some(saved.clone());
+    let harness = support::window::harness(given);
+    assert_eq!(harness.state().state.listener.form.status, 200);
+    assert_eq!(harness.state().state.settings().reply, Some(saved));
+}
