@@ -145,18 +145,6 @@ fn replay(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut V
         {
             commands.push(Command::Replay { shown: false });
         }
-        let shown = state.store.visible().len();
-        if ui
-            .button(format!("Replay all {shown} shown"))
-            .on_hover_text(format!("Send every event the filter shows again to {to}"))
-            .clicked()
-        {
-            commands.push(Command::Ask {
-                question: format!("Send all {shown} shown events again to {to}?"),
-                yes: format!("Replay {shown}"),
-                then: Box::new(Command::Replay { shown: true }),
-            });
-        }
         ui.weak(format!("to {to} (set in Reply & forward)"));
     });
     if ui

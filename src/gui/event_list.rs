@@ -4,7 +4,7 @@ use eframe::egui::{self, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::palette;
-use super::state::{AppState, Command, FilesCommand, ViewCommand};
+use super::state::{AppState, Command, FilesCommand, ViewCommand, WorkbenchCommand};
 use super::widgets::{badge, human_size, labelled_choice, middle_ellipsis};
 use crate::events::Summary;
 use crate::record::{Signature, TimeState};
@@ -182,6 +182,9 @@ fn event_row(
         }
     });
     let response = row.response();
+    response.context_menu(|ui| {
+        row_menu(ui, seq, s, selected, commands);
+    });
     if response.clicked() {
         // Ctrl+click (Cmd on macOS) picks a second event to compare with.
         let compare = response.ctx.input(|i| i.modifiers.command);
@@ -190,6 +193,43 @@ fn event_row(
         } else {
             ViewCommand::Select(seq)
         }));
+    }
+}
+
+/// A row's menu (right click): what the detail offers for one event, without
+/// selecting it first.
+fn row_menu(
+    ui: &mut egui::Ui,
+    seq: u64,
+    s: &Summary,
+    selected: Option<u64>,
+    commands: &mut Vec<Command>,
+) {
+    let select = Command::View(ViewCommand::Select(seq));
+    if ui.button("Replay").clicked() {
+        commands.extend([select.clone(), Command::Replay { shown: false }]);
+        ui.close();
+    }
+    if ui.button("Edit and send…").clicked() {
+        commands.extend([select.clone(), Command::Workbench(WorkbenchCommand::Edit)]);
+        ui.close();
+    }
+    if ui.button("📋 Copy as curl").clicked() {
+        commands.push(Command::CopyCurl(seq));
+        ui.close();
+    }
+    if ui.button("Export this event…").clicked() {
+        commands.push(Command::Files(FilesCommand::ExportEvent { seq, id: s.id }));
+        ui.close();
+    }
+    if let Some(other) = selected.filter(|other| *other != seq)
+        && ui.button("Compare with the selected event").clicked()
+    {
+        commands.extend([
+            Command::View(ViewCommand::Select(other)),
+            Command::View(ViewCommand::Compare(Some(seq))),
+        ]);
+        ui.close();
     }
 }
 
@@ -356,6 +396,23 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
         }
         if ui.button("Open…").clicked() {
             commands.push(Command::Files(FilesCommand::ShowOpen));
+        }
+        let shown = state.store.visible().len();
+        if !waiting && shown > 0 {
+            let to = state.listener.replay_target();
+            if ui
+                .button(format!("Replay all {shown} shown"))
+                .on_hover_text(format!(
+                    "Send every event the filter shows again to {to} (set in Reply & forward)"
+                ))
+                .clicked()
+            {
+                commands.push(Command::Ask {
+                    question: format!("Send all {shown} shown events again to {to}?"),
+                    yes: format!("Replay {shown}"),
+                    then: Box::new(Command::Replay { shown: true }),
+                });
+            }
         }
         // The empty state offers its own; here, a menu of every product.
         if !waiting {

@@ -52,7 +52,14 @@ pub fn show(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
                             dialog.path = path.display().to_string();
                         }
                     }
-                    ui.checkbox(&mut dialog.only_filtered, "Only the events the filter shows");
+                    match dialog.event {
+                        Some((_, id)) => {
+                            ui.label(format!("Event #{id} only"));
+                        }
+                        None => {
+                            ui.checkbox(&mut dialog.only_filtered, "Only the events the filter shows");
+                        }
+                    }
                 });
             }
             if let Some(error) = &dialog.error {

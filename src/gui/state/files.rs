@@ -18,6 +18,11 @@ use crate::token::Verifier;
 #[derive(Debug, Clone, PartialEq)]
 pub enum FilesCommand {
     ShowExport,
+    /// Export one event (the row menu): its seq, and its id.
+    ExportEvent {
+        seq: u64,
+        id: u64,
+    },
     ShowOpen,
     /// The dialog's path or "only the filtered events" changed.
     EditDialog {
@@ -57,11 +62,21 @@ pub struct FileDialog {
     pub mode: FileMode,
     pub path: String,
     pub only_filtered: bool,
+    /// Export this one event (its seq, and its id for the words), not a list.
+    pub event: Option<(u64, u64)>,
     pub browsing: bool,
     /// An export or an open is under way: the dialog stays until it is done.
     pub working: bool,
     /// Why the last export or open failed, shown in the dialog.
     pub error: Option<String>,
+}
+
+/// The events an export writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Which {
+    One(u64),
+    Shown,
+    All,
 }
 
 /// The files the window reads and writes.
@@ -106,13 +121,13 @@ impl Files {
         })
     }
 
-    /// Applies a command. `locate` gives the events an export writes: the shown
-    /// ones (true) or all held.
+    /// Applies a command. `locate` gives the events an export writes: one, the
+    /// shown ones, or all held.
     pub fn handle(
         &mut self,
         command: FilesCommand,
         cx: Context<'_>,
-        locate: impl FnOnce(bool) -> Located,
+        locate: impl FnOnce(Which) -> Located,
     ) {
         match command {
             FilesCommand::ShowExport => {
@@ -121,6 +136,19 @@ impl Files {
                     mode: FileMode::Export,
                     path: default_dir().join(name).display().to_string(),
                     only_filtered: cx.filtering,
+                    event: None,
+                    browsing: false,
+                    working: false,
+                    error: None,
+                });
+            }
+            FilesCommand::ExportEvent { seq, id } => {
+                let name = format!("hookscope-event-{id}.ndjson");
+                self.dialog = Some(FileDialog {
+                    mode: FileMode::Export,
+                    path: default_dir().join(name).display().to_string(),
+                    only_filtered: false,
+                    event: Some((seq, id)),
                     browsing: false,
                     working: false,
                     error: None,
@@ -135,6 +163,7 @@ impl Files {
                     mode: FileMode::Open,
                     path: path.display().to_string(),
                     only_filtered: false,
+                    event: None,
                     browsing: false,
                     working: false,
                     error: None,
@@ -315,7 +344,7 @@ impl Files {
         });
     }
 
-    fn run_dialog(&mut self, cx: Context<'_>, locate: impl FnOnce(bool) -> Located) {
+    fn run_dialog(&mut self, cx: Context<'_>, locate: impl FnOnce(Which) -> Located) {
         let Some(dialog) = self.dialog.as_mut() else {
             return;
         };
@@ -334,8 +363,15 @@ impl Files {
                     }
                     return;
                 };
-                let (located, verifier, origin) =
-                    (locate(dialog.only_filtered), cx.verifier, cx.origin);
+                let (located, verifier, origin) = (
+                    locate(match (dialog.event, dialog.only_filtered) {
+                        (Some((seq, _)), _) => Which::One(seq),
+                        (None, true) => Which::Shown,
+                        (None, false) => Which::All,
+                    }),
+                    cx.verifier,
+                    cx.origin,
+                );
                 cx.jobs.spawn("hookscope-export", &self.inbox, move |_| {
                     let now = crate::token::unix_now();
                     let n = located.len();

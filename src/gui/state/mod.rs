@@ -57,6 +57,8 @@ pub enum Command {
         shown: bool,
     },
     Copy(String),
+    /// Copy event `seq` as a curl command that sends it again to the listener.
+    CopyCurl(u64),
     DismissNotice,
     /// Ask first: `then` runs only when the user says yes.
     Ask {
@@ -274,12 +276,10 @@ impl AppState {
                     origin: self.listener.origin(),
                     filtering: store.filter().is_active(),
                 };
-                let locate = |shown: bool| {
-                    if shown {
-                        store.locate_visible()
-                    } else {
-                        store.locate_all()
-                    }
+                let locate = |which| match which {
+                    files::Which::One(seq) => store.locate([seq]),
+                    files::Which::Shown => store.locate_visible(),
+                    files::Which::All => store.locate_all(),
                 };
                 self.files.handle(command, cx, locate);
             }
@@ -302,6 +302,13 @@ impl AppState {
             Command::SendTestHook => self.send_test_hook(),
             Command::Replay { shown } => self.replay(shown),
             Command::Copy(text) => self.copied = Some(text),
+            Command::CopyCurl(seq) => match self.store.record(seq) {
+                // One line read by offset, as a selection reads it.
+                Ok(record) => {
+                    self.copied = Some(crate::curl::command(&record, &self.listener.curl_base()));
+                }
+                Err(err) => self.notice = Some(Notice::error(err)),
+            },
             Command::DismissNotice => self.notice = None,
             Command::Ask {
                 question,

@@ -368,3 +368,70 @@ fn forgeries_count_as_invalid_and_an_app_that_accepts_one_is_flagged() {
         2
     );
 }
+
+#[test]
+fn a_rows_menu_replays_copies_exports_and_compares_that_event() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    set_secret(&mut harness, SECRET);
+    let addr = listening_addr(&harness);
+    for path in ["/hooks/one", "/hooks/two"] {
+        let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+        support::request(addr, "POST", path, &[], token.as_bytes());
+    }
+    step_until(&mut harness, |app| app.state.store.len() == 2);
+    let menu = |harness: &mut Harness<'static, HookscopeApp>, row: &str, item: &str| {
+        in_list(harness, row).click_secondary();
+        settle(harness);
+        // The menu is drawn last: its item, not the detail's button of that name.
+        in_list(harness, item).click();
+    };
+    // Copy as curl, for the row clicked, not the one selected.
+    menu(&mut harness, "POST /hooks/one", "📋 Copy as curl");
+    let copied = copied_text(&mut harness);
+    assert!(
+        copied.iter().any(|t| t.contains("/hooks/one")),
+        "{copied:?}"
+    );
+    // Replay: one new event, linked to that row's.
+    menu(&mut harness, "POST /hooks/two", "Replay");
+    settle(&mut harness);
+    step_until_notice(&mut harness, "replayed 1 event(s)");
+    settle(&mut harness);
+    let journal = support::read_journal(&dir.path().join("events.ndjson"));
+    assert_eq!(journal.len(), 3);
+    assert_eq!(journal[2]["replay_of"], 2);
+    // Export this event: the dialog writes it alone.
+    menu(&mut harness, "POST /hooks/one", "Export this event…");
+    settle(&mut harness);
+    harness.get_by_label("Event #1 only");
+    let out = dir.path().join("one.ndjson");
+    harness
+        .state_mut()
+        .state
+        .apply(Command::Files(FilesCommand::EditDialog {
+            path: out.display().to_string(),
+            only_filtered: false,
+        }));
+    harness
+        .state_mut()
+        .state
+        .apply(Command::Files(FilesCommand::Run));
+    step_until(&mut harness, |_| out.exists());
+    settle(&mut harness);
+    let exported = support::read_journal(&out);
+    assert_eq!(exported.len(), 1);
+    assert_eq!(exported[0]["path"], "/hooks/one");
+    // Compare with the selected event.
+    in_list(&harness, "POST /hooks/two").click();
+    settle(&mut harness);
+    menu(
+        &mut harness,
+        "POST /hooks/one",
+        "Compare with the selected event",
+    );
+    settle(&mut harness);
+    assert!(harness.state().state.view.selection.compare.is_some());
+    // Replaying all shown is the list's, not one event's detail.
+    harness.get_by_label("Replay all 3 shown");
+}
