@@ -71,6 +71,15 @@ fn claims(record: &Record) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
     if let Some(claims) = record.token.as_ref().and_then(|t| t.claims.as_ref()) {
         flatten(claims, String::new(), &mut out);
+        // Times as dates too, as the detail shows them.
+        let now = crate::token::unix_now();
+        for name in super::json_tree::TIME_CLAIMS {
+            if let (Some(seconds), Some(shown)) =
+                (claims.get(name).and_then(Value::as_i64), out.get_mut(name))
+            {
+                *shown = format!("{shown} ({})", super::json_tree::human_time(seconds, now));
+            }
+        }
     }
     out
 }

@@ -5,7 +5,7 @@ use eframe::egui::{self, RichText};
 use serde_json::Value;
 
 /// Claims that are NumericDate timestamps (RFC 7519).
-const TIME_CLAIMS: [&str; 4] = ["iat", "exp", "nbf", "auth_time"];
+pub const TIME_CLAIMS: [&str; 4] = ["iat", "exp", "nbf", "auth_time"];
 
 /// What a value's context menu asked for.
 #[derive(Debug, Clone, PartialEq)]
@@ -105,9 +105,15 @@ fn children(
             None => {
                 ui.horizontal_wrapped(|ui| {
                     ui.label(RichText::new(format!("{key}:")).strong());
-                    let shown = ui
-                        .label(leaf_text(ui, child))
-                        .on_hover_text("Right click: copy the value or its path, or filter by it");
+                    let date = TIME_CLAIMS
+                        .contains(&key.as_str())
+                        .then(|| child.as_i64())
+                        .flatten()
+                        .map(|seconds| format!("{}\n", human_time(seconds, now)))
+                        .unwrap_or_default();
+                    let shown = ui.label(leaf_text(ui, child)).on_hover_text(format!(
+                        "{date}Right click: copy the value or its path, or filter by it"
+                    ));
                     let text = match child {
                         Value::String(s) => s.clone(),
                         other => other.to_string(),

@@ -214,6 +214,8 @@ fn ctrl_click_compares_two_events_side_by_side() {
     harness.get_by_label("HS384");
     harness.get_by_label("#1");
     harness.get_by_label("Claims: 1 differ");
+    // Times read as dates there too (both sides, beside the detail's own).
+    assert!(harness.get_all_by_label_contains(" UTC (").count() >= 3);
     harness.get_by_label("events[0].object.status");
     harness.get_by_label("\"failure\"");
     // A long value wraps inside the window instead of pushing its column out.
