@@ -89,10 +89,19 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
                     if copy_button(ui, "token") {
                         commands.push(Command::Copy(token.raw.clone()));
                     }
-                    ui.label(coloured_token(&token.raw, ui.visuals()));
+                    let whole = state.view.selection.show_all == Some(detail.seq);
+                    let shown = if whole {
+                        &token.raw[..]
+                    } else {
+                        start_of(&token.raw)
+                    };
+                    ui.label(coloured_token(shown, ui.visuals()));
+                    if shown.len() < token.raw.len() {
+                        show_all(ui, detail.seq, token.raw.len(), &mut commands);
+                    }
                 });
         }
-        request(ui, record, state, &mut commands);
+        request(ui, (detail.seq, record), state, &mut commands);
         response(ui, record);
     });
     commands
@@ -237,7 +246,12 @@ fn events(ui: &mut egui::Ui, record: &Record) {
         });
 }
 
-fn request(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut Vec<Command>) {
+fn request(
+    ui: &mut egui::Ui,
+    (seq, record): (u64, &Record),
+    state: &AppState,
+    commands: &mut Vec<Command>,
+) {
     egui::CollapsingHeader::new("Request")
         .default_open(true)
         .show(ui, |ui| {
@@ -310,11 +324,20 @@ fn request(ui: &mut egui::Ui, record: &Record, state: &AppState, commands: &mut 
             if view != state.view.selection.body_view {
                 commands.push(Command::View(ViewCommand::SetBodyView(view)));
             }
+            // A body that is the token is shown once, above, coloured.
+            if view != BodyView::Hex && record.token.as_ref().is_some_and(|t| t.source == "body") {
+                ui.weak(format!(
+                    "The body is the token shown above ({}).",
+                    super::widgets::human_size(record.body_bytes().len())
+                ));
+                return;
+            }
             let shown = body_text(record, view);
-            let preview: String = shown.chars().take(8192).collect();
+            let whole = state.view.selection.show_all == Some(seq);
+            let preview = if whole { &shown[..] } else { start_of(&shown) };
             ui.add(egui::Label::new(RichText::new(preview).monospace()).wrap());
-            if shown.len() > 8192 {
-                ui.weak("… (copy the body to see all of it)");
+            if preview.len() < shown.len() {
+                show_all(ui, seq, shown.len(), commands);
             }
         });
 }
@@ -426,6 +449,37 @@ fn shape_change(ui: &mut egui::Ui, change: &crate::shapes::Change) {
         }
     }
     ui.separator();
+}
+
+/// How much of a long token or body the detail shows until asked for all of it:
+/// laying out a whole 800 KB token every frame would make each frame crawl.
+const START: usize = 8192;
+
+/// The start of `text` the detail shows (at most [`START`] bytes, cut on a
+/// character boundary).
+fn start_of(text: &str) -> &str {
+    if text.len() <= START {
+        return text;
+    }
+    let mut end = START;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// The button that shows a long token or body whole.
+fn show_all(ui: &mut egui::Ui, seq: u64, len: usize, commands: &mut Vec<Command>) {
+    ui.horizontal(|ui| {
+        ui.weak("…");
+        if ui
+            .small_button(format!("Show all ({})", super::widgets::human_size(len)))
+            .on_hover_text("Shown whole, a very long text makes every frame slower")
+            .clicked()
+        {
+            commands.push(Command::View(ViewCommand::ShowAll(seq)));
+        }
+    });
 }
 
 /// The token coloured by part, as jwt.io does: header, payload, signature.

@@ -130,9 +130,27 @@ fn children(
     }
 }
 
+/// How much of a long string the tree shows.
+const LONG_VALUE: usize = 2048;
+
 fn leaf_text(ui: &egui::Ui, value: &Value) -> RichText {
     let visuals = ui.visuals();
     let (text, color) = match value {
+        // A long value shows its start; right click copies it whole.
+        Value::String(s) if s.len() > LONG_VALUE => {
+            let mut end = LONG_VALUE;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            (
+                format!(
+                    "\"{}…\" ({} more bytes: right click copies all)",
+                    &s[..end],
+                    s.len() - end
+                ),
+                super::palette::json_string(visuals),
+            )
+        }
         Value::String(s) => (format!("\"{s}\""), super::palette::json_string(visuals)),
         Value::Number(n) => (n.to_string(), super::palette::json_number(visuals)),
         Value::Bool(b) => (b.to_string(), super::palette::json_bool(visuals)),

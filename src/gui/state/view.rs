@@ -41,6 +41,8 @@ pub enum ViewCommand {
     SelectRecord(u64),
     /// How the detail shows a body.
     SetBodyView(BodyView),
+    /// Show event `seq`'s token and body whole, not only their start.
+    ShowAll(u64),
     /// Times in the list in this machine's time zone (true) or in UTC.
     SetLocalTime(bool),
     /// Compare the selected event with this one (Ctrl+click); `None` stops.
@@ -95,6 +97,8 @@ pub struct Selection {
     pub compare: Option<u64>,
     pub compared: Option<Detail>,
     pub body_view: BodyView,
+    /// The event whose token and body are shown whole (others show their start).
+    pub show_all: Option<u64>,
     /// One frame: scroll the list to the selected row.
     pub scroll_to_selected: bool,
     /// The selected event while a filter hides it: selected again once shown.
@@ -213,6 +217,7 @@ impl View {
             ViewCommand::SetTestProduct(product) => list.test_product = product,
             ViewCommand::ShowTab(tab) => list.tab = tab,
             ViewCommand::SetBodyView(view) => self.selection.body_view = view,
+            ViewCommand::ShowAll(seq) => self.selection.show_all = Some(seq),
             ViewCommand::SetLocalTime(local) => list.local_time = local,
             ViewCommand::Compare(seq) => {
                 self.selection.compare = seq;

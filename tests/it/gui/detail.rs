@@ -246,3 +246,33 @@ fn a_secret_unreadable_in_its_encoding_is_named_when_another_reading_verifies() 
         "secret #1 is not valid base64, so it was not tried; read as plain text it verifies the token",
     );
 }
+
+#[test]
+fn a_big_token_shows_its_start_once_and_all_of_it_when_asked() {
+    let mut claims = truora_claims();
+    claims["padding"] = serde_json::json!("p".repeat(200_000));
+    let token = sign(&claims, SECRET.as_bytes(), Algorithm::HS256);
+    let mut harness = showing(vec![record(&token, "/hooks/big")]);
+    in_list(&harness, "POST /hooks/big").click();
+    settle(&mut harness);
+    // The longest text shown: the token, since a claim's long value shows its start.
+    let longest = |harness: &Harness<'static, HookscopeApp>| {
+        harness
+            .get_all_by(|_| true)
+            .filter_map(|n| {
+                use egui_kittest::kittest::NodeT as _;
+                n.accesskit_node().value().map(|v| v.len())
+            })
+            .max()
+            .unwrap_or(0)
+    };
+    // The start only, and once: the body is said to be the token.
+    assert!(longest(&harness) <= 8192 + 2, "{}", longest(&harness));
+    harness.get_by_label_contains("The body is the token shown above");
+    // Below the fold of the detail: clicked the way a screen reader would.
+    harness
+        .get_by_label_contains("Show all (")
+        .click_accesskit();
+    settle(&mut harness);
+    assert_eq!(longest(&harness), token.len());
+}
