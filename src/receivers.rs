@@ -1,5 +1,6 @@
 //! Receiver code for the user's stack: a small server per language that verifies a
-//! Truora hook the way `hookscope probe` checks for: the raw body as the token, the
+//! Truora hook the way `hookscope probe` checks for: the token where the event
+//! carried it (the raw body, a JSON or form field, `Authorization: Bearer`), the
 //! secret from `TRUORA_HOOK_SECRET`, and the event's algorithm only. The templates
 //! live in `assets/receivers/`; `scripts/check-receivers` runs each one against its
 //! real library with genuine and forged tokens.
@@ -56,13 +57,182 @@ impl Language {
     }
 }
 
+/// Where a receiver takes the token from: where the event carried it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Placement {
+    /// The raw body, as Truora sends it.
+    #[default]
+    Body,
+    /// A field of a JSON object body.
+    Json(String),
+    /// A field of a form body.
+    Form(String),
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+}
+
+impl Placement {
+    /// From a record's token source (`body`, `json:FIELD`, `form:FIELD`,
+    /// `header:authorization`); anything else, the body.
+    pub fn from_source(source: &str) -> Placement {
+        if let Some(field) = source.strip_prefix("json:") {
+            Placement::Json(field.to_owned())
+        } else if let Some(field) = source.strip_prefix("form:") {
+            Placement::Form(field.to_owned())
+        } else if source == "header:authorization" {
+            Placement::Bearer
+        } else {
+            Placement::Body
+        }
+    }
+
+    /// From the probe's `--as` (its fields are named `token`).
+    pub fn from_probe(placement: crate::probe::Placement) -> Placement {
+        match placement {
+            crate::probe::Placement::Body => Placement::Body,
+            crate::probe::Placement::Json => Placement::Json("token".to_owned()),
+            crate::probe::Placement::Form => Placement::Form("token".to_owned()),
+            crate::probe::Placement::Bearer => Placement::Bearer,
+        }
+    }
+
+    /// The receiver's first line says where the token is.
+    fn words(&self) -> String {
+        match self {
+            Placement::Body => "the raw body is the token".to_owned(),
+            Placement::Json(field) => format!(
+                "the token is the JSON body's field {}",
+                literal(Language::Rust, field)
+            ),
+            Placement::Form(field) => format!(
+                "the token is the form body's field {}",
+                literal(Language::Rust, field)
+            ),
+            Placement::Bearer => "the token is in `Authorization: Bearer`".to_owned(),
+        }
+    }
+}
+
+/// A field's name as a string literal of `language`, ASCII only: quotes and
+/// backslashes escaped, and every other character past printable ASCII (controls,
+/// bidirectional overrides a hostile capture may hold) written as an escape, so
+/// the printed code reads as it runs.
+fn literal(language: Language, field: &str) -> String {
+    let mut out = String::from("\"");
+    for c in field.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            ' '..='~' => out.push(c),
+            c => {
+                let code = u32::from(c);
+                out.push_str(&match language {
+                    Language::Node | Language::Rust => format!("\\u{{{code:x}}}"),
+                    Language::Go | Language::Python if code > 0xffff => {
+                        format!("\\U{code:08x}")
+                    }
+                    Language::Go | Language::Python => format!("\\u{code:04x}"),
+                });
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The statements that take the token out of the request, for `language`.
+fn token_code(language: Language, placement: &Placement) -> String {
+    match (language, placement) {
+        (Language::Python, Placement::Body) => {
+            r#"token = body.decode("utf-8").strip()"#.to_owned()
+        }
+        (Language::Python, Placement::Json(field)) => {
+            format!("token = json.loads(body)[{}]", literal(language, field))
+        }
+        (Language::Python, Placement::Form(field)) => format!(
+            r#"token = urllib.parse.parse_qs(body.decode("utf-8"))[{}][0]"#,
+            literal(language, field)
+        ),
+        (Language::Python, Placement::Bearer) => {
+            r#"token = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()"#
+                .to_owned()
+        }
+        (Language::Node, Placement::Body) => {
+            "const token = Buffer.concat(chunks).toString('utf8').trim();".to_owned()
+        }
+        (Language::Node, Placement::Json(field)) => format!(
+            "const token = JSON.parse(Buffer.concat(chunks).toString('utf8'))[{}];",
+            literal(language, field)
+        ),
+        (Language::Node, Placement::Form(field)) => format!(
+            "const token = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get({});",
+            literal(language, field)
+        ),
+        (Language::Node, Placement::Bearer) => {
+            "const token = (req.headers.authorization || '').replace(/^Bearer /, '').trim();"
+                .to_owned()
+        }
+        (Language::Go, Placement::Body) => "raw := strings.TrimSpace(string(body))".to_owned(),
+        (Language::Go, Placement::Json(field)) => format!(
+            "var fields map[string]any\n\t\tif err := json.Unmarshal(body, &fields); err != nil {{\n\t\t\thttp.Error(w, \"invalid hook\", http.StatusUnauthorized)\n\t\t\treturn\n\t\t}}\n\t\traw, _ := fields[{}].(string)",
+            literal(language, field)
+        ),
+        (Language::Go, Placement::Form(field)) => format!(
+            "form, _ := url.ParseQuery(string(body))\n\t\traw := form.Get({})",
+            literal(language, field)
+        ),
+        (Language::Go, Placement::Bearer) => {
+            "_ = body // the token is in the header\n\t\traw := strings.TrimSpace(strings.TrimPrefix(r.Header.Get(\"Authorization\"), \"Bearer \"))".to_owned()
+        }
+        (Language::Rust, Placement::Body) => {
+            "let token = String::from_utf8_lossy(&body).trim().to_owned();".to_owned()
+        }
+        (Language::Rust, Placement::Json(field)) => format!(
+            "let token = serde_json::from_slice::<serde_json::Value>(&body)\n        .ok()\n        .and_then(|v| v.get({})?.as_str().map(str::to_owned))\n        .unwrap_or_default();",
+            literal(language, field)
+        ),
+        (Language::Rust, Placement::Form(field)) => format!(
+            "let token = form_urlencoded::parse(&body)\n        .find(|(name, _)| name == {})\n        .map(|(_, value)| value.into_owned())\n        .unwrap_or_default();",
+            literal(language, field)
+        ),
+        (Language::Rust, Placement::Bearer) => "let token = headers\n        .iter()\n        .find(|(name, _)| name.eq_ignore_ascii_case(\"authorization\"))\n        .and_then(|(_, value)| value.strip_prefix(\"Bearer \"))\n        .unwrap_or_default()\n        .trim()\n        .to_owned();".to_owned(),
+    }
+}
+
+/// Go's standard imports for `placement`, sorted as gofmt keeps them.
+fn go_imports(placement: &Placement) -> String {
+    let mut imports = vec!["errors", "io", "log", "net/http", "os", "time"];
+    imports.push(match placement {
+        Placement::Body | Placement::Bearer => "strings",
+        Placement::Json(_) => "encoding/json",
+        Placement::Form(_) => "net/url",
+    });
+    imports.sort_unstable();
+    imports
+        .iter()
+        .map(|name| format!("\t\"{name}\""))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The receiver in `language` for tokens signed with `alg` (HS256, HS384 or HS512;
-/// anything else, HS256: only HMAC is what Truora signs with).
-pub fn code(language: Language, alg: Option<&str>) -> String {
+/// anything else, HS256: only HMAC is what Truora signs with), taking the token
+/// from where `placement` says.
+pub fn code(language: Language, alg: Option<&str>, placement: &Placement) -> String {
     let alg = alg
         .filter(|alg| matches!(*alg, "HS256" | "HS384" | "HS512"))
         .unwrap_or("HS256");
-    language.template().replace("{ALG}", alg)
+    let setup = match placement {
+        Placement::Form(_) => "\n//!   cargo add form_urlencoded",
+        _ => "",
+    };
+    language
+        .template()
+        .replace("{WHERE}", &placement.words())
+        .replace("{IMPORTS}", &go_imports(placement))
+        .replace("{SETUP}", setup)
+        .replace("{TOKEN}", &token_code(language, placement))
+        .replace("{ALG}", alg)
 }
 
 #[cfg(test)]
@@ -70,16 +240,56 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_field_name_is_a_string_literal_in_each_language_whatever_it_holds() {
+        let field = "a\"b\\c\n\u{1b}\u{202e}\u{1f600}";
+        let placement = Placement::Json(field.to_owned());
+        for (language, expected) in [
+            (Language::Go, r#""a\"b\\c\u000a\u001b\u202e\U0001f600""#),
+            (Language::Python, r#""a\"b\\c\u000a\u001b\u202e\U0001f600""#),
+            (Language::Node, r#""a\"b\\c\u{a}\u{1b}\u{202e}\u{1f600}""#),
+            (Language::Rust, r#""a\"b\\c\u{a}\u{1b}\u{202e}\u{1f600}""#),
+        ] {
+            let text = code(language, None, &placement);
+            assert!(text.contains(expected), "{language:?}: {text}");
+            // Nothing past printable ASCII reaches the printed code from a field.
+            assert!(!text.contains('\u{202e}'), "{language:?}");
+        }
+    }
+
+    #[test]
+    fn where_the_token_is_comes_from_the_events_source() {
+        assert_eq!(
+            Placement::from_source("json:jwt"),
+            Placement::Json("jwt".into())
+        );
+        assert_eq!(
+            Placement::from_source("form:t"),
+            Placement::Form("t".into())
+        );
+        assert_eq!(
+            Placement::from_source("header:authorization"),
+            Placement::Bearer
+        );
+        assert_eq!(Placement::from_source("body"), Placement::Body);
+        let python = code(Language::Python, None, &Placement::Form("jwt".into()));
+        assert!(
+            python.contains(r#"parse_qs(body.decode("utf-8"))["jwt"][0]"#),
+            "{python}"
+        );
+        assert!(python.contains("the form body's field \"jwt\""), "{python}");
+    }
+
+    #[test]
     fn each_receiver_allows_only_the_events_algorithm() {
         for language in Language::ALL {
-            let text = code(language, Some("HS384"));
+            let text = code(language, Some("HS384"), &Placement::Body);
             assert!(text.contains("HS384"), "{language:?}");
             assert!(
                 !text.contains("HS256") && !text.contains("{ALG}"),
                 "{language:?}"
             );
             assert!(text.contains("TRUORA_HOOK_SECRET"), "{language:?}");
-            assert!(code(language, Some("none")).contains("HS256"));
+            assert!(code(language, Some("none"), &Placement::Body).contains("HS256"));
         }
     }
 }

@@ -1,4 +1,4 @@
-// A Truora hook receiver in Go: the raw body is the token, verified with the
+// A Truora hook receiver in Go: {WHERE}, verified with the
 // hook's secret and {ALG} only (jwt.WithValidMethods), before any claim is used.
 // Bodies over 1 MiB get 413; slow and idle clients are timed out.
 //
@@ -7,13 +7,7 @@
 package main
 
 import (
-	"errors"
-	"io"
-	"log"
-	"net/http"
-	"os"
-	"strings"
-	"time"
+{IMPORTS}
 
 	"github.com/golang-jwt/jwt/v5"
 )
@@ -45,7 +39,8 @@ func main() {
 			http.Error(w, "unreadable body", http.StatusBadRequest)
 			return
 		}
-		token, err := jwt.Parse(strings.TrimSpace(string(body)), func(t *jwt.Token) (any, error) {
+		{TOKEN}
+		token, err := jwt.Parse(raw, func(t *jwt.Token) (any, error) {
 			return secret, nil
 		}, jwt.WithValidMethods([]string{"{ALG}"}))
 		if err != nil || !token.Valid {

@@ -1,4 +1,4 @@
-// A Truora hook receiver in Node: the raw body is the token, verified with the
+// A Truora hook receiver in Node: {WHERE}, verified with the
 // hook's secret and {ALG} only (algorithms: ['{ALG}']), before any claim is used.
 // Bodies over 1 MiB get 413; slow and idle clients are timed out.
 //
@@ -37,9 +37,9 @@ const server = http.createServer((req, res) => {
   req.on('error', () => req.destroy());
   req.on('end', () => {
     if (size > MAX_BODY) return;
-    const token = Buffer.concat(chunks).toString('utf8').trim();
     let claims;
     try {
+      {TOKEN}
       claims = jwt.verify(token, secret, { algorithms: ['{ALG}'] });
     } catch (err) {
       res.writeHead(401, { 'Content-Type': 'text/plain' }).end('invalid hook');

@@ -1,6 +1,6 @@
-# A Truora hook receiver in Python: the raw body is the token, verified with the
+# A Truora hook receiver in Python: {WHERE}, verified with the
 # hook's secret and {ALG} only (algorithms=["{ALG}"]), before any claim is used.
-# Bodies over 1 MiB get 413, a missing or bad length 411/400; each connection has
+# Bodies over 1 MiB get 413, a chunked or bad length 411/400; each connection has
 # its own thread, and a client silent for 10 s is dropped.
 #
 #   pip install pyjwt
@@ -9,6 +9,7 @@ import http.server
 import json
 import os
 import sys
+import urllib.parse
 
 import jwt
 
@@ -21,10 +22,11 @@ class Hook(http.server.BaseHTTPRequestHandler):
     timeout = 10  # seconds a client may stay silent (its socket's timeout)
 
     def do_POST(self):
-        length = self.headers.get("Content-Length")
-        if length is None:
-            self.answer(411)
+        if "Transfer-Encoding" in self.headers:
+            self.answer(411)  # chunked bodies are not read here: ask for a length
             return
+        # No length: no body (RFC 9112 6.3), as when the token is in a header.
+        length = self.headers.get("Content-Length", "0")
         if not length.strip().isdigit():
             self.answer(400)
             return
@@ -33,8 +35,9 @@ class Hook(http.server.BaseHTTPRequestHandler):
             return
         body = self.rfile.read(int(length))
         try:
-            claims = jwt.decode(body.decode("utf-8").strip(), SECRET, algorithms=["{ALG}"])
-        except (jwt.InvalidTokenError, UnicodeDecodeError):
+            {TOKEN}
+            claims = jwt.decode(token, SECRET, algorithms=["{ALG}"])
+        except (jwt.InvalidTokenError, ValueError, LookupError, TypeError):
             self.answer(401)
             return
         # Truora retries: process each event id once.

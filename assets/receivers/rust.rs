@@ -1,10 +1,10 @@
-//! A Truora hook receiver in Rust: the raw body is the token, verified with the
+//! A Truora hook receiver in Rust: {WHERE}, verified with the
 //! hook's secret and {ALG} only, before any claim is used. Any web framework works
 //! the same way; this one answers with the standard library alone: a thread per
 //! connection, 10 s for a client to send or read, bodies over 1 MiB refused (413).
 //!
 //!   cargo add jsonwebtoken@11 --no-default-features --features rust_crypto
-//!   cargo add serde_json
+//!   cargo add serde_json{SETUP}
 //!   TRUORA_HOOK_SECRET=... PORT=3000 cargo run
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -41,6 +41,7 @@ fn main() {
 fn answer(stream: &TcpStream, key: &DecodingKey) -> &'static str {
     let mut head = BufReader::new(stream.take(MAX_HEAD));
     let mut length: Option<u64> = None;
+    let mut headers: Vec<(String, String)> = Vec::new();
     loop {
         let mut line = String::new();
         match head.read_line(&mut line) {
@@ -49,9 +50,11 @@ fn answer(stream: &TcpStream, key: &DecodingKey) -> &'static str {
             Ok(_) if !line.ends_with('\n') => return "431 Request Header Fields Too Large",
             Ok(_) => {}
         }
-        if let Some((name, value)) = line.split_once(':')
-            && name.eq_ignore_ascii_case("content-length")
-        {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        if name.eq_ignore_ascii_case("content-length") {
             // Digits only: "-1", "+5" or "1e3" are no length.
             let value = value.trim();
             if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
@@ -63,9 +66,15 @@ fn answer(stream: &TcpStream, key: &DecodingKey) -> &'static str {
             }
         }
     }
-    let Some(length) = length else {
+    // Chunked bodies are not read here: ask for a length. No length: no body
+    // (RFC 9112 6.3), as when the token is in a header.
+    if headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("transfer-encoding"))
+    {
         return "411 Length Required";
-    };
+    }
+    let length = length.unwrap_or(0);
     if length > MAX_BODY {
         return "413 Content Too Large";
     }
@@ -79,8 +88,8 @@ fn answer(stream: &TcpStream, key: &DecodingKey) -> &'static str {
     let mut validation = Validation::new(Algorithm::{ALG});
     validation.required_spec_claims.clear();
     validation.validate_aud = false;
-    let token = String::from_utf8_lossy(&body);
-    match decode::<serde_json::Value>(token.trim(), key, &validation) {
+    {TOKEN}
+    match decode::<serde_json::Value>(&token, key, &validation) {
         Ok(data) => {
             // Truora retries: process each event id once.
             println!("hook {}", data.claims["events"]);

@@ -20,6 +20,10 @@ pub struct VerifyArgs {
     /// TRUORA_HOOK_SECRET, one algorithm.
     #[arg(long, value_name = "LANG", value_enum)]
     pub code: Option<crate::receivers::Language>,
+    /// With --code: where the receiver takes the token from (default: where the
+    /// given input carries it, else the body; JSON and form fields named `token`).
+    #[arg(long = "as", value_name = "PLACEMENT", value_enum, requires = "code")]
+    pub placement: Option<crate::probe::Placement>,
     #[command(flatten)]
     pub secrets: SecretArgs,
 }
@@ -29,15 +33,23 @@ pub fn run(args: VerifyArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
     let verifier = super::secrets::verifier(&args.secrets, matches)?;
     if let Some(language) = args.code {
         // Without a token there is nothing to read the algorithm from: HS256.
-        let alg = match args.token.as_deref() {
-            None => None,
+        let (alg, source) = match args.token.as_deref() {
+            None => (None, None),
             Some(_) => {
                 let input = read_input(args.token.as_deref())?;
                 let analysis = crate::token::analyze_text(&input, &verifier, 0);
-                analysis.verification.alg
+                (analysis.verification.alg, analysis.token.map(|t| t.source))
             }
         };
-        print!("{}", crate::receivers::code(language, alg.as_deref()));
+        let placement = match (args.placement, source) {
+            (Some(placement), _) => crate::receivers::Placement::from_probe(placement),
+            (None, Some(source)) => crate::receivers::Placement::from_source(&source),
+            (None, None) => crate::receivers::Placement::Body,
+        };
+        print!(
+            "{}",
+            crate::receivers::code(language, alg.as_deref(), &placement)
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let input = read_input(args.token.as_deref())?;

@@ -188,6 +188,11 @@ fn receiver_code(
         .default_open(false)
         .show(ui, |ui| {
             let mut language = state.workbench.code_language;
+            let placement = record
+                .token
+                .as_ref()
+                .map(|t| crate::receivers::Placement::from_source(&t.source))
+                .unwrap_or_default();
             let choices: Vec<(Language, String)> = Language::ALL
                 .iter()
                 .map(|l| (*l, format!("{} ({})", l.as_str(), l.library())))
@@ -196,13 +201,13 @@ fn receiver_code(
                 if super::widgets::labelled_choice(ui, "Language", 200.0, &mut language, &choices) {
                     commands.push(Command::Workbench(WorkbenchCommand::CodeLanguage(language)));
                 }
-                let code = crate::receivers::code(language, record.verification.alg.as_deref());
+                let code = crate::receivers::code(language, record.verification.alg.as_deref(), &placement);
                 if super::widgets::copy_button(ui, "code") {
                     commands.push(Command::Copy(code));
                 }
             });
-            ui.weak("Reads the raw body, the secret from TRUORA_HOOK_SECRET, and this event's alg only. `hookscope probe` checks it.");
-            let mut code = crate::receivers::code(language, record.verification.alg.as_deref());
+            ui.weak("Takes the token where this event carried it, the secret from TRUORA_HOOK_SECRET, and this event's alg only. `hookscope probe` checks it.");
+            let mut code = crate::receivers::code(language, record.verification.alg.as_deref(), &placement);
             let label = ui.label("Code");
             ui.add(
                 egui::TextEdit::multiline(&mut code)

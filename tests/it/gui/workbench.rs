@@ -435,3 +435,36 @@ fn a_rows_menu_replays_copies_exports_and_compares_that_event() {
     // Replaying all shown is the list's, not one event's detail.
     harness.get_by_label("Replay all 3 shown");
 }
+
+#[test]
+fn receiver_code_takes_the_token_where_the_event_carried_it() {
+    let mut harness = harness(Startup::default());
+    let sender = harness.state().state.record_sender();
+    let token = sign(&truora_claims(), SECRET.as_bytes(), Algorithm::HS256);
+    let mut carried = record(
+        &format!(r#"{{"kind":"check","jwt":"{token}"}}"#),
+        "/hooks/json",
+    );
+    carried.headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
+    sender.send(carried).unwrap();
+    settle(&mut harness);
+    in_list(&harness, "POST /hooks/json").click();
+    settle(&mut harness);
+    harness.get_by_label("Receiver code").click();
+    settle(&mut harness);
+    harness
+        .state_mut()
+        .state
+        .apply(Command::Workbench(WorkbenchCommand::CodeLanguage(
+            hookscope::receivers::Language::Python,
+        )));
+    settle(&mut harness);
+    harness.get_by_label("📋 Copy code").click();
+    let copied = copied_text(&mut harness);
+    assert!(
+        copied
+            .iter()
+            .any(|t| t.contains(r#"token = json.loads(body)["jwt"]"#)),
+        "{copied:?}"
+    );
+}
