@@ -174,7 +174,7 @@ impl HookscopeApp {
 /// (a window maximised after its first frame included), until the user drags the
 /// panel's edge; from then on, theirs (remembered with the window's settings).
 fn detail_width(ui: &egui::Ui) -> f32 {
-    let target = (ui.available_width() * 0.34).clamp(360.0, 900.0);
+    let target = (ui.available_width() * 0.32).clamp(360.0, 900.0);
     // The ids egui gives the panel and its resize handle.
     let panel = ui.scope_id().with_salt(egui::IdSalt::new("detail"));
     let (sized_by_user, set) = (panel.with("sized by the user"), panel.with("width set"));
