@@ -7,6 +7,7 @@ pub mod capture;
 pub mod cli;
 pub mod credentials;
 pub mod curl;
+pub mod email;
 pub mod events;
 pub mod export;
 pub mod forward;

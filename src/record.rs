@@ -1,5 +1,5 @@
-//! The captured request as plain serde data: the record of `docs/record.md`, shared by the
-//! journal, the exports, `verify` and the GUI.
+//! The captured request (or mail) as plain serde data: the record of
+//! `docs/record.md`, shared by the journal, the exports, `verify` and the GUI.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -13,15 +13,21 @@ pub fn append_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) -> std::
     sonic_rs::to_writer(out, value).map_err(std::io::Error::other)
 }
 
-/// One captured request, field for field the NDJSON journal line.
+/// One captured request or mail, field for field the NDJSON journal line.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     /// Increasing from 1 within a journal; 0 until the journal assigns it.
     pub id: u64,
+    /// How it came: an HTTP request, or a mail (older files have none: HTTP).
+    #[serde(default)]
+    pub transport: Transport,
     /// RFC 3339, UTC, milliseconds.
     pub received_at: String,
+    /// `null` for a mail (held as empty).
+    #[serde(with = "empty_as_null")]
     pub method: String,
-    /// The request target as sent: path and query.
+    /// The request target as sent: path and query; `null` for a mail.
+    #[serde(with = "empty_as_null")]
     pub path: String,
     pub remote_addr: String,
     /// In arrival order, names as sent.
@@ -38,6 +44,92 @@ pub struct Record {
     /// For a replay: the id of the record it sends again (absent when not a replay).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replay_of: Option<u64>,
+    /// For a mail: its envelope and what was read from it (absent for requests).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<Box<Email>>,
+}
+
+/// How a record came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    #[default]
+    Http,
+    /// A mail given to the SMTP sink (`--smtp`).
+    Smtp,
+    /// A mail read from a mailbox (`--imap`).
+    Imap,
+}
+
+impl Transport {
+    /// True for a mail.
+    pub fn is_mail(self) -> bool {
+        self != Transport::Http
+    }
+}
+
+/// A mail's envelope and what was read from its message (`docs/record.md`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Email {
+    /// The SMTP envelope (`MAIL FROM`, `RCPT TO`, the client's `HELO`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mail_from: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rcpt_to: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub helo: Option<String>,
+    /// The message's own fields.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub from: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub to: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
+    /// The plain text part, or the HTML's text when there is none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<Attachment>,
+    /// Where an IMAP message was read (`--imap`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mailbox: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid_validity: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uid: Option<u32>,
+}
+
+/// An attachment of a mail: listed, never opened.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Attachment {
+    pub filename: Option<String>,
+    pub content_type: String,
+    pub size: usize,
+}
+
+/// A string field that a mail has none of: written `null`, held as empty (an HTTP
+/// request always has a method and a path).
+mod empty_as_null {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &str, serializer: S) -> Result<S::Ok, S::Error> {
+        if value.is_empty() {
+            serializer.serialize_none()
+        } else {
+            serializer.serialize_str(value)
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+        Ok(Option::<String>::deserialize(deserializer)?.unwrap_or_default())
+    }
 }
 
 /// The token found in a request, decoded whether or not its signature holds.
@@ -73,7 +165,9 @@ pub enum Signature {
     Invalid,
     UnsupportedAlg,
     Malformed,
-    NotJwt,
+    /// Nothing signed in the request. Files written before 2026-12 say `not_jwt`.
+    #[serde(alias = "not_jwt")]
+    Unsigned,
     NoSecret,
 }
 
@@ -84,7 +178,7 @@ impl Signature {
         Signature::Invalid,
         Signature::UnsupportedAlg,
         Signature::Malformed,
-        Signature::NotJwt,
+        Signature::Unsigned,
         Signature::NoSecret,
     ];
 
@@ -95,7 +189,7 @@ impl Signature {
             Signature::Invalid => "invalid",
             Signature::UnsupportedAlg => "unsupported_alg",
             Signature::Malformed => "malformed",
-            Signature::NotJwt => "not_jwt",
+            Signature::Unsigned => "unsigned",
             Signature::NoSecret => "no_secret",
         }
     }
@@ -114,7 +208,7 @@ impl Signature {
             Signature::Invalid => "Invalid",
             Signature::UnsupportedAlg => "Unsupported alg",
             Signature::Malformed => "Malformed",
-            Signature::NotJwt => "Not a JWT",
+            Signature::Unsigned => "Unsigned",
             Signature::NoSecret => "No secret",
         }
     }
@@ -189,10 +283,28 @@ pub struct Forwarded {
 }
 
 impl Verification {
-    /// The verdict of a request with no token: `not_jwt`, with `detail`.
-    pub fn not_jwt(detail: &str) -> Verification {
+    /// A verdict that names no secret.
+    pub fn new(
+        signature: Signature,
+        alg: Option<String>,
+        time: TimeState,
+        detail: String,
+        hints: Vec<String>,
+    ) -> Verification {
         Verification {
-            signature: Signature::NotJwt,
+            signature,
+            alg,
+            secret: None,
+            time,
+            detail,
+            hints,
+        }
+    }
+
+    /// The verdict of a request with nothing signed: `unsigned`, with `detail`.
+    pub fn unsigned(detail: &str) -> Verification {
+        Verification {
+            signature: Signature::Unsigned,
             alg: None,
             secret: None,
             time: TimeState::Absent,
@@ -237,7 +349,7 @@ impl Record {
 }
 
 impl Record {
-    /// A request before its token is looked at: id 0, no token, `not_jwt`, a 200 reply.
+    /// A request before its token is looked at: id 0, no token, `unsigned`, a 200 reply.
     /// The listener fills in the rest; tests and benches start from it.
     pub fn request(
         received_at: &str,
@@ -250,6 +362,7 @@ impl Record {
         let (body, body_base64) = Record::encode_body(body);
         Record {
             id: 0,
+            transport: Transport::Http,
             received_at: received_at.to_owned(),
             method: method.to_owned(),
             path: path.to_owned(),
@@ -259,13 +372,14 @@ impl Record {
             body_base64,
             body_truncated: false,
             token: None,
-            verification: Verification::not_jwt(""),
+            verification: Verification::unsigned(""),
             events: Vec::new(),
             response: Response {
                 status: 200,
                 ..Response::default()
             },
             replay_of: None,
+            email: None,
         }
     }
 
@@ -355,6 +469,14 @@ pub fn timestamp(at: jiff::Timestamp) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_old_name_of_unsigned_reads_as_unsigned_and_the_new_one_is_written() {
+        let old: Signature = serde_json::from_str("\"not_jwt\"").unwrap();
+        assert_eq!(old, Signature::Unsigned);
+        assert_eq!(serde_json::to_string(&old).unwrap(), "\"unsigned\"");
+        assert_eq!(Signature::Unsigned.as_str(), "unsigned");
+    }
 
     #[test]
     fn timestamps_are_rfc3339_utc_millis() {

@@ -45,6 +45,17 @@ pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
     let config = args.listener.config()?;
     let capture = Capture::start(config, shared_verifier(verifier), journal.handle())?;
     capture.announce();
+    let smtp = match args.listener.smtp() {
+        Some(config) => {
+            let bind = config.bind;
+            let dkim = crate::email::Dkim::new(args.listener.dns);
+            let sink = crate::email::SmtpSink::start(config, journal.handle(), dkim)
+                .with_context(|| format!("could not listen for mail on {bind}"))?;
+            sink.announce();
+            Some(sink)
+        }
+        None => None,
+    };
     if let Some(target) = &args.listener.forward_to {
         eprintln!(
             "forwarding every request to {}; senders get its replies",
@@ -57,6 +68,9 @@ pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
         );
     }
     wait_for_stop_signal()?;
+    if let Some(smtp) = smtp {
+        smtp.stop();
+    }
     capture.stop();
     journal.flush();
     Ok(ExitCode::SUCCESS)

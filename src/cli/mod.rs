@@ -111,9 +111,38 @@ pub struct ListenerArgs {
     /// While forwarding, let requests a web browser made (Origin, Sec-Fetch-Site) through too.
     #[arg(long)]
     pub allow_browser: bool,
+    /// Also take mail on ADDR (an SMTP sink, e.g. 127.0.0.1:2525): each message is
+    /// journaled before its 250. Non-loopback addresses are exposed to the network.
+    #[arg(long, value_name = "ADDR")]
+    pub smtp: Option<std::net::SocketAddr>,
+    /// Larger mails are answered 552 and recorded cut.
+    #[arg(long, value_name = "BYTES", default_value_t = crate::email::smtp::DEFAULT_MAX_MAIL)]
+    pub max_mail: usize,
+    /// The DNS server mails' DKIM keys are read from (IP, or IP:PORT; default: the system's).
+    #[arg(long, value_name = "ADDR", value_parser = parse_dns)]
+    pub dns: Option<std::net::SocketAddr>,
+}
+
+/// A DNS server: an IP (port 53) or IP:PORT.
+fn parse_dns(text: &str) -> Result<std::net::SocketAddr, String> {
+    text.parse::<std::net::SocketAddr>()
+        .or_else(|_| {
+            text.parse::<std::net::IpAddr>()
+                .map(|ip| std::net::SocketAddr::new(ip, 53))
+        })
+        .map_err(|_| format!("{text:?} is no DNS server address: give an IP, or IP:PORT"))
 }
 
 impl ListenerArgs {
+    /// The SMTP sink these options ask for (`None`: no `--smtp`).
+    pub fn smtp(&self) -> Option<crate::email::SmtpConfig> {
+        self.smtp.map(|bind| crate::email::SmtpConfig {
+            bind,
+            max_mail: self.max_mail,
+            ..crate::email::SmtpConfig::default()
+        })
+    }
+
     /// The journal's bounds these options set (`None`: none was given).
     pub fn retention(&self) -> Option<crate::segments::Retention> {
         let retention = crate::segments::Retention {

@@ -129,7 +129,7 @@ impl Ingester {
             token: record.token.take(),
             verification: std::mem::replace(
                 &mut record.verification,
-                crate::record::Verification::not_jwt(""),
+                crate::record::Verification::unsigned(""),
             ),
             events: std::mem::take(&mut record.events),
         });
@@ -175,8 +175,21 @@ impl Ingester {
             signature: analysis.verification.signature,
             product,
             time_state: analysis.verification.time,
-            method: self.share(cut(&record.method)),
-            path: self.share(cut(&record.path)),
+            // A mail shows its envelope mark, From and Subject where a request
+            // shows its method and path.
+            method: self.share(cut(if record.transport.is_mail() {
+                "✉"
+            } else {
+                &record.method
+            })),
+            path: self.share(cut(&match record.email.as_deref() {
+                Some(email) => std::borrow::Cow::Owned(format!(
+                    "{} · {}",
+                    email.from.as_deref().unwrap_or("(no From)"),
+                    email.subject.as_deref().unwrap_or("(no Subject)")
+                )),
+                None => std::borrow::Cow::Borrowed(record.path.as_str()),
+            })),
             label: self.share(&label),
             subject: cut(first.and_then(|e| e.subject.as_deref()).unwrap_or_default()).into(),
             event_key: first

@@ -63,7 +63,7 @@ fn a_newer_reverification_stops_the_older() {
     assert!(reverify(&located, &Verifier::default(), &older).is_none());
     // Its verdicts, had they come, are not taken.
     store.reverified(&older, vec![(0, Signature::Valid, TimeState::Ok)]);
-    assert_eq!(store.count(Signature::NotJwt), 1);
+    assert_eq!(store.count(Signature::Unsigned), 1);
 }
 
 /// Writes `records` as a journal and reads it back into a store of `max`.

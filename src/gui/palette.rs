@@ -31,7 +31,7 @@ pub fn signature(visuals: &Visuals, signature: Signature) -> Color32 {
             tone(visuals, [240, 100, 100], [190, 30, 30])
         }
         Signature::Malformed => tone(visuals, [240, 170, 70], [170, 90, 0]),
-        Signature::NotJwt | Signature::NoSecret => tone(visuals, [160, 160, 170], [95, 95, 105]),
+        Signature::Unsigned | Signature::NoSecret => tone(visuals, [160, 160, 170], [95, 95, 105]),
     }
 }
 

@@ -11,7 +11,7 @@ pub fn badge(ui: &mut egui::Ui, signature: Signature) -> egui::Response {
         Signature::Valid => "✔",
         Signature::Invalid => "✖",
         Signature::UnsupportedAlg | Signature::Malformed => "⚠",
-        Signature::NotJwt | Signature::NoSecret => "○",
+        Signature::Unsigned | Signature::NoSecret => "○",
     };
     ui.label(
         RichText::new(format!("{mark} {}", signature.label()))

@@ -304,14 +304,7 @@ fn verdict(
     detail: String,
     hints: Vec<String>,
 ) -> Verification {
-    Verification {
-        signature,
-        alg,
-        secret: None,
-        time,
-        detail,
-        hints,
-    }
+    Verification::new(signature, alg, time, detail, hints)
 }
 
 /// Only the HMAC family is ever verified; `none`, RS256 and the rest are refused

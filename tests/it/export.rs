@@ -145,7 +145,7 @@ fn a_hostile_capture_cannot_reach_the_terminal_through_a_warning() {
     ))
     .unwrap();
     // A verdict no record has, written with JSON escapes: serde names it in its error.
-    let hostile = good.replace("\"not_jwt\"", r#""\u001b]0;pwned\u0007\u202e""#);
+    let hostile = good.replace("\"unsigned\"", r#""\u001b]0;pwned\u0007\u202e""#);
     assert_ne!(hostile, good);
     std::fs::write(&journal, format!("{good}\n{hostile}\n")).unwrap();
     let output = support::export(&journal, &dir.path().join("out.ndjson"));

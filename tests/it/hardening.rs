@@ -330,7 +330,7 @@ fn a_compressed_body_gets_a_hint() {
         gzip_magic,
     );
     let record = listener.last();
-    assert_eq!(record["verification"]["signature"], "not_jwt");
+    assert_eq!(record["verification"]["signature"], "unsigned");
     assert!(
         record["verification"]["hints"]
             .to_string()

@@ -45,7 +45,7 @@ fn every_verdict_over_http() {
             format!("{}.{payload}", valid.split('.').next().unwrap()),
             "malformed",
         ),
-        ("hello, world".to_owned(), "not_jwt"),
+        ("hello, world".to_owned(), "unsigned"),
         (
             format!(
                 "{}.{payload}.{signature}",
@@ -183,7 +183,7 @@ fn oversized_binary_and_other_methods_are_recorded() {
         .decode(record["body_base64"].as_str().unwrap())
         .unwrap();
     assert_eq!(decoded, binary);
-    assert_eq!(verdict(&record), "not_jwt");
+    assert_eq!(verdict(&record), "unsigned");
 
     for method in ["PUT", "GET", "DELETE", "PATCH"] {
         let reply = request(listener.addr, method, "/any/path?x=1&y=%20", &[], b"");

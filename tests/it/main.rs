@@ -7,6 +7,7 @@
 mod support;
 
 mod curl;
+mod email;
 mod export;
 mod forward;
 mod gui;

@@ -100,7 +100,7 @@ fn stdin_is_searched_like_a_body() {
     assert_eq!(out["token"]["source"], "body");
     let (code, out, _) = verify(&["--secret", SECRET], Some("no token here"));
     assert_eq!(code, 1);
-    assert_eq!(out["verification"]["signature"], "not_jwt");
+    assert_eq!(out["verification"]["signature"], "unsigned");
     assert_eq!(out["token"], Value::Null);
 }
 

@@ -42,7 +42,7 @@ fn filters_and_keyboard() {
     assert_eq!(harness.state().state.store.visible().len(), 2);
 
     let state = &mut harness.state_mut().state;
-    state.apply(filter("", Some(Signature::NotJwt), None));
+    state.apply(filter("", Some(Signature::Unsigned), None));
     settle(&mut harness);
     assert_eq!(harness.state().state.store.visible().len(), 1);
     harness.get_by_label("POST /plain");

@@ -1,0 +1,226 @@
+//! The SMTP sink (`--smtp`): a real SMTP conversation on a port-0 socket, each
+//! message journaled before its 250, the limits, and what a bad client gets.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support;
+
+use support::Listener;
+
+/// `listen` with an SMTP sink on a free port, and that port.
+fn listen_with_smtp(args: &[&str]) -> (Listener, SocketAddr) {
+    let mut all = vec!["--smtp", "127.0.0.1:0"];
+    all.extend_from_slice(args);
+    let listener = Listener::start(&all);
+    let started = Instant::now();
+    loop {
+        let said = listener.stderr.lock().unwrap().clone();
+        if let Some(addr) = said.lines().find_map(|l| l.strip_prefix("smtp on smtp://")) {
+            return (listener, addr.trim().parse().unwrap());
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no smtp line: {said}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A client speaking SMTP line by line.
+struct Client {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Client {
+    fn connect(addr: SocketAddr) -> Client {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut client = Client {
+            reader: BufReader::new(stream.try_clone().unwrap()),
+            writer: stream,
+        };
+        assert!(client.reply().starts_with("220 "));
+        client
+    }
+
+    /// One reply, its continuation lines joined.
+    fn reply(&mut self) -> String {
+        let mut all = String::new();
+        loop {
+            let mut line = String::new();
+            self.reader.read_line(&mut line).unwrap();
+            all.push_str(&line);
+            if line.len() < 4 || line.as_bytes()[3] != b'-' {
+                return all;
+            }
+        }
+    }
+
+    fn send(&mut self, text: &str) {
+        self.writer.write_all(text.as_bytes()).unwrap();
+    }
+
+    fn say(&mut self, line: &str) -> String {
+        self.send(&format!("{line}\r\n"));
+        self.reply()
+    }
+}
+
+const MESSAGE: &str = "From: Truora <notifications@truora.com>\r\n\
+To: dev@example.com\r\n\
+Subject: Check CHK0123456789abcdef0123456789abcd finished\r\n\
+Message-ID: <m1@truora.com>\r\n\
+\r\n\
+Hello.\r\n\
+..a line that starts with a dot\r\n";
+
+fn records(listener: &Listener) -> Vec<Value> {
+    listener.records()
+}
+
+#[test]
+fn a_mail_is_journaled_before_its_250_with_its_envelope_and_its_fields() {
+    let (listener, addr) = listen_with_smtp(&[]);
+    let mut client = Client::connect(addr);
+    let ehlo = client.say("EHLO sender.example");
+    for offer in ["SIZE 10485760", "8BITMIME", "SMTPUTF8", "PIPELINING"] {
+        assert!(ehlo.contains(offer), "{ehlo}");
+    }
+    // Pipelined: the envelope and DATA in one write, the replies in order.
+    client.send("MAIL FROM:<bounce@truora.com> SIZE=300\r\nRCPT TO:<a@example.com>\r\nRCPT TO:<b@example.com>\r\nDATA\r\n");
+    for expected in ["250 ", "250 ", "250 ", "354 "] {
+        let reply = client.reply();
+        assert!(reply.starts_with(expected), "{reply}");
+    }
+    client.send(MESSAGE);
+    let done = client.say(".");
+    assert!(
+        done.starts_with("250 ") && done.contains("record 1"),
+        "{done}"
+    );
+    // On disk before the 250 was read.
+    let record = records(&listener).pop().unwrap();
+    assert_eq!(record["transport"], "smtp");
+    assert!(record["method"].is_null() && record["path"].is_null());
+    let email = &record["email"];
+    assert_eq!(email["mail_from"], "bounce@truora.com");
+    assert_eq!(
+        email["rcpt_to"],
+        serde_json::json!(["a@example.com", "b@example.com"])
+    );
+    assert_eq!(email["helo"], "sender.example");
+    assert_eq!(email["from"], "Truora <notifications@truora.com>");
+    assert_eq!(email["message_id"], "m1@truora.com");
+    // Dot-stuffing undone: the message as the sender wrote it.
+    let body = record["body"].as_str().unwrap();
+    assert!(
+        body.contains("\r\n.a line that starts with a dot\r\n"),
+        "{body}"
+    );
+    assert_eq!(record["verification"]["signature"], "unsigned");
+    assert_eq!(record["events"][0]["product"], "check");
+    assert_eq!(
+        record["events"][0]["subject"],
+        "CHK0123456789abcdef0123456789abcd"
+    );
+    assert_eq!(record["events"][0]["action"], "finished");
+    assert!(client.say("QUIT").starts_with("221 "));
+}
+
+#[test]
+fn bad_input_gets_a_5xx_and_loses_nothing_accepted() {
+    let (listener, addr) = listen_with_smtp(&["--max-mail", "2048"]);
+    let mut client = Client::connect(addr);
+    assert!(
+        client.say("MAIL FROM:<a@b.c>").starts_with("503 "),
+        "EHLO first"
+    );
+    assert!(client.say("EHLO x").starts_with("250"));
+    assert!(client.say("RCPT TO:<a@b.c>").starts_with("503 "));
+    assert!(client.say("DATA").starts_with("503 "));
+    assert!(client.say("FROB").starts_with("502 "));
+    assert!(
+        client.say(&"X".repeat(1200)).starts_with("500 "),
+        "line too long"
+    );
+    assert!(
+        client
+            .say("MAIL FROM:<a@b.c> SIZE=999999")
+            .starts_with("552 ")
+    );
+    // A message past --max-mail: 552, recorded cut.
+    assert!(client.say("MAIL FROM:<a@b.c>").starts_with("250 "));
+    assert!(client.say("RCPT TO:<x@y.z>").starts_with("250 "));
+    assert!(client.say("DATA").starts_with("354 "));
+    client.send(&format!("Subject: big\r\n\r\n{}\r\n", "y".repeat(5000)));
+    let big = client.say(".");
+    assert!(big.starts_with("552 "), "{big}");
+    // The session goes on, and a good message is kept.
+    assert!(client.say("RSET").starts_with("250 "));
+    assert!(client.say("MAIL FROM:<a@b.c>").starts_with("250 "));
+    assert!(client.say("RCPT TO:<x@y.z>").starts_with("250 "));
+    assert!(client.say("DATA").starts_with("354 "));
+    client.send(MESSAGE);
+    assert!(client.say(".").starts_with("250 "));
+    let records = records(&listener);
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0]["body_truncated"], true);
+    assert_eq!(records[0]["response"]["status"], 552);
+    assert!(records[0]["body"].as_str().unwrap().len() <= 2048);
+    assert_eq!(records[1]["body_truncated"], false);
+}
+
+#[test]
+fn a_real_client_library_sends_a_mail_with_an_attachment() {
+    let Ok(python) = std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+    else {
+        eprintln!("skipped: no python3 for its smtplib");
+        return;
+    };
+    assert!(python.status.success());
+    let (listener, addr) = listen_with_smtp(&[]);
+    let script = format!(
+        r#"
+import smtplib
+from email.message import EmailMessage
+m = EmailMessage()
+m["From"] = "Truora <notifications@truora.com>"
+m["To"] = "dev@example.com"
+m["Subject"] = "Identity IDP0123456789abcdef01 succeeded"
+m.set_content("The process IDP0123456789abcdef01 succeeded.")
+m.add_alternative("<p>The process <b>succeeded</b>.</p>", subtype="html")
+m.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="report.pdf")
+with smtplib.SMTP("{}", {}) as s:
+    s.send_message(m)
+"#,
+        addr.ip(),
+        addr.port()
+    );
+    let sent = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        sent.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sent.stderr)
+    );
+    let record = records(&listener).pop().unwrap();
+    let email = &record["email"];
+    assert_eq!(email["subject"], "Identity IDP0123456789abcdef01 succeeded");
+    assert!(email["text"].as_str().unwrap().contains("succeeded"));
+    assert!(email["html"].as_str().unwrap().contains("<b>succeeded</b>"));
+    assert_eq!(email["attachments"][0]["filename"], "report.pdf");
+    assert_eq!(email["attachments"][0]["content_type"], "application/pdf");
+    assert_eq!(email["attachments"][0]["size"], 8);
+    assert_eq!(record["events"][0]["product"], "digital_identity");
+}
