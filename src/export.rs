@@ -81,16 +81,25 @@ pub fn write_each<W: Write, R: Borrow<Record>>(
             out.write_all(br#"{"log":{"version":"1.2","creator":{"name":"hookscope","version":""#)?;
             out.write_all(env!("CARGO_PKG_VERSION").as_bytes())?;
             out.write_all(br#""},"pages":[],"entries":["#)?;
-            for (i, record) in records.into_iter().enumerate() {
-                let separator: &[u8] = if i == 0 { b"\n" } else { b",\n" };
-                put(
-                    &mut out,
-                    &mut buf,
-                    separator,
-                    &har_entry(record?.borrow(), origin),
-                )?;
+            // HAR holds HTTP exchanges: mails are left out, and said.
+            let (mut written, mut mails) = (0, 0);
+            for record in records {
+                let record = record?;
+                let record = record.borrow();
+                if record.transport.is_mail() {
+                    mails += 1;
+                    continue;
+                }
+                let separator: &[u8] = if written == 0 { b"\n" } else { b",\n" };
+                put(&mut out, &mut buf, separator, &har_entry(record, origin))?;
+                written += 1;
             }
             out.write_all(b"\n]}}\n")?;
+            if mails > 0 {
+                log::warn!(
+                    "{mails} mail(s) left out of the HAR file: HAR holds HTTP requests only"
+                );
+            }
         }
     }
     out.flush()

@@ -69,6 +69,8 @@ fn window(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
         secret_encoding,
         fsync: cli.listener.fsync,
         retention: cli.listener.retention(),
+        smtp: cli.listener.smtp(),
+        dns: cli.listener.dns,
         reply_given: [
             "respond_status",
             "respond_delay_ms",

@@ -108,6 +108,12 @@ pub async fn replay_into(
     verifier: Option<&Verifier>,
     own: Option<&OwnListener>,
 ) -> Result<Replayed, String> {
+    if original.transport.is_mail() {
+        return Err(format!(
+            "record {} is a mail: it is not sent again over HTTP",
+            original.id
+        ));
+    }
     let (mut record, recorded) = replay(original, url, timeout, own)
         .await
         .map_err(|err| err.to_string())?;

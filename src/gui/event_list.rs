@@ -206,15 +206,17 @@ fn row_menu(
     commands: &mut Vec<Command>,
 ) {
     let select = Command::View(ViewCommand::Select(seq));
-    if ui.button("Replay").clicked() {
+    // A mail is no request: nothing to send again over HTTP.
+    let request = &*s.method != "✉";
+    if request && ui.button("Replay").clicked() {
         commands.extend([select.clone(), Command::Replay { shown: false }]);
         ui.close();
     }
-    if ui.button("Edit and send…").clicked() {
+    if request && ui.button("Edit and send…").clicked() {
         commands.extend([select.clone(), Command::Workbench(WorkbenchCommand::Edit)]);
         ui.close();
     }
-    if ui.button("📋 Copy as curl").clicked() {
+    if request && ui.button("📋 Copy as curl").clicked() {
         commands.push(Command::CopyCurl(seq));
         ui.close();
     }

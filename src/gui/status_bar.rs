@@ -79,6 +79,10 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
             (None, Some(path)) => journal_menu(ui, state, path, &mut commands),
             (None, None) => ui.label("journal: off"),
         };
+        if let Some(smtp) = &state.smtp {
+            ui.label(format!("mail: {}", smtp.url()))
+                .on_hover_text("Mail sent here (any recipient) is kept and shown with the hooks");
+        }
         if let Some(notice) = &state.notice {
             ui.separator();
             let color = if notice.error {

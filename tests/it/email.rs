@@ -81,6 +81,19 @@ Message-ID: <m1@truora.com>\r\n\
 Hello.\r\n\
 ..a line that starts with a dot\r\n";
 
+/// Runs a Python script (a real client library's side of a test); it must succeed.
+fn run_python(script: &str) {
+    let ran = std::process::Command::new("python3")
+        .args(["-c", script])
+        .output()
+        .unwrap();
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+}
+
 fn records(listener: &Listener) -> Vec<Value> {
     listener.records()
 }
@@ -205,15 +218,7 @@ with smtplib.SMTP("{}", {}) as s:
         addr.ip(),
         addr.port()
     );
-    let sent = std::process::Command::new("python3")
-        .args(["-c", &script])
-        .output()
-        .unwrap();
-    assert!(
-        sent.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sent.stderr)
-    );
+    run_python(&script);
     let record = records(&listener).pop().unwrap();
     let email = &record["email"];
     assert_eq!(email["subject"], "Identity IDP0123456789abcdef01 succeeded");
@@ -223,4 +228,160 @@ with smtplib.SMTP("{}", {}) as s:
     assert_eq!(email["attachments"][0]["content_type"], "application/pdf");
     assert_eq!(email["attachments"][0]["size"], 8);
     assert_eq!(record["events"][0]["product"], "digital_identity");
+}
+
+/// A real DNS server (dnsmasq) on a free port serving `records` as TXT, killed on drop.
+struct Dns {
+    child: std::process::Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Dns {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn dns(records: &[(&str, String)]) -> Option<Dns> {
+    let dnsmasq = ["/usr/sbin/dnsmasq", "/usr/bin/dnsmasq"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())?;
+    let port = std::net::UdpSocket::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut command = std::process::Command::new(dnsmasq);
+    command.args([
+        "--keep-in-foreground",
+        "--conf-file=/dev/null",
+        "--no-resolv",
+        "--no-hosts",
+        "--bind-interfaces",
+        "--listen-address=127.0.0.1",
+        "--pid-file=",
+        &format!("--port={port}"),
+    ]);
+    for (name, text) in records {
+        command.arg(format!("--txt-record={name},{text}"));
+    }
+    let child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .ok()?;
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    // Serving once its port is taken.
+    let started = Instant::now();
+    while std::net::UdpSocket::bind(addr).is_ok() {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "dnsmasq did not start"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Some(Dns { child, addr })
+}
+
+/// An RSA key (PEM) and its public half as a DKIM record's `p=`, made with openssl.
+fn rsa_key(dir: &std::path::Path, bits: u32) -> (std::path::PathBuf, String) {
+    let key = dir.join(format!("key{bits}.pem"));
+    let made = std::process::Command::new("openssl")
+        .args(["genrsa", "-out"])
+        .arg(&key)
+        .arg(bits.to_string())
+        .output()
+        .unwrap();
+    assert!(made.status.success());
+    let public = std::process::Command::new("openssl")
+        .args(["rsa", "-pubout", "-outform", "DER", "-in"])
+        .arg(&key)
+        .output()
+        .unwrap();
+    use base64::Engine as _;
+    let p = base64::engine::general_purpose::STANDARD.encode(&public.stdout);
+    (key, p)
+}
+
+#[test]
+fn dkim_is_the_mails_signature_checked_against_keys_in_a_real_dns_server() {
+    let have = |program: &str, probe: &[&str]| {
+        std::process::Command::new(program)
+            .args(probe)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("openssl", &["version"]) || !have("python3", &["-c", "import dkim"]) {
+        eprintln!("skipped: needs openssl and Python's dkimpy (pip install dkimpy)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (key, p) = rsa_key(dir.path(), 2048);
+    let record = format!("v=DKIM1; k=rsa; p={p}");
+    let Some(dns) = dns(&[
+        ("sel._domainkey.truora.test", record.clone()),
+        ("sel._domainkey.other.test", record),
+    ]) else {
+        eprintln!("skipped: no dnsmasq (apt-get install dnsmasq-base)");
+        return;
+    };
+    let dns_addr = dns.addr.to_string();
+    let (listener, addr) = listen_with_smtp(&["--dns", &dns_addr]);
+    // Each mail signed by dkimpy, the reference DKIM library in Python, then sent
+    // as it is or spoiled on its way.
+    let script = format!(
+        r#"
+import dkim, smtplib, sys
+key = open({key:?}, "rb").read()
+def mail(subject, sign_as=None, selector=b"sel", tamper=False):
+    m = ("From: Truora <notifications@truora.test>\r\nTo: dev@example.com\r\n"
+         "Subject: " + subject + "\r\n\r\nCheck CHK0123456789abcdef0123 finished.\r\n").encode()
+    if sign_as:
+        sig = dkim.sign(m, selector, sign_as, key, include_headers=[b"from", b"to", b"subject"])
+        m = sig + m
+    if tamper:
+        m = m + b"A footer added on the way.\r\n"
+    with smtplib.SMTP("{ip}", {port}) as s:
+        s.sendmail("bounce@truora.test", ["dev@example.com"], m)
+mail("genuine", b"truora.test")
+mail("tampered", b"truora.test", tamper=True)
+mail("another domain", b"other.test")
+mail("no key", b"truora.test", selector=b"missing")
+mail("unsigned")
+"#,
+        key = key.display().to_string(),
+        ip = addr.ip(),
+        port = addr.port()
+    );
+    run_python(&script);
+    let verdicts: Vec<(String, String, String)> = records(&listener)
+        .iter()
+        .map(|r| {
+            (
+                r["email"]["subject"].as_str().unwrap().to_owned(),
+                r["verification"]["signature"].as_str().unwrap().to_owned(),
+                format!(
+                    "{} {}",
+                    r["verification"]["detail"], r["verification"]["hints"]
+                ),
+            )
+        })
+        .collect();
+    let expect = [
+        ("genuine", "valid", "verified"),
+        ("tampered", "invalid", "body changed in transit"),
+        ("another domain", "invalid", "for other.test"),
+        ("no key", "no_secret", "could not be read from DNS"),
+        ("unsigned", "unsigned", "no DKIM-Signature"),
+    ];
+    assert_eq!(verdicts.len(), expect.len(), "{verdicts:?}");
+    for ((subject, signature, words), (want_subject, want, want_words)) in
+        verdicts.iter().zip(expect)
+    {
+        assert_eq!(subject, want_subject);
+        assert_eq!(signature, want, "{subject}: {words}");
+        assert!(words.contains(want_words), "{subject}: {words}");
+    }
+    drop(dns);
 }

@@ -113,6 +113,11 @@ pub struct AppState {
     journal_inbox: Inbox<Result<(Journal, Arc<Lines>), String>>,
     /// What test hooks and replays report.
     sent: Inbox<sending::Report>,
+    /// The SMTP sink while it runs, the one asked for until the journal is open,
+    /// and what binding it reports.
+    pub smtp: Option<crate::email::SmtpSink>,
+    smtp_wanted: Option<(crate::email::SmtpConfig, Option<std::net::SocketAddr>)>,
+    smtp_inbox: Inbox<Result<crate::email::SmtpSink, String>>,
     // Last: joined after everything that may feed it has stopped.
     jobs: Jobs,
 }
@@ -150,6 +155,9 @@ impl AppState {
             ingest,
             journal_inbox: Inbox::default(),
             sent: Inbox::default(),
+            smtp: None,
+            smtp_wanted: startup.smtp.clone().map(|config| (config, startup.dns)),
+            smtp_inbox: Inbox::default(),
             jobs,
         };
         state.view.list.local_time = settings.local_time;
@@ -499,6 +507,21 @@ impl AppState {
                 Ok((journal, lines)) => {
                     let verifier = self.secrets.shared();
                     self.listener.journal_ready(&journal, &verifier, &self.jobs);
+                    if let Some((config, dns)) = self.smtp_wanted.take() {
+                        let journal = journal.handle();
+                        self.jobs
+                            .spawn("hookscope-smtp-bind", &self.smtp_inbox, move |_| {
+                                let bind = config.bind;
+                                crate::email::SmtpSink::start(
+                                    config,
+                                    journal,
+                                    crate::email::Dkim::new(dns),
+                                )
+                                .map_err(|err| {
+                                    format!("could not listen for mail on {bind}: {err}")
+                                })
+                            });
+                    }
                     self.journal = Some(journal);
                     self.live_store().set_lines(Some(lines.clone()));
                     self.journal_lines = Some(lines);
@@ -511,6 +534,15 @@ impl AppState {
         }
         if let Some(journal) = &self.journal {
             notices.extend(journal.take_said().into_iter().map(Notice::error));
+        }
+        for bound in self.smtp_inbox.take() {
+            match bound {
+                Ok(sink) => {
+                    sink.announce();
+                    self.smtp = Some(sink);
+                }
+                Err(text) => notices.push(Notice::error(text)),
+            }
         }
         self.listener.take_reports();
         let (files_notices, read) = self.files.take_reports();

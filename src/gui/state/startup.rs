@@ -107,6 +107,9 @@ pub struct Startup {
     /// The reply or the app URL was given on the command line: it is this run's,
     /// and the saved one stays saved.
     pub reply_given: bool,
+    /// Take mail too (`--smtp`), checking DKIM keys with the DNS server `dns`.
+    pub smtp: Option<crate::email::SmtpConfig>,
+    pub dns: Option<std::net::SocketAddr>,
 }
 
 impl Default for Startup {
@@ -125,6 +128,8 @@ impl Default for Startup {
             fsync: false,
             retention: None,
             reply_given: false,
+            smtp: None,
+            dns: None,
         }
     }
 }

@@ -509,3 +509,54 @@ fn the_reply_and_the_app_url_stay_between_runs_unless_the_command_line_sets_them
     assert_eq!(harness.state().state.listener.form.status, 200);
     assert_eq!(harness.state().state.settings().reply, Some(saved));
 }
+
+#[test]
+fn a_mail_sent_to_the_windows_smtp_sink_joins_the_list_and_shows_as_a_mail() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut startup = listening_startup(&dir);
+    startup.smtp = Some(hookscope::email::SmtpConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    });
+    let mut harness = harness(startup);
+    step_until(&mut harness, |app| app.state.smtp.is_some());
+    let addr = harness.state().state.smtp.as_ref().unwrap().local_addr();
+    harness.get_by_label(&format!("mail: smtp://{addr}"));
+    // A plain SMTP conversation.
+    let stream = std::net::TcpStream::connect(addr).unwrap();
+    let mut reader = std::io::BufReader::new(stream.try_clone().unwrap());
+    let mut writer = stream;
+    use std::io::{BufRead as _, Write as _};
+    let mut line = String::new();
+    let mut expect = |reader: &mut std::io::BufReader<std::net::TcpStream>, code: &str| loop {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        assert!(line.starts_with(code), "{line}");
+        if line.as_bytes()[3] == b' ' {
+            break;
+        }
+    };
+    expect(&mut reader, "220");
+    for (command, code) in [
+        ("EHLO test\r\n", "250"),
+        ("MAIL FROM:<n@truora.com>\r\n", "250"),
+        ("RCPT TO:<dev@example.com>\r\n", "250"),
+        ("DATA\r\n", "354"),
+        (
+            "From: Truora <n@truora.com>\r\nSubject: Check CHK0123456789abcdef0123 finished\r\n\r\nDone.\r\n.\r\n",
+            "250",
+        ),
+    ] {
+        writer.write_all(command.as_bytes()).unwrap();
+        expect(&mut reader, code);
+    }
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    // The envelope mark and From where a request shows its method and path.
+    harness.get_by_label_contains("✉ Truora <n@").click();
+    settle(&mut harness);
+    harness.get_by_label_contains("a mail (127.0.0.1:");
+    harness.get_by_label("Mail");
+    harness.get_by_label_contains("no DKIM-Signature");
+    // A mail is no request: no replay, no curl.
+    assert!(harness.query_by_label("Edit and send…").is_none());
+}
