@@ -17,9 +17,33 @@ use crate::truora::Product;
 /// Arguments of `hookscope send`.
 #[derive(Debug, Args)]
 pub struct SendArgs {
-    /// Where to POST the hooks (http://).
+    /// Where to POST the hooks (http://), or with --email where to send the mails
+    /// (smtp://HOST:PORT).
     #[arg(long, value_name = "URL")]
     pub to: String,
+    /// Send Truora-like notification mails instead of hooks (text and HTML; the
+    /// product, action and process id in the subject).
+    #[arg(long)]
+    pub email: bool,
+    /// With --email: who the mails are from.
+    #[arg(
+        long,
+        value_name = "ADDRESS",
+        default_value = "Truora <notifications@truora.com>"
+    )]
+    pub from: String,
+    /// With --email: who they go to.
+    #[arg(long, value_name = "ADDRESS", default_value = "dev@example.com")]
+    pub rcpt: String,
+    /// With --email: DKIM-sign each mail (rsa-sha256, relaxed/relaxed) with this RSA key (PEM).
+    #[arg(long, value_name = "PEM", requires_all = ["email", "dkim_domain", "dkim_selector"])]
+    pub dkim_key: Option<std::path::PathBuf>,
+    /// With --dkim-key: the signing domain (d=), whose DNS holds the public key.
+    #[arg(long, value_name = "DOMAIN", requires = "dkim_key")]
+    pub dkim_domain: Option<String>,
+    /// With --dkim-key: the selector (s=): the key is at SELECTOR._domainkey.DOMAIN.
+    #[arg(long, value_name = "SELECTOR", requires = "dkim_key")]
+    pub dkim_selector: Option<String>,
     /// Which product's sample to send; `all` takes turns.
     #[arg(long, value_enum, default_value_t = ProductChoice::One(Product::DigitalIdentity))]
     pub product: ProductChoice,
@@ -120,6 +144,9 @@ pub enum Scenario {
 
 /// Runs `send`.
 pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
+    if args.email {
+        return run_email(&args);
+    }
     let key =
         super::secrets::signing_key(&args.secrets, matches, "send needs a secret to sign with")?;
     crate::forward::Target::parse(&args.to, Duration::from_millis(args.timeout_ms))
@@ -162,6 +189,99 @@ pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCod
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// `send --email`: the mails of the hooks `send` would sign, over SMTP; exit 1 when
+/// any was not accepted.
+fn run_email(args: &SendArgs) -> anyhow::Result<ExitCode> {
+    if args.count == 0 {
+        return Err(UsageError("--count must be at least 1".to_owned()).into());
+    }
+    let dkim = match (&args.dkim_key, &args.dkim_domain, &args.dkim_selector) {
+        (Some(path), Some(domain), Some(selector)) => {
+            let key = std::fs::read_to_string(path)
+                .with_context(|| format!("could not read the DKIM key {}", path.display()))?;
+            Some((key, domain.clone(), selector.clone()))
+        }
+        _ => None,
+    };
+    let options = crate::email::send::Options {
+        to: args.to.clone(),
+        from: args.from.clone(),
+        rcpt: args.rcpt.clone(),
+        dkim,
+        timeout: Duration::from_millis(args.timeout_ms),
+    };
+    crate::email::send::check(&options).map_err(|err| UsageError(err.to_string()))?;
+    let now = crate::token::unix_now();
+    let run = run_serial();
+    let all: Vec<Value> = match args.scenario {
+        Some(Scenario::Lifecycle) => {
+            let products: Vec<&str> = match args.product {
+                ProductChoice::One(product) => vec![product.as_str()],
+                ProductChoice::All => crate::samples::PRODUCTS.to_vec(),
+            };
+            products
+                .iter()
+                .enumerate()
+                .filter_map(|(i, product)| {
+                    crate::samples::process(
+                        product,
+                        now * 1000,
+                        run + i as u64,
+                        args.step_ms as i64,
+                    )
+                })
+                .flatten()
+                .collect()
+        }
+        None => (0..args.count)
+            .filter_map(|i| {
+                crate::samples::claims(
+                    args.product.name(i),
+                    args.action.as_deref(),
+                    now,
+                    run + i as u64,
+                )
+            })
+            .collect(),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let sent = runtime
+        .block_on(crate::email::send::send(&options, &all))
+        .map_err(|err| UsageError(err.to_string()))?;
+    let mut failed = 0;
+    for mail in &sent {
+        match &mail.result {
+            Ok(reply) => println!("{reply}  {}", crate::terminal::escape(&mail.subject)),
+            Err(err) => {
+                failed += 1;
+                println!(
+                    "not sent: {}  {}",
+                    crate::terminal::escape(err),
+                    crate::terminal::escape(&mail.subject)
+                );
+            }
+        }
+    }
+    println!(
+        "{} of {} mails accepted by {}{}",
+        sent.len() - failed,
+        sent.len(),
+        args.to,
+        if options.dkim.is_some() {
+            " (DKIM-signed)"
+        } else {
+            ""
+        }
+    );
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
     })
 }
 

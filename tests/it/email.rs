@@ -385,3 +385,73 @@ mail("unsigned")
     }
     drop(dns);
 }
+
+#[test]
+fn send_email_is_a_local_truora_for_mail_dkim_signed_and_read_back_as_a_process() {
+    if !std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        eprintln!("skipped: needs openssl");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (key, p) = rsa_key(dir.path(), 2048);
+    let Some(dns) = dns(&[(
+        "hs._domainkey.truora.test",
+        format!("v=DKIM1; k=rsa; p={p}"),
+    )]) else {
+        eprintln!("skipped: no dnsmasq (apt-get install dnsmasq-base)");
+        return;
+    };
+    let dns_addr = dns.addr.to_string();
+    let (listener, addr) = listen_with_smtp(&["--dns", &dns_addr]);
+    let output = std::process::Command::new(support::bin())
+        .args(["send", "--email", "--to", &format!("smtp://{addr}")])
+        .args(["--from", "Truora <notifications@truora.test>"])
+        .args(["--scenario", "lifecycle", "--product", "check"])
+        .arg("--dkim-key")
+        .arg(&key)
+        .args(["--dkim-domain", "truora.test", "--dkim-selector", "hs"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("3 of 3 mails accepted"), "{stdout}");
+    let records = records(&listener);
+    assert_eq!(records.len(), 3);
+    let mut actions = Vec::new();
+    for record in &records {
+        assert_eq!(
+            record["verification"]["signature"], "valid",
+            "{}",
+            record["verification"]
+        );
+        let email = &record["email"];
+        assert!(email["text"].as_str().unwrap().contains("Process: CHK"));
+        assert!(email["html"].as_str().unwrap().contains("<b>"));
+        assert_eq!(record["events"][0]["product"], "check");
+        actions.push(record["events"][0]["action"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(actions, ["created", "started", "finished"]);
+    // The three are one process in `timeline`.
+    let timeline = std::process::Command::new(support::bin())
+        .args(["timeline", "--json"])
+        .arg(&listener.journal)
+        .output()
+        .unwrap();
+    let processes: Value = serde_json::from_slice(&timeline.stdout).unwrap();
+    let processes = processes.as_array().cloned().unwrap_or_else(|| {
+        processes["processes"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    });
+    assert_eq!(processes.len(), 1, "{processes:?}");
+    drop(dns);
+}
