@@ -148,6 +148,10 @@ pub struct TokenInfo {
 /// What checking the token found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verification {
+    /// What signs the request: `jwt` (Truora's hooks), `dkim` (a mail); `null`
+    /// when nothing does (`unsigned`). Older files have none.
+    #[serde(default)]
+    pub scheme: Option<String>,
     pub signature: Signature,
     pub alg: Option<String>,
     /// 0-based index of the secret that verified the token.
@@ -155,6 +159,9 @@ pub struct Verification {
     pub time: TimeState,
     pub detail: String,
     pub hints: Vec<String>,
+    /// The delivery's own id where the scheme has one (a mail's `Message-ID`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<String>,
 }
 
 /// The signature verdict; the first failing check decides.
@@ -292,25 +299,26 @@ impl Verification {
         hints: Vec<String>,
     ) -> Verification {
         Verification {
+            scheme: None,
             signature,
             alg,
             secret: None,
             time,
             detail,
             hints,
+            message_id: None,
         }
     }
 
     /// The verdict of a request with nothing signed: `unsigned`, with `detail`.
     pub fn unsigned(detail: &str) -> Verification {
-        Verification {
-            signature: Signature::Unsigned,
-            alg: None,
-            secret: None,
-            time: TimeState::Absent,
-            detail: detail.to_owned(),
-            hints: Vec::new(),
-        }
+        Verification::new(
+            Signature::Unsigned,
+            None,
+            TimeState::Absent,
+            detail.to_owned(),
+            Vec::new(),
+        )
     }
 }
 

@@ -51,6 +51,7 @@ impl Dkim {
             .and_then(|e| e.from.as_deref())
             .and_then(domain_of)
             .map(str::to_ascii_lowercase);
+        let message_id = record.email.as_ref().and_then(|e| e.message_id.clone());
         record.verification = match &self.authenticator {
             Err(why) if has_signature(record) => verdict(
                 Signature::NoSecret,
@@ -61,6 +62,11 @@ impl Dkim {
             Err(_) => unsigned(),
             Ok(authenticator) => check(authenticator, &raw, record, from.as_deref()).await,
         };
+        // DKIM is the scheme of every signed mail; the Message-ID is its delivery's id.
+        if record.verification.signature != Signature::Unsigned {
+            record.verification.scheme = Some("dkim".to_owned());
+        }
+        record.verification.message_id = message_id;
     }
 }
 

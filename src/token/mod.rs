@@ -94,7 +94,7 @@ pub fn analyze_text(text: &[u8], verifier: &Verifier, now: i64) -> Analysis {
 }
 
 fn analyze_candidate(candidate: find::Candidate, verifier: &Verifier, now: i64) -> Analysis {
-    let checked = verifier.check_decoded(
+    let mut checked = verifier.check_decoded(
         &candidate.raw,
         Some(candidate.header),
         candidate.had_whitespace,
@@ -105,6 +105,7 @@ fn analyze_candidate(candidate: find::Candidate, verifier: &Verifier, now: i64) 
         .as_ref()
         .map(crate::truora::classify)
         .unwrap_or_default();
+    checked.verification.scheme = Some("jwt".to_owned());
     Analysis {
         token: Some(TokenInfo {
             source: candidate.source,

@@ -138,6 +138,8 @@ fn a_mail_is_journaled_before_its_250_with_its_envelope_and_its_fields() {
         "{body}"
     );
     assert_eq!(record["verification"]["signature"], "unsigned");
+    assert_eq!(record["verification"]["scheme"], Value::Null);
+    assert_eq!(record["verification"]["message_id"], "m1@truora.com");
     assert_eq!(record["events"][0]["product"], "check");
     assert_eq!(
         record["events"][0]["subject"],
@@ -432,6 +434,8 @@ fn send_email_is_a_local_truora_for_mail_dkim_signed_and_read_back_as_a_process(
             "{}",
             record["verification"]
         );
+        assert_eq!(record["verification"]["scheme"], "dkim");
+        assert_eq!(record["verification"]["alg"], "rsa-sha256");
         let email = &record["email"];
         assert!(email["text"].as_str().unwrap().contains("Process: CHK"));
         assert!(email["html"].as_str().unwrap().contains("<b>"));

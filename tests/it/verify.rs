@@ -98,9 +98,18 @@ fn stdin_is_searched_like_a_body() {
     let (code, out, _) = verify(&["--secret", SECRET], Some(&format!("{token}\n")));
     assert_eq!(code, 0);
     assert_eq!(out["token"]["source"], "body");
+    assert_eq!(out["verification"]["scheme"], "jwt");
     let (code, out, _) = verify(&["--secret", SECRET], Some("no token here"));
     assert_eq!(code, 1);
     assert_eq!(out["verification"]["signature"], "unsigned");
+    // Nothing signs it: no scheme, written as null.
+    assert!(
+        out["verification"]
+            .as_object()
+            .unwrap()
+            .contains_key("scheme")
+    );
+    assert_eq!(out["verification"]["scheme"], Value::Null);
     assert_eq!(out["token"], Value::Null);
 }
 
