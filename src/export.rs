@@ -17,6 +17,8 @@ pub enum Format {
     Ndjson,
     Json,
     Har,
+    /// One mail, its raw message as received (`.eml`).
+    Eml,
 }
 
 impl Format {
@@ -30,6 +32,7 @@ impl Format {
             "ndjson" | "jsonl" => Some(Format::Ndjson),
             "json" => Some(Format::Json),
             "har" => Some(Format::Har),
+            "eml" => Some(Format::Eml),
             _ => None,
         }
     }
@@ -40,6 +43,7 @@ impl Format {
             Format::Ndjson => "ndjson",
             Format::Json => "json",
             Format::Har => "har",
+            Format::Eml => "eml",
         }
     }
 }
@@ -75,6 +79,23 @@ pub fn write_each<W: Write, R: Borrow<Record>>(
                 put(&mut out, &mut buf, separator, record?.borrow())?;
             }
             out.write_all(b"\n]\n")?;
+        }
+        Format::Eml => {
+            let mut records = records.into_iter();
+            let mail = records
+                .next()
+                .transpose()?
+                .filter(|record| record.borrow().transport.is_mail())
+                .ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::InvalidInput, "only a mail saves as .eml")
+                })?;
+            if records.next().is_some() {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "an .eml file holds one mail: save one mail (its detail's Save as .eml)",
+                ));
+            }
+            out.write_all(&mail.borrow().body_bytes())?;
         }
         Format::Har => {
             // Written entry by entry so a large capture never exists twice in memory.

@@ -3,7 +3,7 @@
 
 use eframe::egui::{self, Color32, RichText, text::LayoutJob};
 
-use super::state::{AppState, BodyView, Command, ViewCommand, WorkbenchCommand};
+use super::state::{AppState, BodyView, Command, FilesCommand, ViewCommand, WorkbenchCommand};
 use super::widgets::{badge, copy_button, human_size};
 use crate::receivers::Language;
 use crate::record::{Record, TimeState};
@@ -43,10 +43,23 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         if let Some(email) = &record.email {
             // A mail: its DKIM verdict above, then the mail itself; nothing to
             // replay over HTTP and no token.
-            ui.label(format!(
-                "Event #{}, a mail ({})",
-                record.id, record.remote_addr
-            ));
+            ui.horizontal_wrapped(|ui| {
+                ui.label(format!(
+                    "Event #{}, a mail ({})",
+                    record.id, record.remote_addr
+                ));
+                if ui
+                    .button("Save as .eml…")
+                    .on_hover_text("The raw message, as received, for a mail program")
+                    .clicked()
+                {
+                    commands.push(Command::Files(FilesCommand::ExportEvent {
+                        seq: detail.seq,
+                        id: record.id,
+                        mail: true,
+                    }));
+                }
+            });
             ui.separator();
             events(ui, record);
             mail(ui, record, email);

@@ -221,7 +221,11 @@ fn row_menu(
         ui.close();
     }
     if ui.button("Export this event…").clicked() {
-        commands.push(Command::Files(FilesCommand::ExportEvent { seq, id: s.id }));
+        commands.push(Command::Files(FilesCommand::ExportEvent {
+            seq,
+            id: s.id,
+            mail: false,
+        }));
         ui.close();
     }
     if let Some(other) = selected.filter(|other| *other != seq)

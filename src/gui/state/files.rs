@@ -18,10 +18,12 @@ use crate::token::Verifier;
 #[derive(Debug, Clone, PartialEq)]
 pub enum FilesCommand {
     ShowExport,
-    /// Export one event (the row menu): its seq, and its id.
+    /// Export one event (the row menu): its seq, and its id; a mail's raw
+    /// message (`mail`: as `.eml`).
     ExportEvent {
         seq: u64,
         id: u64,
+        mail: bool,
     },
     ShowOpen,
     /// The dialog's path or "only the filtered events" changed.
@@ -142,8 +144,11 @@ impl Files {
                     error: None,
                 });
             }
-            FilesCommand::ExportEvent { seq, id } => {
-                let name = format!("hookscope-event-{id}.ndjson");
+            FilesCommand::ExportEvent { seq, id, mail } => {
+                let name = match mail {
+                    true => format!("mail-{id}.eml"),
+                    false => format!("hookscope-event-{id}.ndjson"),
+                };
                 self.dialog = Some(FileDialog {
                     mode: FileMode::Export,
                     path: default_dir().join(name).display().to_string(),
@@ -357,7 +362,7 @@ impl Files {
                 let Some(format) = Format::from_path(&path) else {
                     if let Some(dialog) = &mut self.dialog {
                         dialog.error = Some(
-                            "name the file .ndjson, .json or .har: the extension picks the format"
+                            "name the file .ndjson, .json, .har (or .eml for one mail): the extension picks the format"
                                 .to_owned(),
                         );
                     }

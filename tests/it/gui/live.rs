@@ -559,4 +559,30 @@ fn a_mail_sent_to_the_windows_smtp_sink_joins_the_list_and_shows_as_a_mail() {
     harness.get_by_label_contains("no DKIM-Signature");
     // A mail is no request: no replay, no curl.
     assert!(harness.query_by_label("Edit and send…").is_none());
+    // Saved as .eml: the raw message, as it came.
+    harness.get_by_label("Save as .eml…").click();
+    settle(&mut harness);
+    let eml = dir.path().join("saved.eml");
+    let state = &mut harness.state_mut().state;
+    assert!(
+        state
+            .files
+            .dialog
+            .as_ref()
+            .unwrap()
+            .path
+            .ends_with("mail-1.eml")
+    );
+    state.apply(Command::Files(FilesCommand::EditDialog {
+        path: eml.display().to_string(),
+        only_filtered: false,
+    }));
+    state.apply(Command::Files(FilesCommand::Run));
+    step_until(&mut harness, |_| eml.exists());
+    settle(&mut harness);
+    let saved = std::fs::read_to_string(&eml).unwrap();
+    assert_eq!(
+        saved,
+        "From: Truora <n@truora.com>\r\nSubject: Check CHK0123456789abcdef0123 finished\r\n\r\nDone.\r\n"
+    );
 }
