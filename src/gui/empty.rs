@@ -64,5 +64,17 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
             commands.push(Command::SendTestHook);
         }
     });
+    // Truora's other delivery type.
+    match &state.smtp {
+        Some(smtp) => {
+            ui.label(format!(
+                "5. Mail hooks: send them to {} (any recipient; e.g. as the SMTP relay of a test sender).",
+                smtp.url()
+            ));
+        }
+        None => {
+            ui.label("5. Mail hooks: take mail too in the status bar's mail menu, or start with --smtp 127.0.0.1:2525.");
+        }
+    }
     commands
 }

@@ -79,10 +79,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
             (None, Some(path)) => journal_menu(ui, state, path, &mut commands),
             (None, None) => ui.label("journal: off"),
         };
-        if let Some(smtp) = &state.smtp {
-            ui.label(format!("mail: {}", smtp.url()))
-                .on_hover_text("Mail sent here (any recipient) is kept and shown with the hooks");
-        }
+        mail_menu(ui, state, &mut commands);
         if let Some(notice) = &state.notice {
             ui.separator();
             let color = if notice.error {
@@ -174,4 +171,42 @@ fn mib_text(mib: u64) -> String {
     } else {
         format!("{mib} MiB")
     }
+}
+
+/// Where mail is taken, and a menu to start or stop taking it.
+fn mail_menu(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
+    let title = match &state.smtp {
+        Some(smtp) => format!("mail: {}", smtp.url()),
+        None => "mail: off".to_owned(),
+    };
+    ui.menu_button(title, |ui| {
+        ui.label(
+            "An SMTP sink: mail sent here (any recipient) is kept in the journal before its \
+             250, checked by its DKIM signature and shown with the hooks.",
+        );
+        if state.smtp.is_some() {
+            if ui.button("Stop taking mail").clicked() {
+                commands.push(Command::Smtp(None));
+                ui.close();
+            }
+            return;
+        }
+        let id = ui.scope_id().with("smtp-address");
+        let mut address: String = ui.data(|d| d.get_temp(id)).unwrap_or_else(|| {
+            state
+                .smtp_saved
+                .clone()
+                .unwrap_or_else(|| "127.0.0.1:2525".to_owned())
+        });
+        ui.horizontal(|ui| {
+            let label = ui.label("Address");
+            ui.add(egui::TextEdit::singleline(&mut address).desired_width(160.0))
+                .labelled_by(label.id);
+            if ui.button("Take mail").clicked() {
+                commands.push(Command::Smtp(Some(address.clone())));
+                ui.close();
+            }
+        });
+        ui.data_mut(|d| d.insert_temp(id, address));
+    });
 }

@@ -72,6 +72,8 @@ pub enum Command {
     BackToLive,
     /// How many MiB the window's journal keeps (`None`: everything).
     KeepJournal(Option<u64>),
+    /// Take mail on this address (an SMTP sink), or stop taking it (`None`).
+    Smtp(Option<String>),
 }
 
 /// A question asked before something that cannot be undone.
@@ -117,6 +119,11 @@ pub struct AppState {
     /// and what binding it reports.
     pub smtp: Option<crate::email::SmtpSink>,
     smtp_wanted: Option<(crate::email::SmtpConfig, Option<std::net::SocketAddr>)>,
+    /// The DNS server for DKIM keys (`--dns`).
+    dns: Option<std::net::SocketAddr>,
+    /// The mail address to save: started in the window (the command line's is
+    /// for its run only).
+    pub smtp_saved: Option<String>,
     smtp_inbox: Inbox<Result<crate::email::SmtpSink, String>>,
     // Last: joined after everything that may feed it has stopped.
     jobs: Jobs,
@@ -156,7 +163,20 @@ impl AppState {
             journal_inbox: Inbox::default(),
             sent: Inbox::default(),
             smtp: None,
-            smtp_wanted: startup.smtp.clone().map(|config| (config, startup.dns)),
+            smtp_wanted: startup
+                .smtp
+                .clone()
+                .or_else(|| {
+                    // Started in the window last time, and no --smtp this time.
+                    let bind = settings.smtp.as_deref()?.parse().ok()?;
+                    Some(crate::email::SmtpConfig {
+                        bind,
+                        ..Default::default()
+                    })
+                })
+                .map(|config| (config, startup.dns)),
+            dns: startup.dns,
+            smtp_saved: settings.smtp.clone(),
             smtp_inbox: Inbox::default(),
             jobs,
         };
@@ -329,6 +349,7 @@ impl AppState {
                     then: *then,
                 });
             }
+            Command::Smtp(address) => self.set_smtp(address),
             Command::KeepJournal(mib) => {
                 self.files.keep_mib = mib;
                 if let Some(journal) = self.journal.clone() {
@@ -360,6 +381,47 @@ impl AppState {
         self.view
             .selection
             .refresh(&self.store, self.secrets.verifier(), generation);
+    }
+
+    /// Starts the SMTP sink on `address` (on a job: binding touches the network),
+    /// or stops it.
+    fn set_smtp(&mut self, address: Option<String>) {
+        if let Some(sink) = self.smtp.take() {
+            self.jobs.run("hookscope-smtp-stop", move |_| sink.stop());
+        }
+        self.smtp_saved = address.clone();
+        let Some(address) = address else {
+            return;
+        };
+        let bind = match address.trim().parse() {
+            Ok(bind) => bind,
+            Err(_) => {
+                self.notice = Some(Notice::error(format!(
+                    "{:?} is not an address for mail: use HOST:PORT, e.g. 127.0.0.1:2525",
+                    address.trim()
+                )));
+                return;
+            }
+        };
+        let config = crate::email::SmtpConfig {
+            bind,
+            ..Default::default()
+        };
+        match self.journal.as_ref().map(Journal::handle) {
+            Some(journal) => self.bind_smtp(config, journal),
+            None => self.smtp_wanted = Some((config, self.dns)),
+        }
+    }
+
+    /// Binds the SMTP sink on a job; it reports to its inbox.
+    fn bind_smtp(&mut self, config: crate::email::SmtpConfig, journal: Journal) {
+        let dns = self.dns;
+        self.jobs
+            .spawn("hookscope-smtp-bind", &self.smtp_inbox, move |_| {
+                let bind = config.bind;
+                crate::email::SmtpSink::start(config, journal, crate::email::Dkim::new(dns))
+                    .map_err(|err| format!("could not listen for mail on {bind}: {err}"))
+            });
     }
 
     fn clear(&mut self) {
@@ -507,20 +569,8 @@ impl AppState {
                 Ok((journal, lines)) => {
                     let verifier = self.secrets.shared();
                     self.listener.journal_ready(&journal, &verifier, &self.jobs);
-                    if let Some((config, dns)) = self.smtp_wanted.take() {
-                        let journal = journal.handle();
-                        self.jobs
-                            .spawn("hookscope-smtp-bind", &self.smtp_inbox, move |_| {
-                                let bind = config.bind;
-                                crate::email::SmtpSink::start(
-                                    config,
-                                    journal,
-                                    crate::email::Dkim::new(dns),
-                                )
-                                .map_err(|err| {
-                                    format!("could not listen for mail on {bind}: {err}")
-                                })
-                            });
+                    if let Some((config, _)) = self.smtp_wanted.take() {
+                        self.bind_smtp(config, journal.handle());
                     }
                     self.journal = Some(journal);
                     self.live_store().set_lines(Some(lines.clone()));
@@ -599,6 +649,7 @@ impl AppState {
             local_time: self.view.list.local_time,
             journal_keep_mib: self.files.keep_mib,
             reply: self.listener.saved_reply(),
+            smtp: self.smtp_saved.clone(),
             // The window's look is the app's to fill in (it lives in egui's context).
             ..Settings::default()
         }

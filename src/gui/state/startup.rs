@@ -29,6 +29,8 @@ pub struct Settings {
     pub journal_keep_mib: Option<u64>,
     /// *Reply & forward* as last set in the window (`None`: never changed).
     pub reply: Option<SavedReply>,
+    /// Where the window takes mail, as last started in it (`None`: it does not).
+    pub smtp: Option<String>,
 }
 
 /// What *Reply & forward* keeps between runs: the reply, the app URL and where
@@ -74,6 +76,7 @@ impl Default for Settings {
             local_time: false,
             journal_keep_mib: Some(JOURNAL_KEEP_MIB),
             reply: None,
+            smtp: None,
         }
     }
 }

@@ -586,3 +586,33 @@ fn a_mail_sent_to_the_windows_smtp_sink_joins_the_list_and_shows_as_a_mail() {
         "From: Truora <n@truora.com>\r\nSubject: Check CHK0123456789abcdef0123 finished\r\n\r\nDone.\r\n"
     );
 }
+
+#[test]
+fn mail_is_taken_from_the_status_bars_menu_and_again_at_the_next_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    harness.get_by_label_contains("take mail too in the status bar's mail menu");
+    harness.get_by_label("mail: off").click();
+    settle(&mut harness);
+    let field = harness.get_by_role_and_label(Role::TextInput, "Address");
+    field.focus();
+    field.set_text_value_accesskit("127.0.0.1:0");
+    settle(&mut harness);
+    harness.get_by_label("Take mail").click();
+    step_until(&mut harness, |app| app.state.smtp.is_some());
+    let url = harness.state().state.smtp.as_ref().unwrap().url();
+    harness.get_by_label(&format!("mail: {url}"));
+    harness.get_by_label_contains(&format!("5. Mail hooks: send them to {url}"));
+    let settings = harness.state().state.settings();
+    assert_eq!(settings.smtp.as_deref(), Some("127.0.0.1:0"));
+    // The next start takes mail again, where it was saved.
+    drop(harness);
+    let mut startup = listening_startup(&dir);
+    startup.settings = settings;
+    let mut restarted = support::window::harness(startup);
+    step_until(&mut restarted, |app| app.state.smtp.is_some());
+    restarted.state_mut().state.apply(Command::Smtp(None));
+    settle(&mut restarted);
+    assert!(restarted.state().state.smtp.is_none());
+    assert_eq!(restarted.state().state.settings().smtp, None);
+}
