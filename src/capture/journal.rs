@@ -86,6 +86,8 @@ struct Sink {
     identity: Option<(u64, u64)>,
     /// What happened to the journal that its user should hear of.
     said: Arc<Mutex<Vec<String>>>,
+    /// Tells, without a system call, when the path is worth looking at.
+    watch: Option<super::path_watch::PathWatch>,
 }
 
 /// The device and inode of an open file (`None` where there are none).
@@ -114,6 +116,9 @@ impl Sink {
         let (Some(path), Some(known)) = (self.path.clone(), self.identity) else {
             return Ok(());
         };
+        if self.watch.as_mut().is_some_and(|watch| !watch.changed()) {
+            return Ok(());
+        }
         let now = std::fs::metadata(&path).ok().map(|m| {
             #[cfg(unix)]
             {
@@ -158,6 +163,9 @@ impl Sink {
         self.identity = identity(&file);
         self.file = Some(file.try_clone()?);
         self.out = Box::new(file);
+        if let Some(watch) = &mut self.watch {
+            watch.rewatch(&path);
+        }
         Ok(())
     }
 
@@ -205,6 +213,9 @@ impl Sink {
         std::fs::rename(path, &full)?;
         let (file, _) = open_append(path)?;
         self.identity = identity(&file);
+        if let Some(watch) = &mut self.watch {
+            watch.rewatch(path);
+        }
         self.file = Some(file.try_clone()?);
         self.out = Box::new(file);
         self.len = 0;
@@ -319,6 +330,7 @@ impl Journal {
                 enforced: None,
                 identity: None,
                 said,
+                watch: None,
             })),
         })
     }
@@ -333,6 +345,7 @@ impl Journal {
         let journal = Journal::new(Box::new(file), last_id, subscriber)?;
         if let Ok(mut sink) = journal.sink.lock() {
             sink.identity = identity(&handle);
+            sink.watch = Some(super::path_watch::PathWatch::new(path));
             sink.file = Some(handle);
             sink.len = meta.len();
             sink.path = Some(path.to_owned());

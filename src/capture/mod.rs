@@ -4,6 +4,7 @@
 
 mod handler;
 pub mod journal;
+mod path_watch;
 pub mod tap;
 
 use std::net::SocketAddr;
