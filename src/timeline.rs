@@ -31,6 +31,9 @@ pub struct Step {
     pub deliveries: usize,
     /// It arrived after a step of the same subject with a later event time.
     pub out_of_order: bool,
+    /// It came by mail (an email hook), not as an HTTP request.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_mail: bool,
     /// `timestamp` and `received_at` as unix milliseconds.
     #[serde(skip)]
     pub at_ms: i64,
@@ -88,6 +91,7 @@ fn event_time(claims: Option<&Value>, index: usize, fallback: i64) -> i64 {
 /// One event as it arrived.
 struct Arrival {
     record_id: u64,
+    by_mail: bool,
     action: Option<String>,
     event_id: Option<String>,
     at_ms: i64,
@@ -113,6 +117,7 @@ pub fn build<R: std::borrow::Borrow<Record>>(records: impl IntoIterator<Item = R
             );
             groups.entry(key).or_default().push(Arrival {
                 record_id: record.id,
+                by_mail: record.transport.is_mail(),
                 action: event.action.clone(),
                 event_id: event.id.clone(),
                 at_ms: event_time(claims, index, arrived_ms),
@@ -163,6 +168,7 @@ fn process(
             delivery_ms: arrival.arrived_ms.saturating_sub(arrival.at_ms),
             deliveries: 1,
             out_of_order: false,
+            by_mail: arrival.by_mail,
             at_ms: arrival.at_ms,
             arrived_ms: arrival.arrived_ms,
         });

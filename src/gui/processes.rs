@@ -214,6 +214,9 @@ fn step_words(process: &Process, step: &crate::timeline::Step, at: f64) -> Strin
     if step.out_of_order {
         words.push_str("\narrived out of order");
     }
+    if step.by_mail {
+        words.push_str("\nby mail");
+    }
     words
 }
 
@@ -232,6 +235,10 @@ fn process_row(ui: &mut egui::Ui, process: &Process, now_ms: i64, commands: &mut
         ui.label(RichText::new(status).color(color).strong());
         for step in &process.steps {
             let mut text = step.action.clone().unwrap_or_else(|| "?".to_owned());
+            if step.by_mail {
+                // An email hook: its step marked as mail.
+                text = format!("✉ {text}");
+            }
             if step.deliveries > 1 {
                 text.push_str(&format!(" ×{}", step.deliveries));
             }

@@ -176,8 +176,15 @@ fn mib_text(mib: u64) -> String {
 /// Where mail is taken, and a menu to start or stop taking it.
 fn mail_menu(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
     let title = match &state.smtp {
-        Some(smtp) => format!("mail: {}", smtp.url()),
-        None => "mail: off".to_owned(),
+        // Not loopback: said as loudly as the listener's address is.
+        Some(smtp) if !smtp.local_addr().ip().is_loopback() => RichText::new(format!(
+            "⚠ mail: {} (EXPOSED: reachable from the network)",
+            smtp.url()
+        ))
+        .color(palette::WARNING)
+        .strong(),
+        Some(smtp) => RichText::new(format!("mail: {}", smtp.url())),
+        None => RichText::new("mail: off"),
     };
     ui.menu_button(title, |ui| {
         ui.label(

@@ -457,5 +457,9 @@ fn send_email_is_a_local_truora_for_mail_dkim_signed_and_read_back_as_a_process(
             .unwrap_or_default()
     });
     assert_eq!(processes.len(), 1, "{processes:?}");
+    // Each step marked as mail.
+    let steps = processes[0]["steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 3);
+    assert!(steps.iter().all(|s| s["by_mail"] == true), "{steps:?}");
     drop(dns);
 }
