@@ -616,3 +616,41 @@ fn mail_is_taken_from_the_status_bars_menu_and_again_at_the_next_start() {
     assert!(restarted.state().state.smtp.is_none());
     assert_eq!(restarted.state().state.settings().smtp, None);
 }
+
+/// The real window says on stderr, in one line, when its journal is restored:
+/// what a script (or the restore bench) waits for.
+#[test]
+fn the_real_window_says_when_its_journal_is_restored() {
+    let Some(display) = support::Display::get() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let journal = dir.path().join("events.ndjson");
+    std::fs::write(&journal, capture_text(3)).unwrap();
+    let mut command = std::process::Command::new(support::bin());
+    command
+        .args(["--bind", "127.0.0.1:0", "--out"])
+        .arg(&journal)
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env("DISPLAY", &display.name)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("LIBGL_ALWAYS_SOFTWARE", "1");
+    let work = tempfile::tempdir().unwrap();
+    let window = support::Listener::spawn(command, work, journal.clone());
+    let started = std::time::Instant::now();
+    loop {
+        let said = window.stderr.lock().unwrap().clone();
+        if let Some(line) = said.lines().find(|l| l.starts_with("restored ")) {
+            assert!(line.starts_with("restored 3 events in "), "{line}");
+            assert!(line.ends_with(" s"), "{line}");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no restored line: {said}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
