@@ -20,6 +20,7 @@ pub mod receivers;
 pub mod record;
 pub mod replay;
 pub mod samples;
+pub mod schemes;
 pub mod segments;
 pub mod send;
 pub mod shapes;

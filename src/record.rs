@@ -159,6 +159,9 @@ pub struct Verification {
     pub time: TimeState,
     pub detail: String,
     pub hints: Vec<String>,
+    /// The signed timestamp (unix seconds) of schemes that sign one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<i64>,
     /// The delivery's own id where the scheme has one (a mail's `Message-ID`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message_id: Option<String>,
@@ -306,6 +309,7 @@ impl Verification {
             time,
             detail,
             hints,
+            timestamp: None,
             message_id: None,
         }
     }

@@ -69,6 +69,20 @@ pub fn analyze(
     verifier: &Verifier,
     now: i64,
 ) -> Analysis {
+    // A webhook signed the way another provider signs it (in a header) is that
+    // scheme's; the JWT is looked for otherwise.
+    let request = crate::schemes::Request {
+        body,
+        headers,
+        received_at: now,
+    };
+    if let Some((verification, events)) = crate::schemes::analyze(&request, verifier.secrets()) {
+        return Analysis {
+            token: None,
+            verification,
+            events,
+        };
+    }
     let mut analysis = match find::find(body, body_truncated, headers) {
         Some(candidate) => analyze_candidate(candidate, verifier, now),
         None => unsigned(body_truncated),

@@ -19,6 +19,7 @@ mod listen;
 mod probe;
 mod properties;
 mod retention;
+mod schemes;
 mod secrets;
 mod send;
 mod timeline;

@@ -295,7 +295,8 @@ fn following_changes_only_when_the_list_itself_is_scrolled() {
             modifiers: egui::Modifiers::NONE,
             source: egui::MouseWheelSource::Wheel,
         });
-        harness.run();
+        // Until the wheel's movement is done, however many frames it takes.
+        settle(harness);
     };
     let follows = |harness: &Harness<'static, HookscopeApp>| harness.state().state.view.list.follow;
     in_list(&harness, "POST /hooks/79").click();

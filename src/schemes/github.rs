@@ -1,0 +1,98 @@
+//! GitHub: `X-Hub-Signature-256: sha256=<hex>` over the raw body; failing that, the
+//! legacy `X-Hub-Signature: sha1=<hex>` (HMAC-SHA1, with a hint).
+
+use hmac::{Hmac, Mac};
+
+use super::stripe::hex;
+use super::{Request, Scheme};
+use crate::record::{Event, Signature, Verification};
+use crate::token::Secret;
+
+pub struct Github;
+
+impl Scheme for Github {
+    fn name(&self) -> &'static str {
+        "github"
+    }
+
+    fn detect(&self, request: &Request) -> bool {
+        request.header("x-hub-signature-256").is_some()
+            || request.header("x-hub-signature").is_some()
+    }
+
+    fn verify(&self, request: &Request, secrets: &[Secret]) -> Verification {
+        let delivery = request.header("x-github-delivery").map(str::to_owned);
+        let (alg, value) = match request.header("x-hub-signature-256") {
+            Some(value) => ("sha256", value),
+            None => (
+                "sha1",
+                request.header("x-hub-signature").unwrap_or_default(),
+            ),
+        };
+        let finish = |mut v: Verification| {
+            v.message_id = delivery.clone();
+            if alg == "sha1" {
+                v.hints.push("only the legacy X-Hub-Signature (HMAC-SHA1) came: GitHub sends X-Hub-Signature-256 too; verify that one".to_owned());
+            }
+            v
+        };
+        let Some(signature) = value.strip_prefix(&format!("{alg}=")).and_then(hex) else {
+            return finish(super::malformed(
+                alg,
+                format!("the signature is not {alg}=<hex>"),
+            ));
+        };
+        if secrets.is_empty() {
+            return finish(super::no_secret(alg));
+        }
+        let mac = |key: &[u8], body: &[u8]| -> Vec<u8> {
+            match alg {
+                "sha1" => {
+                    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(key)
+                        .unwrap_or_else(|_| unreachable!());
+                    mac.update(body);
+                    mac.finalize().into_bytes().to_vec()
+                }
+                _ => super::hmac_sha256(key, &[body]),
+            }
+        };
+        let signed = |body: &[u8], key: &[u8]| super::same(&signature, &mac(key, body));
+        if let Some(secret) = secrets
+            .iter()
+            .find(|s| signed(request.body, s.text().as_bytes()))
+        {
+            let mut v = super::verdict(
+                Signature::Valid,
+                alg,
+                format!("signature verified with secret #{}", secret.index() + 1),
+            );
+            v.secret = Some(secret.index());
+            return finish(v);
+        }
+        let mut v = super::verdict(
+            Signature::Invalid,
+            alg,
+            "the signature matches no secret".to_owned(),
+        );
+        if secrets.iter().any(|s| {
+            super::reserialised(request.body)
+                .iter()
+                .any(|b| signed(b, s.text().as_bytes()))
+        }) {
+            v.hints.push(super::RESERIALISED.to_owned());
+        }
+        v.hints.extend(super::secret_hints(secrets, self.name()));
+        finish(v)
+    }
+
+    fn event(&self, request: &Request, message_id: Option<&str>) -> Event {
+        let body = request.json().unwrap_or_default();
+        Event {
+            product: self.name().to_owned(),
+            event_type: request.header("x-github-event").map(str::to_owned),
+            action: body["action"].as_str().map(str::to_owned),
+            id: message_id.map(str::to_owned),
+            subject: body["repository"]["full_name"].as_str().map(str::to_owned),
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! The other signed webhooks: Standard Webhooks (and its `svix-*` spelling),
+//! Stripe, GitHub, Shopify and Slack, each an HMAC over bytes the provider names,
+//! in a header. The scheme is chosen by the headers a request carries, nothing to
+//! configure; each scheme is one file here ([`Scheme`]: detect, verify, its events),
+//! and a request none of them claims goes on to Truora's JWT.
+
+mod github;
+mod shopify;
+mod slack;
+mod standard;
+mod stripe;
+
+use hmac::{Hmac, Mac};
+use serde_json::Value;
+
+use crate::record::{Event, Signature, TimeState, Verification};
+use crate::token::Secret;
+
+/// A request as a scheme sees it.
+pub struct Request<'a> {
+    pub body: &'a [u8],
+    pub headers: &'a [(String, String)],
+    /// When it arrived (unix seconds): signed timestamps are judged against it.
+    pub received_at: i64,
+}
+
+impl Request<'_> {
+    /// The first value of header `name` (any case), trimmed.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+    }
+
+    /// The body as JSON, when it is.
+    fn json(&self) -> Option<Value> {
+        serde_json::from_slice(self.body).ok()
+    }
+}
+
+/// One signed-webhook scheme.
+pub trait Scheme: Sync {
+    /// Its name in `verification.scheme`.
+    fn name(&self) -> &'static str;
+    /// Whether the request carries this scheme's signature header.
+    fn detect(&self, request: &Request) -> bool;
+    /// The verdict, with `scheme`, `alg`, `timestamp` and `message_id` set.
+    fn verify(&self, request: &Request, secrets: &[Secret]) -> Verification;
+    /// The provider's event: its type, id and subject.
+    fn event(&self, request: &Request, message_id: Option<&str>) -> Event;
+}
+
+/// Every scheme, in the order a request is matched against them.
+const SCHEMES: [&dyn Scheme; 5] = [
+    &standard::StandardWebhooks,
+    &stripe::Stripe,
+    &github::Github,
+    &shopify::Shopify,
+    &slack::Slack,
+];
+
+/// The verdict and event of a request signed by one of the schemes, `None` when
+/// none claims it (the JWT is looked for then).
+pub fn analyze(request: &Request, secrets: &[Secret]) -> Option<(Verification, Vec<Event>)> {
+    let scheme = SCHEMES.iter().find(|scheme| scheme.detect(request))?;
+    let mut verification = scheme.verify(request, secrets);
+    verification.scheme = Some(scheme.name().to_owned());
+    let event = scheme.event(request, verification.message_id.as_deref());
+    Some((verification, vec![event]))
+}
+
+/// A verdict of a scheme.
+fn verdict(signature: Signature, alg: &str, detail: String) -> Verification {
+    Verification::new(
+        signature,
+        Some(alg.to_owned()),
+        TimeState::Absent,
+        detail,
+        Vec::new(),
+    )
+}
+
+/// `malformed`, saying what cannot be read.
+fn malformed(alg: &str, detail: impl Into<String>) -> Verification {
+    verdict(Signature::Malformed, alg, detail.into())
+}
+
+/// `no_secret`.
+fn no_secret(alg: &str) -> Verification {
+    verdict(
+        Signature::NoSecret,
+        alg,
+        "no secret is set: add the webhook's signing secret to verify it".to_owned(),
+    )
+}
+
+/// HMAC-SHA256 of the parts, one after the other.
+fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    // HMAC takes keys of any length: `new_from_slice` cannot fail.
+    let mut mac =
+        <Hmac<sha2::Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    for part in parts {
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// Compares two MACs in constant time.
+fn same(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The time state of a signed timestamp against the arrival, with the providers'
+/// tolerance of 300 s.
+fn time_of(timestamp: i64, received_at: i64) -> TimeState {
+    const TOLERANCE: i64 = 300;
+    if received_at.saturating_sub(timestamp) > TOLERANCE {
+        TimeState::Expired
+    } else if timestamp.saturating_sub(received_at) > TOLERANCE {
+        TimeState::NotYetValid
+    } else {
+        TimeState::Ok
+    }
+}
+
+/// The hint for a good MAC over a timestamp out of tolerance.
+fn stale_hint(time: TimeState) -> Option<String> {
+    match time {
+        TimeState::Expired => Some(
+            "the signature is right but its timestamp is more than 5 minutes old: clock skew, a delayed delivery or a replay; the provider's libraries refuse it".to_owned(),
+        ),
+        TimeState::NotYetValid => Some(
+            "the signature is right but its timestamp is more than 5 minutes ahead: a clock is wrong; the provider's libraries refuse it".to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+/// The same JSON written another way (minified, or pretty): when one of these
+/// verifies, something between the sender and here parsed and rewrote the body.
+fn reserialised(body: &[u8]) -> Vec<Vec<u8>> {
+    let Ok(value) = serde_json::from_slice::<Value>(body) else {
+        return Vec::new();
+    };
+    [
+        serde_json::to_vec(&value),
+        serde_json::to_vec_pretty(&value),
+    ]
+    .into_iter()
+    .flatten()
+    .filter(|other| other != body)
+    .collect()
+}
+
+/// The hint when the body, written another way, verifies.
+const RESERIALISED: &str = "the body was re-serialised between the sender and here (the same JSON, minified or pretty-printed, verifies): something in between parsed and rewrote it, as smee does; verify the raw bytes as received";
+
+/// Hints that apply to every HMAC scheme: a secret with whitespace around it, a
+/// secret of another provider.
+fn secret_hints(secrets: &[Secret], scheme: &str) -> Vec<String> {
+    let mut hints = Vec::new();
+    for secret in secrets {
+        let text = secret.text();
+        let number = secret.index() + 1;
+        if text.trim() != text {
+            hints.push(format!(
+                "secret #{number} has whitespace around it: the provider's secret has none"
+            ));
+        }
+        let other = [
+            ("whsec_", "a Stripe or Standard Webhooks signing secret"),
+            (
+                "xoxb-",
+                "a Slack bot token (Slack signs with the app's signing secret)",
+            ),
+            ("shpss_", "a Shopify app secret"),
+        ]
+        .into_iter()
+        .find(|(prefix, _)| text.starts_with(prefix));
+        if let Some((prefix, what)) = other
+            && !matches!(
+                (prefix, scheme),
+                ("whsec_", "stripe" | "standard_webhooks") | ("shpss_", "shopify")
+            )
+        {
+            hints.push(format!(
+                "secret #{number} looks like {what}, not a {scheme} secret"
+            ));
+        }
+    }
+    hints
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,145 @@
+//! Stripe: `Stripe-Signature: t=<unix>,v1=<hex>[,v1=...]` over `{t}.{body}`, the
+//! whole `whsec_...` string as the key.
+
+use base64::Engine as _;
+
+use super::{Request, Scheme};
+use crate::record::{Event, Signature, Verification};
+use crate::token::Secret;
+
+pub struct Stripe;
+
+impl Scheme for Stripe {
+    fn name(&self) -> &'static str {
+        "stripe"
+    }
+
+    fn detect(&self, request: &Request) -> bool {
+        request.header("stripe-signature").is_some()
+    }
+
+    fn verify(&self, request: &Request, secrets: &[Secret]) -> Verification {
+        let header = request.header("stripe-signature").unwrap_or_default();
+        let pairs: Vec<(&str, &str)> = header
+            .split(',')
+            .filter_map(|p| p.trim().split_once('='))
+            .collect();
+        let message_id = request
+            .json()
+            .and_then(|b| b["id"].as_str().map(str::to_owned));
+        let Some(timestamp) = pairs
+            .iter()
+            .find(|(k, _)| *k == "t")
+            .and_then(|(_, v)| v.parse::<i64>().ok())
+        else {
+            let mut v = super::malformed("v1", "Stripe-Signature has no t=<unix time>");
+            v.message_id = message_id;
+            return v;
+        };
+        let v1: Vec<&str> = pairs
+            .iter()
+            .filter(|(k, _)| *k == "v1")
+            .map(|(_, v)| *v)
+            .collect();
+        let finish = |mut v: Verification| {
+            v.timestamp = Some(timestamp);
+            v.message_id = message_id.clone();
+            v
+        };
+        if v1.is_empty() {
+            return finish(if pairs.iter().any(|(k, _)| *k == "v0") {
+                super::verdict(
+                    Signature::UnsupportedAlg,
+                    "v0",
+                    "only a v0 signature (Stripe's test scheme): hookscope checks v1".to_owned(),
+                )
+            } else {
+                super::malformed("v1", "Stripe-Signature has no v1=<hex>")
+            });
+        }
+        let signatures: Vec<Vec<u8>> = v1.iter().filter_map(|h| hex(h)).collect();
+        if signatures.is_empty() {
+            let mut v = super::malformed("v1", "the v1 signatures are not hex");
+            if v1
+                .iter()
+                .any(|s| base64::engine::general_purpose::STANDARD.decode(s).is_ok())
+            {
+                v.hints
+                    .push("the signature is base64 where Stripe writes hex".to_owned());
+            }
+            return finish(v);
+        }
+        if secrets.is_empty() {
+            return finish(super::no_secret("v1"));
+        }
+        let time = super::time_of(timestamp, request.received_at);
+        let signed = |body: &[u8], key: &[u8]| {
+            let mac = super::hmac_sha256(key, &[timestamp.to_string().as_bytes(), b".", body]);
+            signatures.iter().any(|sig| super::same(sig, &mac))
+        };
+        if let Some(secret) = secrets
+            .iter()
+            .find(|s| signed(request.body, s.text().trim().as_bytes()))
+        {
+            let mut v = super::verdict(
+                Signature::Valid,
+                "v1",
+                format!("signature verified with secret #{}", secret.index() + 1),
+            );
+            v.secret = Some(secret.index());
+            v.time = time;
+            v.hints.extend(super::stale_hint(time));
+            if time == crate::record::TimeState::NotYetValid {
+                v.hints.push("Stripe's own libraries accept a timestamp from the future; most receivers do not".to_owned());
+            }
+            return finish(v);
+        }
+        let mut v = super::verdict(
+            Signature::Invalid,
+            "v1",
+            "no v1 signature matches a secret".to_owned(),
+        );
+        v.time = time;
+        for secret in secrets {
+            let text = secret.text().trim();
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(text.strip_prefix("whsec_").unwrap_or(text));
+            if decoded.is_ok_and(|k| signed(request.body, &k)) {
+                v.hints.push(format!(
+                    "secret #{} verifies when its part after whsec_ is base64-decoded (as Standard Webhooks reads it); Stripe uses the whole string as it is",
+                    secret.index() + 1
+                ));
+            }
+            if super::reserialised(request.body)
+                .iter()
+                .any(|b| signed(b, text.as_bytes()))
+            {
+                v.hints.push(super::RESERIALISED.to_owned());
+            }
+        }
+        v.hints.extend(super::secret_hints(secrets, self.name()));
+        finish(v)
+    }
+
+    fn event(&self, request: &Request, message_id: Option<&str>) -> Event {
+        let body = request.json().unwrap_or_default();
+        Event {
+            product: self.name().to_owned(),
+            event_type: body["type"].as_str().map(str::to_owned),
+            action: None,
+            id: message_id.map(str::to_owned),
+            subject: body["data"]["object"]["id"].as_str().map(str::to_owned),
+        }
+    }
+}
+
+/// Bytes of a hex string (`None` when it is not hex).
+pub fn hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
