@@ -5,7 +5,7 @@ use hmac::{Hmac, Mac};
 
 use super::stripe::hex;
 use super::{Request, Scheme};
-use crate::record::{Event, Signature, Verification};
+use crate::record::{Event, Verification};
 use crate::token::Secret;
 
 pub struct Github;
@@ -56,33 +56,14 @@ impl Scheme for Github {
                 _ => super::hmac_sha256(key, &[body]),
             }
         };
-        let signed = |body: &[u8], key: &[u8]| super::same(&signature, &mac(key, body));
-        if let Some(secret) = secrets
-            .iter()
-            .find(|s| signed(request.body, s.text().as_bytes()))
-        {
-            let mut v = super::verdict(
-                Signature::Valid,
-                alg,
-                format!("signature verified with secret #{}", secret.index() + 1),
-            );
-            v.secret = Some(secret.index());
-            return finish(v);
-        }
-        let mut v = super::verdict(
-            Signature::Invalid,
+        finish(super::decide(
+            self.name(),
             alg,
-            "the signature matches no secret".to_owned(),
-        );
-        if secrets.iter().any(|s| {
-            super::reserialised(request.body)
-                .iter()
-                .any(|b| signed(b, s.text().as_bytes()))
-        }) {
-            v.hints.push(super::RESERIALISED.to_owned());
-        }
-        v.hints.extend(super::secret_hints(secrets, self.name()));
-        finish(v)
+            secrets,
+            request.body,
+            crate::record::TimeState::Absent,
+            |body, secret| super::same(&signature, &mac(secret.text().as_bytes(), body)),
+        ))
     }
 
     fn event(&self, request: &Request, message_id: Option<&str>) -> Event {

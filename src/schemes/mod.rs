@@ -95,6 +95,45 @@ fn no_secret(alg: &str) -> Verification {
     )
 }
 
+/// The verdict once a scheme can check MACs: `valid` naming the first secret whose
+/// key `signs` the body, else `invalid` with the hints every scheme shares (the
+/// body re-serialised on its way, the secrets' own); `time` the signed timestamp's.
+fn decide(
+    scheme: &str,
+    alg: &str,
+    secrets: &[Secret],
+    body: &[u8],
+    time: TimeState,
+    signs: impl Fn(&[u8], &Secret) -> bool,
+) -> Verification {
+    if let Some(secret) = secrets.iter().find(|s| signs(body, s)) {
+        let mut v = verdict(
+            Signature::Valid,
+            alg,
+            format!("signature verified with secret #{}", secret.index() + 1),
+        );
+        v.secret = Some(secret.index());
+        v.time = time;
+        v.hints.extend(stale_hint(time));
+        return v;
+    }
+    let mut v = verdict(
+        Signature::Invalid,
+        alg,
+        "the signature matches no secret".to_owned(),
+    );
+    v.time = time;
+    let rewritten = reserialised(body);
+    if secrets
+        .iter()
+        .any(|s| rewritten.iter().any(|b| signs(b, s)))
+    {
+        v.hints.push(RESERIALISED.to_owned());
+    }
+    v.hints.extend(secret_hints(secrets, scheme));
+    v
+}
+
 /// HMAC-SHA256 of the parts, one after the other.
 fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
     // HMAC takes keys of any length: `new_from_slice` cannot fail.

@@ -4,7 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
 use super::{Request, Scheme};
-use crate::record::{Event, Signature, Verification};
+use crate::record::{Event, Verification};
 use crate::token::Secret;
 
 pub struct Shopify;
@@ -39,34 +39,19 @@ impl Scheme for Shopify {
         if secrets.is_empty() {
             return finish(super::no_secret("sha256"));
         }
-        let signed =
-            |body: &[u8], key: &[u8]| super::same(&signature, &super::hmac_sha256(key, &[body]));
-        if let Some(secret) = secrets
-            .iter()
-            .find(|s| signed(request.body, s.text().as_bytes()))
-        {
-            let mut v = super::verdict(
-                Signature::Valid,
-                "sha256",
-                format!("signature verified with secret #{}", secret.index() + 1),
-            );
-            v.secret = Some(secret.index());
-            return finish(v);
-        }
-        let mut v = super::verdict(
-            Signature::Invalid,
+        finish(super::decide(
+            self.name(),
             "sha256",
-            "the signature matches no secret".to_owned(),
-        );
-        if secrets.iter().any(|s| {
-            super::reserialised(request.body)
-                .iter()
-                .any(|b| signed(b, s.text().as_bytes()))
-        }) {
-            v.hints.push(super::RESERIALISED.to_owned());
-        }
-        v.hints.extend(super::secret_hints(secrets, self.name()));
-        finish(v)
+            secrets,
+            request.body,
+            crate::record::TimeState::Absent,
+            |body, secret| {
+                super::same(
+                    &signature,
+                    &super::hmac_sha256(secret.text().as_bytes(), &[body]),
+                )
+            },
+        ))
     }
 
     fn event(&self, request: &Request, message_id: Option<&str>) -> Event {

@@ -3,7 +3,7 @@
 
 use super::stripe::hex;
 use super::{Request, Scheme};
-use crate::record::{Event, Signature, Verification};
+use crate::record::{Event, Verification};
 use crate::token::Secret;
 
 pub struct Slack;
@@ -39,40 +39,21 @@ impl Scheme for Slack {
             return finish(super::no_secret("v0"));
         }
         let time = super::time_of(timestamp, request.received_at);
-        let signed = |body: &[u8], key: &[u8]| {
-            let mac =
-                super::hmac_sha256(key, &[b"v0:", timestamp.to_string().as_bytes(), b":", body]);
-            super::same(&signature, &mac)
-        };
-        if let Some(secret) = secrets
-            .iter()
-            .find(|s| signed(request.body, s.text().as_bytes()))
-        {
-            let mut v = super::verdict(
-                Signature::Valid,
-                "v0",
-                format!("signature verified with secret #{}", secret.index() + 1),
-            );
-            v.secret = Some(secret.index());
-            v.time = time;
-            v.hints.extend(super::stale_hint(time));
-            return finish(v);
-        }
-        let mut v = super::verdict(
-            Signature::Invalid,
+        let stamp = timestamp.to_string();
+        finish(super::decide(
+            self.name(),
             "v0",
-            "the signature matches no secret".to_owned(),
-        );
-        v.time = time;
-        if secrets.iter().any(|s| {
-            super::reserialised(request.body)
-                .iter()
-                .any(|b| signed(b, s.text().as_bytes()))
-        }) {
-            v.hints.push(super::RESERIALISED.to_owned());
-        }
-        v.hints.extend(super::secret_hints(secrets, self.name()));
-        finish(v)
+            secrets,
+            request.body,
+            time,
+            |body, secret| {
+                let mac = super::hmac_sha256(
+                    secret.text().as_bytes(),
+                    &[b"v0:", stamp.as_bytes(), b":", body],
+                );
+                super::same(&signature, &mac)
+            },
+        ))
     }
 
     fn event(&self, request: &Request, message_id: Option<&str>) -> Event {

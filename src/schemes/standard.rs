@@ -94,46 +94,24 @@ impl Scheme for StandardWebhooks {
             );
             v1.iter().any(|sig| super::same(sig, &mac))
         };
-        let matched = secrets
-            .iter()
-            .find(|s| key(s.text()).is_some_and(|k| signed(request.body, &k)));
-        if let Some(secret) = matched {
-            let mut v = super::verdict(
-                Signature::Valid,
-                "v1",
-                format!("signature verified with secret #{}", secret.index() + 1),
-            );
-            v.secret = Some(secret.index());
-            v.time = time;
-            v.hints.extend(super::stale_hint(time));
+        let mut v = super::decide(self.name(), "v1", secrets, request.body, time, |body, s| {
+            key(s.text()).is_some_and(|k| signed(body, &k))
+        });
+        if v.signature == Signature::Valid {
             return finish(v);
         }
-        let mut v = super::verdict(
-            Signature::Invalid,
-            "v1",
-            "no v1 signature matches a secret".to_owned(),
-        );
-        v.time = time;
         for secret in secrets {
             // Read the Stripe way: the whole text as the key.
             if signed(request.body, secret.text().as_bytes()) {
-                v.hints.push(format!(
+                v.hints.insert(0, format!(
                     "secret #{} verifies when taken as raw bytes (as Stripe reads its whsec_ secrets); Standard Webhooks base64-decodes the part after whsec_: check which the sender uses",
                     secret.index() + 1
                 ));
-            }
-            if let Some(k) = key(secret.text())
-                && super::reserialised(request.body)
-                    .iter()
-                    .any(|b| signed(b, &k))
-            {
-                v.hints.push(super::RESERIALISED.to_owned());
             }
         }
         if secrets.iter().all(|s| key(s.text()).is_none()) {
             v.hints.push("no secret is base64 (after whsec_): a Standard Webhooks secret is whsec_ followed by base64".to_owned());
         }
-        v.hints.extend(super::secret_hints(secrets, self.name()));
         finish(v)
     }
 

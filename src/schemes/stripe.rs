@@ -77,47 +77,26 @@ impl Scheme for Stripe {
             let mac = super::hmac_sha256(key, &[timestamp.to_string().as_bytes(), b".", body]);
             signatures.iter().any(|sig| super::same(sig, &mac))
         };
-        if let Some(secret) = secrets
-            .iter()
-            .find(|s| signed(request.body, s.text().trim().as_bytes()))
-        {
-            let mut v = super::verdict(
-                Signature::Valid,
-                "v1",
-                format!("signature verified with secret #{}", secret.index() + 1),
-            );
-            v.secret = Some(secret.index());
-            v.time = time;
-            v.hints.extend(super::stale_hint(time));
+        let mut v = super::decide(self.name(), "v1", secrets, request.body, time, |body, s| {
+            signed(body, s.text().trim().as_bytes())
+        });
+        if v.signature == Signature::Valid {
             if time == crate::record::TimeState::NotYetValid {
                 v.hints.push("Stripe's own libraries accept a timestamp from the future; most receivers do not".to_owned());
             }
             return finish(v);
         }
-        let mut v = super::verdict(
-            Signature::Invalid,
-            "v1",
-            "no v1 signature matches a secret".to_owned(),
-        );
-        v.time = time;
         for secret in secrets {
             let text = secret.text().trim();
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(text.strip_prefix("whsec_").unwrap_or(text));
             if decoded.is_ok_and(|k| signed(request.body, &k)) {
-                v.hints.push(format!(
+                v.hints.insert(0, format!(
                     "secret #{} verifies when its part after whsec_ is base64-decoded (as Standard Webhooks reads it); Stripe uses the whole string as it is",
                     secret.index() + 1
                 ));
             }
-            if super::reserialised(request.body)
-                .iter()
-                .any(|b| signed(b, text.as_bytes()))
-            {
-                v.hints.push(super::RESERIALISED.to_owned());
-            }
         }
-        v.hints.extend(super::secret_hints(secrets, self.name()));
         finish(v)
     }
 
