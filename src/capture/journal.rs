@@ -8,12 +8,13 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Instant;
 
 use tokio::sync::oneshot;
 
+use super::sink::{Sink, leading_id};
 use crate::ndjson::Line;
 use crate::record::Record;
 use crate::segments::Retention;
@@ -62,184 +63,6 @@ struct Queue {
 
 /// The largest group buffer kept for the groups after it.
 const KEPT_GROUP: usize = 4 * 1024 * 1024;
-
-struct Sink {
-    out: Box<dyn Write + Send>,
-    subscriber: Option<Subscriber>,
-    /// The journal file (another handle on it, for [`Journal::truncate`]), and how
-    /// long it is: where the next group lands, which the subscriber is told.
-    file: Option<File>,
-    len: u64,
-    /// `fdatasync` each group before its replies (`--fsync`).
-    sync: bool,
-    /// The journal's path, for starting new segments (a file journal only).
-    path: Option<PathBuf>,
-    retention: Retention,
-    /// The first id in the segment being written, and when its first record came
-    /// (`None`: it holds none yet).
-    first_id: Option<u64>,
-    started: Option<SystemTime>,
-    /// When the bounds were last applied.
-    enforced: Option<Instant>,
-    /// The file the journal's path named when it was opened (device and inode):
-    /// when the path names another, or none, the journal was deleted or replaced.
-    identity: Option<(u64, u64)>,
-    /// What happened to the journal that its user should hear of.
-    said: Arc<Mutex<Vec<String>>>,
-    /// Tells, without a system call, when the path is worth looking at.
-    watch: Option<super::path_watch::PathWatch>,
-}
-
-/// The device and inode of an open file (`None` where there are none).
-fn identity(file: &File) -> Option<(u64, u64)> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        file.metadata().ok().map(|m| (m.dev(), m.ino()))
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = file;
-        None
-    }
-}
-
-/// How often an age bound is applied while records keep coming.
-const ENFORCE_EVERY: Duration = Duration::from_secs(60);
-
-impl Sink {
-    /// Before a group whose first id is `first`: if the journal's file was deleted
-    /// or replaced under hookscope, opens the file at its path again (a new one,
-    /// or the replacement when its ids end before `first`) and says so; writing on
-    /// into an unlinked file would acknowledge records nobody can read.
-    fn follow_path(&mut self, first: Option<u64>) -> io::Result<()> {
-        let (Some(path), Some(known)) = (self.path.clone(), self.identity) else {
-            return Ok(());
-        };
-        if self.watch.as_mut().is_some_and(|watch| !watch.changed()) {
-            return Ok(());
-        }
-        let now = std::fs::metadata(&path).ok().map(|m| {
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::MetadataExt;
-                (m.dev(), m.ino())
-            }
-            #[cfg(not(unix))]
-            {
-                let _ = m;
-                known
-            }
-        });
-        if now == Some(known) {
-            return Ok(());
-        }
-        let what = if now.is_some() { "replaced" } else { "deleted" };
-        let (file, last_id) = open_append(&path)?;
-        if let Some(first) = first
-            && last_id >= first
-        {
-            return Err(io::Error::other(format!(
-                "the journal {} was {what} by a file whose ids go up to {last_id}: move it away, or restart hookscope",
-                path.display()
-            )));
-        }
-        let text = format!(
-            "the journal {} was {what} while hookscope wrote it: new records go to {}",
-            path.display(),
-            if now.is_some() {
-                "the file now there"
-            } else {
-                "a new file there"
-            }
-        );
-        log::warn!("{text}");
-        if let Ok(mut said) = self.said.lock() {
-            said.push(text);
-        }
-        self.len = file.metadata()?.len();
-        self.first_id = crate::ndjson::first_id(&File::open(&path)?)?;
-        self.started = self.first_id.map(|_| SystemTime::now());
-        self.identity = identity(&file);
-        self.file = Some(file.try_clone()?);
-        self.out = Box::new(file);
-        if let Some(watch) = &mut self.watch {
-            watch.rewatch(&path);
-        }
-        Ok(())
-    }
-
-    /// Starts a new segment before `group` when the one being written is full or
-    /// old enough, and applies the bounds then (and once a minute under an age
-    /// bound). Failing to do so is logged: the group is written all the same.
-    fn keep_bounds(&mut self, group: &[u8]) {
-        if !self.retention.bounded() {
-            return;
-        }
-        let Some(path) = self.path.clone() else {
-            return;
-        };
-        let full = self.len + group.len() as u64 > self.retention.segment_size();
-        let old = matches!(
-            (self.retention.segment_age(), self.started),
-            (Some(age), Some(at)) if at.elapsed().is_ok_and(|held| held >= age)
-        );
-        if self.len > 0
-            && (full || old)
-            && let Some(first_id) = self.first_id
-        {
-            match self.next_segment(&path, first_id) {
-                Ok(()) => self.enforced = None,
-                Err(err) => log::error!("could not start a new journal segment: {err}"),
-            }
-        }
-        if self.enforced.is_none_or(|at| at.elapsed() >= ENFORCE_EVERY) {
-            self.enforced = Some(Instant::now());
-            if let Err(err) = crate::segments::enforce(&path, &self.retention, self.len) {
-                log::error!("could not delete the journal's oldest segments: {err}");
-            }
-        }
-    }
-
-    /// Renames the segment being written after its first id and opens a new one.
-    fn next_segment(&mut self, path: &Path, first_id: u64) -> io::Result<()> {
-        let full = crate::segments::rotated(path, first_id);
-        if full.exists() {
-            return Err(io::Error::new(
-                io::ErrorKind::AlreadyExists,
-                format!("{} is there already", full.display()),
-            ));
-        }
-        std::fs::rename(path, &full)?;
-        let (file, _) = open_append(path)?;
-        self.identity = identity(&file);
-        if let Some(watch) = &mut self.watch {
-            watch.rewatch(path);
-        }
-        self.file = Some(file.try_clone()?);
-        self.out = Box::new(file);
-        self.len = 0;
-        self.first_id = None;
-        self.started = None;
-        Ok(())
-    }
-
-    /// Notes the first record of a segment, after `group` is written.
-    fn wrote(&mut self, group: &[u8]) {
-        self.len += group.len() as u64;
-        if self.first_id.is_none() {
-            self.first_id = leading_id(group);
-            self.started = Some(SystemTime::now());
-        }
-    }
-}
-
-/// The id of a group's first line (`{"id":N,...`).
-fn leading_id(group: &[u8]) -> Option<u64> {
-    let digits = group.strip_prefix(b"{\"id\":")?;
-    let end = digits.iter().position(|b| !b.is_ascii_digit())?;
-    std::str::from_utf8(&digits[..end]).ok()?.parse().ok()
-}
 
 /// A request waiting for its group. Dropped before it learnt its turn (the
 /// sender hung up), it still takes the lead if the lead was passed to it, so the
@@ -317,21 +140,7 @@ impl Journal {
                 last_id,
                 ..Queue::default()
             })),
-            sink: Arc::new(Mutex::new(Sink {
-                out: sink,
-                subscriber,
-                file: None,
-                len: 0,
-                sync: false,
-                path: None,
-                retention: Retention::default(),
-                first_id: None,
-                started: None,
-                enforced: None,
-                identity: None,
-                said,
-                watch: None,
-            })),
+            sink: Arc::new(Mutex::new(Sink::new(sink, subscriber, said))),
         })
     }
 
@@ -339,18 +148,10 @@ impl Journal {
     /// The subscriber learns where each line lies in the file.
     pub fn open(path: &Path, subscriber: Option<Subscriber>) -> io::Result<Journal> {
         let (file, last_id) = open_append(path)?;
-        let meta = file.metadata()?;
-        let first_id = crate::ndjson::first_id(&File::open(path)?)?;
         let handle = file.try_clone()?;
         let journal = Journal::new(Box::new(file), last_id, subscriber)?;
         if let Ok(mut sink) = journal.sink.lock() {
-            sink.identity = identity(&handle);
-            sink.watch = Some(super::path_watch::PathWatch::new(path));
-            sink.file = Some(handle);
-            sink.len = meta.len();
-            sink.path = Some(path.to_owned());
-            sink.first_id = first_id;
-            sink.started = first_id.and(meta.created().or(meta.modified()).ok());
+            sink.attach(path, handle)?;
         }
         Ok(journal)
     }

@@ -5,6 +5,7 @@
 mod handler;
 pub mod journal;
 mod path_watch;
+mod sink;
 pub mod tap;
 
 use std::net::SocketAddr;

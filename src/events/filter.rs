@@ -35,6 +35,30 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// The filters in force, in words: what an empty list is empty of.
+    pub fn in_words(&self) -> String {
+        let mut parts = Vec::new();
+        if !self.text.trim().is_empty() {
+            parts.push(format!("the text {:?}", self.text.trim()));
+        }
+        if let Some(signature) = self.signature {
+            parts.push(format!("Signature: {}", signature.label()));
+        }
+        if self.time_problem {
+            parts.push("Signature: expired or not yet valid".to_owned());
+        }
+        if let Some(product) = self.product {
+            parts.push(format!("Product: {}", product.title()));
+        }
+        if self.failed_only {
+            parts.push("Failed deliveries".to_owned());
+        }
+        match parts.len() {
+            0 => "the filter".to_owned(),
+            _ => parts.join(" and "),
+        }
+    }
+
     /// Everything but the text.
     pub(super) fn admits(&self, summary: &Summary) -> bool {
         self.signature.is_none_or(|s| s == summary.signature)

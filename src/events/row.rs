@@ -30,6 +30,8 @@ pub struct Summary {
     pub app_status: Option<u16>,
     /// Whether forwarding was tried (then `app_status` `None` means the app did not answer).
     pub forwarded: bool,
+    /// A mail, not an HTTP request: nothing to send again over HTTP.
+    pub mail: bool,
     pub signature: Signature,
     pub product: Product,
     /// `exp`/`nbf` state of the token.
@@ -172,6 +174,7 @@ impl Ingester {
             status: record.response.status,
             app_status: record.response.forwarded.as_ref().and_then(|f| f.status),
             forwarded: record.response.forwarded.is_some(),
+            mail: record.transport.is_mail(),
             signature: analysis.verification.signature,
             product,
             time_state: analysis.verification.time,

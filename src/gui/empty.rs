@@ -65,7 +65,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         }
     });
     // Truora's other delivery type.
-    match &state.smtp {
+    match &state.mail.sink {
         Some(smtp) => {
             ui.label(format!(
                 "5. Mail hooks: send them to {} (any recipient; e.g. as the SMTP relay of a test sender).",

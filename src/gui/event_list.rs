@@ -4,7 +4,7 @@ use eframe::egui::{self, RichText};
 use egui_extras::{Column, TableBuilder};
 
 use super::palette;
-use super::state::{AppState, Command, FilesCommand, ViewCommand, WorkbenchCommand};
+use super::state::{AppState, Command, FilesCommand, ViewCommand};
 use super::widgets::{badge, human_size, labelled_choice, middle_ellipsis};
 use crate::events::Summary;
 use crate::record::{Signature, TimeState};
@@ -183,7 +183,7 @@ fn event_row(
     });
     let response = row.response();
     response.context_menu(|ui| {
-        row_menu(ui, seq, s, selected, commands);
+        super::row_menu::show(ui, seq, s, selected, commands);
     });
     if response.clicked() {
         // Ctrl+click (Cmd on macOS) picks a second event to compare with.
@@ -193,49 +193,6 @@ fn event_row(
         } else {
             ViewCommand::Select(seq)
         }));
-    }
-}
-
-/// A row's menu (right click): what the detail offers for one event, without
-/// selecting it first.
-fn row_menu(
-    ui: &mut egui::Ui,
-    seq: u64,
-    s: &Summary,
-    selected: Option<u64>,
-    commands: &mut Vec<Command>,
-) {
-    let select = Command::View(ViewCommand::Select(seq));
-    // A mail is no request: nothing to send again over HTTP.
-    let request = &*s.method != "✉";
-    if request && ui.button("Replay").clicked() {
-        commands.extend([select.clone(), Command::Replay { shown: false }]);
-        ui.close();
-    }
-    if request && ui.button("Edit and send…").clicked() {
-        commands.extend([select.clone(), Command::Workbench(WorkbenchCommand::Edit)]);
-        ui.close();
-    }
-    if request && ui.button("📋 Copy as curl").clicked() {
-        commands.push(Command::CopyCurl(seq));
-        ui.close();
-    }
-    if ui.button("Export this event…").clicked() {
-        commands.push(Command::Files(FilesCommand::ExportEvent {
-            seq,
-            id: s.id,
-            mail: false,
-        }));
-        ui.close();
-    }
-    if let Some(other) = selected.filter(|other| *other != seq)
-        && ui.button("Compare with the selected event").clicked()
-    {
-        commands.extend([
-            Command::View(ViewCommand::Select(other)),
-            Command::View(ViewCommand::Compare(Some(seq))),
-        ]);
-        ui.close();
     }
 }
 
@@ -259,7 +216,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState, waiting: bool) -> Vec<Command> 
         ui.add_space(12.0);
         ui.label(format!(
             "No events match {} ({} held).",
-            filters_in_words(state.store.filter()),
+            state.store.filter().in_words(),
             state.store.len()
         ));
         if ui.button("Reset filters").clicked() {
@@ -618,29 +575,5 @@ fn table(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         if at_newest != view.list.follow {
             commands.push(Command::View(ViewCommand::SetFollow(at_newest)));
         }
-    }
-}
-
-/// The filters in force, in words: what an empty list is empty of.
-fn filters_in_words(filter: &crate::events::Filter) -> String {
-    let mut parts = Vec::new();
-    if !filter.text.trim().is_empty() {
-        parts.push(format!("the text {:?}", filter.text.trim()));
-    }
-    if let Some(signature) = filter.signature {
-        parts.push(format!("Signature: {}", signature.label()));
-    }
-    if filter.time_problem {
-        parts.push("Signature: expired or not yet valid".to_owned());
-    }
-    if let Some(product) = filter.product {
-        parts.push(format!("Product: {}", product.title()));
-    }
-    if filter.failed_only {
-        parts.push("Failed deliveries".to_owned());
-    }
-    match parts.len() {
-        0 => "the filter".to_owned(),
-        _ => parts.join(" and "),
     }
 }

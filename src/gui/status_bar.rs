@@ -175,7 +175,7 @@ fn mib_text(mib: u64) -> String {
 
 /// Where mail is taken, and a menu to start or stop taking it.
 fn mail_menu(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
-    let title = match &state.smtp {
+    let title = match &state.mail.sink {
         // Not loopback: said as loudly as the listener's address is.
         Some(smtp) if !smtp.local_addr().ip().is_loopback() => RichText::new(format!(
             "⚠ mail: {} (EXPOSED: reachable from the network)",
@@ -191,7 +191,7 @@ fn mail_menu(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
             "An SMTP sink: mail sent here (any recipient) is kept in the journal before its \
              250, checked by its DKIM signature and shown with the hooks.",
         );
-        if state.smtp.is_some() {
+        if state.mail.sink.is_some() {
             if ui.button("Stop taking mail").clicked() {
                 commands.push(Command::Smtp(None));
                 ui.close();
@@ -201,7 +201,8 @@ fn mail_menu(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         let id = ui.scope_id().with("smtp-address");
         let mut address: String = ui.data(|d| d.get_temp(id)).unwrap_or_else(|| {
             state
-                .smtp_saved
+                .mail
+                .saved
                 .clone()
                 .unwrap_or_else(|| "127.0.0.1:2525".to_owned())
         });

@@ -133,7 +133,7 @@ impl Verifier {
             Err(refused) => *refused,
         };
         let time = time_state(claims.as_ref(), now);
-        let mut verification = verdict(
+        let mut verification = Verification::new(
             outcome.signature,
             alg_text,
             time,
@@ -295,16 +295,6 @@ impl Verifier {
             .iter()
             .find(|secret| secret.key().verifies(alg, input.as_bytes(), &signature))
     }
-}
-
-fn verdict(
-    signature: Signature,
-    alg: Option<String>,
-    time: TimeState,
-    detail: String,
-    hints: Vec<String>,
-) -> Verification {
-    Verification::new(signature, alg, time, detail, hints)
 }
 
 /// Only the HMAC family is ever verified; `none`, RS256 and the rest are refused

@@ -7,10 +7,12 @@
 //!
 //! [`tick`]: AppState::tick
 
+pub mod command;
 pub mod files;
 pub mod ingest;
 pub mod jobs;
 pub mod listener;
+pub mod mail;
 pub mod notice;
 pub mod secrets;
 pub mod sending;
@@ -22,10 +24,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use command::{Command, Question};
 pub use files::{FileDialog, FileMode, Files, FilesCommand};
 pub use ingest::RecordSender;
 pub use jobs::{Inbox, Jobs, Waker};
 pub use listener::{Listener, ListenerCommand, ListenerStatus, ReplyForm};
+pub use mail::Mail;
 pub use notice::Notice;
 pub use secrets::{KeyringStatus, SavedSecret, SecretEntry, Secrets, SecretsCommand};
 pub use startup::{SavedReply, Settings, Startup};
@@ -38,52 +42,6 @@ use crate::events::{Lines, Progress, Store};
 use crate::token::Analyze as _;
 use crate::token::Verifier;
 use ingest::Ingest;
-
-/// What a panel asks for; applied by [`AppState::apply`].
-#[must_use]
-#[derive(Debug, Clone, PartialEq)]
-pub enum Command {
-    Secrets(SecretsCommand),
-    Listener(ListenerCommand),
-    Files(FilesCommand),
-    View(ViewCommand),
-    Workbench(WorkbenchCommand),
-    /// Empty the list and the journal, and forget the delivery health.
-    Clear,
-    /// Sign a sample hook with the first secret and send it to the listener.
-    SendTestHook,
-    /// Send the selected event (false) or every shown event (true) again.
-    Replay {
-        shown: bool,
-    },
-    Copy(String),
-    /// Copy event `seq` as a curl command that sends it again to the listener.
-    CopyCurl(u64),
-    DismissNotice,
-    /// Ask first: `then` runs only when the user says yes.
-    Ask {
-        question: String,
-        yes: String,
-        then: Box<Command>,
-    },
-    /// The question was answered: run its command (true) or drop it.
-    Answer(bool),
-    /// Leave an opened capture and show the live one again.
-    BackToLive,
-    /// How many MiB the window's journal keeps (`None`: everything).
-    KeepJournal(Option<u64>),
-    /// Take mail on this address (an SMTP sink), or stop taking it (`None`).
-    Smtp(Option<String>),
-}
-
-/// A question asked before something that cannot be undone.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Question {
-    pub text: String,
-    /// The words on the button that goes ahead.
-    pub yes: String,
-    pub then: Command,
-}
 
 /// The whole state of the window.
 pub struct AppState {
@@ -115,18 +73,10 @@ pub struct AppState {
     journal_inbox: Inbox<Result<(Journal, Arc<Lines>), String>>,
     /// What test hooks and replays report.
     sent: Inbox<sending::Report>,
-    /// The SMTP sink while it runs, the one asked for until the journal is open,
-    /// and what binding it reports.
-    pub smtp: Option<crate::email::SmtpSink>,
-    smtp_wanted: Option<(crate::email::SmtpConfig, Option<std::net::SocketAddr>)>,
+    /// Where mail is taken (`--smtp`, the status bar's mail menu).
+    pub mail: Mail,
     /// When the window started: the restore says how long it took.
     started: Instant,
-    /// The DNS server for DKIM keys (`--dns`).
-    dns: Option<std::net::SocketAddr>,
-    /// The mail address to save: started in the window (the command line's is
-    /// for its run only).
-    pub smtp_saved: Option<String>,
-    smtp_inbox: Inbox<Result<crate::email::SmtpSink, String>>,
     // Last: joined after everything that may feed it has stopped.
     jobs: Jobs,
 }
@@ -164,23 +114,8 @@ impl AppState {
             ingest,
             journal_inbox: Inbox::default(),
             sent: Inbox::default(),
-            smtp: None,
-            smtp_wanted: startup
-                .smtp
-                .clone()
-                .or_else(|| {
-                    // Started in the window last time, and no --smtp this time.
-                    let bind = settings.smtp.as_deref()?.parse().ok()?;
-                    Some(crate::email::SmtpConfig {
-                        bind,
-                        ..Default::default()
-                    })
-                })
-                .map(|config| (config, startup.dns)),
-            dns: startup.dns,
+            mail: Mail::new(startup.smtp.clone(), startup.dns, settings.smtp.clone()),
             started: Instant::now(),
-            smtp_saved: settings.smtp.clone(),
-            smtp_inbox: Inbox::default(),
             jobs,
         };
         state.view.list.local_time = settings.local_time;
@@ -352,7 +287,11 @@ impl AppState {
                     then: *then,
                 });
             }
-            Command::Smtp(address) => self.set_smtp(address),
+            Command::Smtp(address) => {
+                if let Some(notice) = self.mail.set(address, self.journal.as_ref(), &self.jobs) {
+                    self.notice = Some(notice);
+                }
+            }
             Command::KeepJournal(mib) => {
                 self.files.keep_mib = mib;
                 if let Some(journal) = self.journal.clone() {
@@ -384,47 +323,6 @@ impl AppState {
         self.view
             .selection
             .refresh(&self.store, self.secrets.verifier(), generation);
-    }
-
-    /// Starts the SMTP sink on `address` (on a job: binding touches the network),
-    /// or stops it.
-    fn set_smtp(&mut self, address: Option<String>) {
-        if let Some(sink) = self.smtp.take() {
-            self.jobs.run("hookscope-smtp-stop", move |_| sink.stop());
-        }
-        self.smtp_saved = address.clone();
-        let Some(address) = address else {
-            return;
-        };
-        let bind = match address.trim().parse() {
-            Ok(bind) => bind,
-            Err(_) => {
-                self.notice = Some(Notice::error(format!(
-                    "{:?} is not an address for mail: use HOST:PORT, e.g. 127.0.0.1:2525",
-                    address.trim()
-                )));
-                return;
-            }
-        };
-        let config = crate::email::SmtpConfig {
-            bind,
-            ..Default::default()
-        };
-        match self.journal.as_ref().map(Journal::handle) {
-            Some(journal) => self.bind_smtp(config, journal),
-            None => self.smtp_wanted = Some((config, self.dns)),
-        }
-    }
-
-    /// Binds the SMTP sink on a job; it reports to its inbox.
-    fn bind_smtp(&mut self, config: crate::email::SmtpConfig, journal: Journal) {
-        let dns = self.dns;
-        self.jobs
-            .spawn("hookscope-smtp-bind", &self.smtp_inbox, move |_| {
-                let bind = config.bind;
-                crate::email::SmtpSink::start(config, journal, crate::email::Dkim::new(dns))
-                    .map_err(|err| format!("could not listen for mail on {bind}: {err}"))
-            });
     }
 
     fn clear(&mut self) {
@@ -572,9 +470,7 @@ impl AppState {
                 Ok((journal, lines)) => {
                     let verifier = self.secrets.shared();
                     self.listener.journal_ready(&journal, &verifier, &self.jobs);
-                    if let Some((config, _)) = self.smtp_wanted.take() {
-                        self.bind_smtp(config, journal.handle());
-                    }
+                    self.mail.journal_ready(&journal, &self.jobs);
                     self.journal = Some(journal);
                     self.live_store().set_lines(Some(lines.clone()));
                     self.journal_lines = Some(lines);
@@ -588,15 +484,7 @@ impl AppState {
         if let Some(journal) = &self.journal {
             notices.extend(journal.take_said().into_iter().map(Notice::error));
         }
-        for bound in self.smtp_inbox.take() {
-            match bound {
-                Ok(sink) => {
-                    sink.announce();
-                    self.smtp = Some(sink);
-                }
-                Err(text) => notices.push(Notice::error(text)),
-            }
-        }
+        notices.extend(self.mail.take_reports());
         self.listener.take_reports();
         let (files_notices, read) = self.files.take_reports();
         notices.extend(files_notices);
@@ -658,7 +546,7 @@ impl AppState {
             local_time: self.view.list.local_time,
             journal_keep_mib: self.files.keep_mib,
             reply: self.listener.saved_reply(),
-            smtp: self.smtp_saved.clone(),
+            smtp: self.mail.saved.clone(),
             // The window's look is the app's to fill in (it lives in egui's context).
             ..Settings::default()
         }

@@ -271,17 +271,8 @@ fn kill_9_of_the_window_loses_nothing_acknowledged_and_restore_skips_a_torn_line
     };
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("events.ndjson");
-    let mut command = std::process::Command::new(support::bin());
-    command
-        .args(["--bind", "127.0.0.1:0", "--secret", SECRET, "--out"])
-        .arg(&journal)
-        // Its own settings folder, so nothing saved elsewhere changes the address.
-        .env("HOME", dir.path())
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .env("XDG_CONFIG_HOME", dir.path().join("config"))
-        .env("DISPLAY", &display.name)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("LIBGL_ALWAYS_SOFTWARE", "1");
+    let mut command = real_window(&display, &dir, &journal);
+    command.args(["--secret", SECRET]);
     let work = tempfile::tempdir().unwrap();
     let mut window = support::Listener::spawn(command, work, journal.clone());
     let acknowledged = window.kill_9_during_burst(Duration::from_millis(600));
@@ -519,8 +510,15 @@ fn a_mail_sent_to_the_windows_smtp_sink_joins_the_list_and_shows_as_a_mail() {
         ..Default::default()
     });
     let mut harness = harness(startup);
-    step_until(&mut harness, |app| app.state.smtp.is_some());
-    let addr = harness.state().state.smtp.as_ref().unwrap().local_addr();
+    step_until(&mut harness, |app| app.state.mail.sink.is_some());
+    let addr = harness
+        .state()
+        .state
+        .mail
+        .sink
+        .as_ref()
+        .unwrap()
+        .local_addr();
     harness.get_by_label(&format!("mail: smtp://{addr}"));
     // A plain SMTP conversation.
     let stream = std::net::TcpStream::connect(addr).unwrap();
@@ -599,8 +597,8 @@ fn mail_is_taken_from_the_status_bars_menu_and_again_at_the_next_start() {
     field.set_text_value_accesskit("127.0.0.1:0");
     settle(&mut harness);
     harness.get_by_label("Take mail").click();
-    step_until(&mut harness, |app| app.state.smtp.is_some());
-    let url = harness.state().state.smtp.as_ref().unwrap().url();
+    step_until(&mut harness, |app| app.state.mail.sink.is_some());
+    let url = harness.state().state.mail.sink.as_ref().unwrap().url();
     harness.get_by_label(&format!("mail: {url}"));
     harness.get_by_label_contains(&format!("5. Mail hooks: send them to {url}"));
     let settings = harness.state().state.settings();
@@ -610,11 +608,31 @@ fn mail_is_taken_from_the_status_bars_menu_and_again_at_the_next_start() {
     let mut startup = listening_startup(&dir);
     startup.settings = settings;
     let mut restarted = support::window::harness(startup);
-    step_until(&mut restarted, |app| app.state.smtp.is_some());
+    step_until(&mut restarted, |app| app.state.mail.sink.is_some());
     restarted.state_mut().state.apply(Command::Smtp(None));
     settle(&mut restarted);
-    assert!(restarted.state().state.smtp.is_none());
+    assert!(restarted.state().state.mail.sink.is_none());
     assert_eq!(restarted.state().state.settings().smtp, None);
+}
+
+/// The real window on `display`, journaling to `journal`, on a free port, with
+/// its own settings folder in `dir` so nothing saved elsewhere changes the address.
+fn real_window(
+    display: &support::Display,
+    dir: &tempfile::TempDir,
+    journal: &std::path::Path,
+) -> std::process::Command {
+    let mut command = std::process::Command::new(support::bin());
+    command
+        .args(["--bind", "127.0.0.1:0", "--out"])
+        .arg(journal)
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env("DISPLAY", &display.name)
+        .env_remove("WAYLAND_DISPLAY")
+        .env("LIBGL_ALWAYS_SOFTWARE", "1");
+    command
 }
 
 /// The real window says on stderr, in one line, when its journal is restored:
@@ -627,16 +645,7 @@ fn the_real_window_says_when_its_journal_is_restored() {
     let dir = tempfile::tempdir().unwrap();
     let journal = dir.path().join("events.ndjson");
     std::fs::write(&journal, capture_text(3)).unwrap();
-    let mut command = std::process::Command::new(support::bin());
-    command
-        .args(["--bind", "127.0.0.1:0", "--out"])
-        .arg(&journal)
-        .env("HOME", dir.path())
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .env("XDG_CONFIG_HOME", dir.path().join("config"))
-        .env("DISPLAY", &display.name)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("LIBGL_ALWAYS_SOFTWARE", "1");
+    let command = real_window(&display, &dir, &journal);
     let work = tempfile::tempdir().unwrap();
     let window = support::Listener::spawn(command, work, journal.clone());
     let started = std::time::Instant::now();

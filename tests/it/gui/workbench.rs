@@ -217,6 +217,24 @@ fn a_replay_to_the_windows_own_listener_is_one_linked_event_and_ids_never_repeat
     harness.get_by_label("3 (1)");
 }
 
+/// The Python receiver the detail's *Receiver code* copies for the row `row`.
+fn python_receiver_of(harness: &mut Harness<'static, HookscopeApp>, row: &str) -> Vec<String> {
+    settle(harness);
+    in_list(harness, row).click();
+    settle(harness);
+    harness.get_by_label("Receiver code").click();
+    settle(harness);
+    harness
+        .state_mut()
+        .state
+        .apply(Command::Workbench(WorkbenchCommand::CodeLanguage(
+            hookscope::receivers::Language::Python,
+        )));
+    settle(harness);
+    harness.get_by_label("📋 Copy code").click();
+    copied_text(harness)
+}
+
 #[test]
 fn receiver_code_for_the_events_alg_in_the_chosen_language() {
     let mut harness = harness(Startup::default());
@@ -224,20 +242,7 @@ fn receiver_code_for_the_events_alg_in_the_chosen_language() {
     let claims = truora_claims();
     let token = sign(&claims, SECRET.as_bytes(), Algorithm::HS384);
     sender.send(record(&token, "/hooks/one")).unwrap();
-    settle(&mut harness);
-    in_list(&harness, "POST /hooks/one").click();
-    settle(&mut harness);
-    harness.get_by_label("Receiver code").click();
-    settle(&mut harness);
-    harness
-        .state_mut()
-        .state
-        .apply(Command::Workbench(WorkbenchCommand::CodeLanguage(
-            hookscope::receivers::Language::Python,
-        )));
-    settle(&mut harness);
-    harness.get_by_label("📋 Copy code").click();
-    let copied = copied_text(&mut harness);
+    let copied = python_receiver_of(&mut harness, "POST /hooks/one");
     assert!(
         copied.iter().any(|t| t.contains(r#"algorithms=["HS384"]"#)),
         "{copied:?}"
@@ -447,20 +452,7 @@ fn receiver_code_takes_the_token_where_the_event_carried_it() {
     );
     carried.headers = vec![("Content-Type".to_owned(), "application/json".to_owned())];
     sender.send(carried).unwrap();
-    settle(&mut harness);
-    in_list(&harness, "POST /hooks/json").click();
-    settle(&mut harness);
-    harness.get_by_label("Receiver code").click();
-    settle(&mut harness);
-    harness
-        .state_mut()
-        .state
-        .apply(Command::Workbench(WorkbenchCommand::CodeLanguage(
-            hookscope::receivers::Language::Python,
-        )));
-    settle(&mut harness);
-    harness.get_by_label("📋 Copy code").click();
-    let copied = copied_text(&mut harness);
+    let copied = python_receiver_of(&mut harness, "POST /hooks/json");
     assert!(
         copied
             .iter()
