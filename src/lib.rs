@@ -26,5 +26,6 @@ pub mod send;
 pub mod shapes;
 pub mod terminal;
 pub mod timeline;
+pub mod tls;
 pub mod token;
 pub mod truora;

@@ -53,6 +53,7 @@ fn window(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     });
     // An address typed on the command line always wins over a saved one.
     let bind_given = matches.value_source("bind") == Some(clap::parser::ValueSource::CommandLine);
+    let listener = cli.listener.config()?;
     let startup = hookscope::gui::Startup {
         settings: hookscope::gui::state::Settings {
             bind: cli.listener.bind.to_string(),
@@ -62,14 +63,14 @@ fn window(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
         saved_bind: None,
         journal,
         max_events: cli.listener.max_events,
-        listener: cli.listener.config()?,
+        smtp: cli.listener.smtp(listener.tls.clone()),
+        listener,
         listen: true,
         open: cli.open.clone(),
         secrets,
         secret_encoding,
         fsync: cli.listener.fsync,
         retention: cli.listener.retention(),
-        smtp: cli.listener.smtp(),
         dns: cli.listener.dns,
         reply_given: [
             "respond_status",

@@ -71,6 +71,8 @@ pub struct ListenerConfig {
     pub body_budget: usize,
     /// Forward requests a browser made (`Origin`, `Sec-Fetch-Site`) too.
     pub allow_browser: bool,
+    /// Speak TLS (HTTPS) with this certificate (`--tls-cert`, `--tls-key`).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// Default body budget: 256 MiB of bodies in flight, whatever the number of senders.
@@ -94,6 +96,7 @@ impl Default for ListenerConfig {
             workers: default_workers(),
             body_budget: DEFAULT_BODY_BUDGET,
             allow_browser: false,
+            tls: None,
         }
     }
 }
@@ -362,9 +365,14 @@ impl Capture {
         self.shared.instance.to_str().unwrap_or_default()
     }
 
-    /// The URL senders use: `http://ADDR/`.
+    /// The URL senders use: `http://ADDR/`, or `https://ADDR/` with a certificate.
     pub fn url(&self) -> String {
-        format!("http://{}/", self.local_addr)
+        let scheme = if self.shared.config.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!("{scheme}://{}/", self.local_addr)
     }
 
     /// Changes the reply policy and forward target for requests from now on.
@@ -398,6 +406,30 @@ impl Drop for Capture {
 /// A verifier slot for [`Capture::start`].
 pub fn shared_verifier(verifier: Verifier) -> SharedVerifier {
     Arc::new(RwLock::new(Arc::new(verifier)))
+}
+
+/// One connection, in clear or over TLS, served until it closes.
+async fn connection<S>(
+    stream: S,
+    remote: SocketAddr,
+    shared: Arc<Shared>,
+    builder: http1::Builder,
+    watcher: hyper_util::server::graceful::Watcher,
+) where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let (io, tap) = tap::TapIo::new(stream, shared.config.write_timeout);
+    // Printed once per connection, not once per request.
+    let remote_text: Arc<str> = Arc::from(remote.to_string());
+    let service = hyper::service::service_fn(move |request| {
+        handler::handle(request, shared.clone(), remote_text.clone(), tap.clone())
+    });
+    if let Err(err) = watcher
+        .watch(builder.serve_connection(TokioIo::new(io), service))
+        .await
+    {
+        log::debug!("connection from {remote}: {err}");
+    }
 }
 
 async fn serve(
@@ -438,17 +470,23 @@ async fn serve(
             _ = stop.changed() => break,
         };
         let _ = stream.set_nodelay(true);
-        let (io, tap) = tap::TapIo::new(stream, shared.config.write_timeout);
         let shared = shared.clone();
-        // Printed once per connection, not once per request.
-        let remote_text: Arc<str> = Arc::from(remote.to_string());
-        let service = hyper::service::service_fn(move |request| {
-            handler::handle(request, shared.clone(), remote_text.clone(), tap.clone())
-        });
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(io), service));
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
         tokio::spawn(async move {
-            if let Err(err) = connection.await {
-                log::debug!("connection from {remote}: {err}");
+            match shared.config.tls.clone() {
+                None => connection(stream, remote, shared, builder, watcher).await,
+                Some(tls) => {
+                    // The handshake has the time a request head has.
+                    let accept = tokio_rustls::TlsAcceptor::from(tls).accept(stream);
+                    match tokio::time::timeout(shared.config.header_timeout, accept).await {
+                        Ok(Ok(stream)) => {
+                            connection(stream, remote, shared, builder, watcher).await;
+                        }
+                        Ok(Err(err)) => log::debug!("TLS handshake with {remote}: {err}"),
+                        Err(_) => log::debug!("TLS handshake with {remote}: too slow"),
+                    }
+                }
             }
             drop(permit);
         });

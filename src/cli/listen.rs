@@ -43,9 +43,9 @@ pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
     };
     let no_secret = verifier.secrets().is_empty();
     let config = args.listener.config()?;
-    let capture = Capture::start(config, shared_verifier(verifier), journal.handle())?;
+    let capture = Capture::start(config.clone(), shared_verifier(verifier), journal.handle())?;
     capture.announce();
-    let smtp = match args.listener.smtp() {
+    let smtp = match args.listener.smtp(config.tls.clone()) {
         Some(config) => {
             let bind = config.bind;
             let dkim = crate::email::Dkim::new(args.listener.dns);

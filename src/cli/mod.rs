@@ -121,6 +121,13 @@ pub struct ListenerArgs {
     /// The DNS server mails' DKIM keys are read from (IP, or IP:PORT; default: the system's).
     #[arg(long, value_name = "ADDR", value_parser = parse_dns)]
     pub dns: Option<std::net::SocketAddr>,
+    /// Speak TLS with this certificate chain (PEM): the capture listener takes
+    /// HTTPS, and the SMTP sink offers STARTTLS.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<std::path::PathBuf>,
+    /// The private key (PEM) that goes with --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<std::path::PathBuf>,
 }
 
 /// A DNS server: an IP (port 53) or IP:PORT.
@@ -135,12 +142,24 @@ fn parse_dns(text: &str) -> Result<std::net::SocketAddr, String> {
 
 impl ListenerArgs {
     /// The SMTP sink these options ask for (`None`: no `--smtp`).
-    pub fn smtp(&self) -> Option<crate::email::SmtpConfig> {
+    pub fn smtp(
+        &self,
+        tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    ) -> Option<crate::email::SmtpConfig> {
         self.smtp.map(|bind| crate::email::SmtpConfig {
             bind,
             max_mail: self.max_mail,
+            tls,
             ..crate::email::SmtpConfig::default()
         })
+    }
+
+    /// The TLS config `--tls-cert` and `--tls-key` give (`None`: neither was given).
+    pub fn tls(&self) -> anyhow::Result<Option<std::sync::Arc<rustls::ServerConfig>>> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => crate::tls::server(cert, key).map(Some),
+            _ => Ok(None),
+        }
     }
 
     /// The journal's bounds these options set (`None`: none was given).
@@ -177,6 +196,7 @@ impl ListenerArgs {
                 .map_or_else(crate::capture::default_workers, usize::from),
             body_budget: self.body_budget,
             allow_browser: self.allow_browser,
+            tls: self.tls().map_err(|err| UsageError(format!("{err:#}")))?,
             reply: crate::capture::ReplyPolicy {
                 status: self.respond_status,
                 delay: std::time::Duration::from_millis(self.respond_delay_ms),

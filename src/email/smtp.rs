@@ -2,7 +2,8 @@
 //! journals each message before its `250`, as the HTTP listener journals a request
 //! before its reply. `EHLO`/`HELO`, `MAIL`, `RCPT`, `DATA`, `RSET`, `NOOP`, `QUIT`,
 //! `VRFY`, `HELP`; `SIZE`, `8BITMIME`, `SMTPUTF8` and `PIPELINING` (replies are
-//! flushed when the client has sent nothing more). Bad input gets a 5xx and loses
+//! flushed when the client has sent nothing more); `STARTTLS` (RFC 3207) when the
+//! sink has a certificate (`--tls-cert`, `--tls-key`). Bad input gets a 5xx and loses
 //! nothing already accepted; command lines, recipients, the message's size
 //! (`--max-mail`: `552`, recorded cut), idle time and connections are bounded.
 
@@ -11,9 +12,13 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
+    BufWriter,
+};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, oneshot};
+use tokio_rustls::TlsAcceptor;
 
 use super::dkim::Dkim;
 use super::parse::Envelope;
@@ -40,6 +45,8 @@ pub struct SmtpConfig {
     pub max_connections: usize,
     /// Bad commands in a row before the client is let go.
     pub max_errors: usize,
+    /// The certificate and key `STARTTLS` speaks with (`None`: not offered).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 impl Default for SmtpConfig {
@@ -51,6 +58,7 @@ impl Default for SmtpConfig {
             idle: Duration::from_secs(300),
             max_connections: 64,
             max_errors: 20,
+            tls: None,
         }
     }
 }
@@ -58,6 +66,7 @@ impl Default for SmtpConfig {
 /// The running sink; stopping it (or dropping it) closes the port and joins its thread.
 pub struct SmtpSink {
     local_addr: SocketAddr,
+    starttls: bool,
     shutdown: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
@@ -69,6 +78,7 @@ impl SmtpSink {
         let std_listener = std::net::TcpListener::bind(config.bind)?;
         std_listener.set_nonblocking(true)?;
         let local_addr = std_listener.local_addr()?;
+        let starttls = config.tls.is_some();
         let (shutdown, stopped) = oneshot::channel();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -97,6 +107,7 @@ impl SmtpSink {
             })?;
         Ok(SmtpSink {
             local_addr,
+            starttls,
             shutdown: Some(shutdown),
             thread: Some(thread),
         })
@@ -122,6 +133,9 @@ impl SmtpSink {
             );
         }
         eprintln!("smtp on {}", self.url());
+        if self.starttls {
+            eprintln!("smtp offers STARTTLS");
+        }
     }
 
     /// Stops accepting and lets the sessions go; what was journaled stays journaled.
@@ -182,20 +196,59 @@ struct Transaction {
 enum Next {
     Reply(String),
     Data,
+    StartTls,
     Quit,
 }
 
-/// One client, from the greeting to `QUIT` (or silence, or too many errors).
+/// One client, from the greeting to `QUIT` (or silence, or too many errors), in
+/// clear and then, after `STARTTLS`, over TLS.
 async fn session(stream: TcpStream, remote: SocketAddr, shared: &Shared) -> std::io::Result<()> {
     let _ = stream.set_nodelay(true);
-    let (read, write) = stream.into_split();
-    let mut reader = BufReader::new(read);
-    let mut writer = BufWriter::new(write);
+    let Some(stream) = converse(stream, remote, shared, Stage::Clear).await? else {
+        return Ok(());
+    };
+    let Some(tls) = &shared.config.tls else {
+        return Ok(());
+    };
+    let stream = match TlsAcceptor::from(tls.clone()).accept(stream).await {
+        Ok(stream) => stream,
+        // A handshake that fails ends the session: nothing was accepted over it.
+        Err(_) => return Ok(()),
+    };
+    converse(stream, remote, shared, Stage::Tls).await?;
+    Ok(())
+}
+
+/// Where a session stands with TLS.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// In clear; `STARTTLS` is offered when the sink has a certificate.
+    Clear,
+    /// Over TLS: `STARTTLS` is not offered again.
+    Tls,
+}
+
+/// The commands of one stage of a session. `Some(stream)` when the client asked for
+/// `STARTTLS` and was told to go ahead: the stream is then handed back, anything it
+/// pipelined after the command dropped (RFC 3207 5: no command injection).
+async fn converse<S>(
+    stream: S,
+    remote: SocketAddr,
+    shared: &Shared,
+    stage: Stage,
+) -> std::io::Result<Option<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut conn = BufReader::new(BufWriter::new(stream));
     let config = &shared.config;
-    writer
-        .write_all(b"220 hookscope ESMTP: every message is kept, none is delivered\r\n")
-        .await?;
-    writer.flush().await?;
+    let offer_tls = stage == Stage::Clear && config.tls.is_some();
+    if stage == Stage::Clear {
+        conn.write_all(b"220 hookscope ESMTP: every message is kept, none is delivered\r\n")
+            .await?;
+        conn.flush().await?;
+    }
+    // RFC 3207 4.2: after the handshake the client starts again from EHLO.
     let mut helo: Option<String> = None;
     let mut tx = Transaction::default();
     let mut errors = 0;
@@ -204,66 +257,68 @@ async fn session(stream: TcpStream, remote: SocketAddr, shared: &Shared) -> std:
         line.clear();
         let read = tokio::time::timeout(
             config.idle,
-            (&mut reader)
+            (&mut conn)
                 .take(MAX_LINE as u64)
                 .read_until(b'\n', &mut line),
         )
         .await;
         let n = match read {
             Err(_) => {
-                writer
-                    .write_all(b"421 4.4.2 Idle too long, closing the connection\r\n")
+                conn.write_all(b"421 4.4.2 Idle too long, closing the connection\r\n")
                     .await?;
-                writer.flush().await?;
-                return Ok(());
+                conn.flush().await?;
+                return Ok(None);
             }
             Ok(read) => read?,
         };
         if n == 0 {
-            return Ok(());
+            return Ok(None);
         }
         let next = if !line.ends_with(b"\n") {
             // Past 1,000 octets: the rest of the line is no command either.
-            skip_line(&mut reader).await?;
+            skip_line(&mut conn).await?;
             Next::Reply(
                 "500 5.5.2 Line too long (a command line holds 1000 octets at most)".to_owned(),
             )
         } else {
-            command(&line, &mut helo, &mut tx, config)
+            command(&line, &mut helo, &mut tx, config, offer_tls)
         };
         match next {
             Next::Quit => {
-                writer.write_all(b"221 2.0.0 Bye\r\n").await?;
-                writer.flush().await?;
-                return Ok(());
+                conn.write_all(b"221 2.0.0 Bye\r\n").await?;
+                conn.flush().await?;
+                return Ok(None);
+            }
+            Next::StartTls => {
+                conn.write_all(b"220 2.0.0 Ready to start TLS\r\n").await?;
+                conn.flush().await?;
+                return Ok(Some(conn.into_inner().into_inner()));
             }
             Next::Reply(reply) => {
                 if reply.starts_with('5') {
                     errors += 1;
                     if errors >= config.max_errors {
-                        writer
-                            .write_all(
-                                b"421 4.7.0 Too many bad commands, closing the connection\r\n",
-                            )
-                            .await?;
-                        writer.flush().await?;
-                        return Ok(());
+                        conn.write_all(
+                            b"421 4.7.0 Too many bad commands, closing the connection\r\n",
+                        )
+                        .await?;
+                        conn.flush().await?;
+                        return Ok(None);
                     }
                 } else {
                     errors = 0;
                 }
-                writer.write_all(reply.as_bytes()).await?;
-                writer.write_all(b"\r\n").await?;
+                conn.write_all(reply.as_bytes()).await?;
+                conn.write_all(b"\r\n").await?;
             }
             Next::Data => {
-                writer
-                    .write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
+                conn.write_all(b"354 End data with <CR><LF>.<CR><LF>\r\n")
                     .await?;
-                writer.flush().await?;
+                conn.flush().await?;
                 let Some((message, truncated)) =
-                    read_data(&mut reader, config.max_mail, config.idle).await?
+                    read_data(&mut conn, config.max_mail, config.idle).await?
                 else {
-                    return Ok(());
+                    return Ok(None);
                 };
                 let envelope = Envelope {
                     transport: Transport::Smtp,
@@ -274,13 +329,13 @@ async fn session(stream: TcpStream, remote: SocketAddr, shared: &Shared) -> std:
                     ..Envelope::default()
                 };
                 let reply = deliver(message, truncated, envelope, shared).await;
-                writer.write_all(reply.as_bytes()).await?;
-                writer.write_all(b"\r\n").await?;
+                conn.write_all(reply.as_bytes()).await?;
+                conn.write_all(b"\r\n").await?;
             }
         }
         // Pipelining: replies go out once the client has sent nothing more.
-        if reader.buffer().is_empty() {
-            writer.flush().await?;
+        if conn.buffer().is_empty() {
+            conn.flush().await?;
         }
     }
 }
@@ -306,7 +361,7 @@ async fn deliver(message: Vec<u8>, truncated: bool, envelope: Envelope, shared: 
 }
 
 /// The rest of a line that was too long, read and dropped.
-async fn skip_line(reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> std::io::Result<()> {
+async fn skip_line(reader: &mut (impl AsyncBufRead + Unpin)) -> std::io::Result<()> {
     let mut rest = Vec::new();
     loop {
         rest.clear();
@@ -324,7 +379,7 @@ async fn skip_line(reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> st
 /// `max` bytes are kept, the rest read and dropped (`true`: cut). `None`: the client
 /// went away or fell silent before the end.
 async fn read_data(
-    reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>,
+    reader: &mut (impl AsyncBufRead + Unpin),
     max: usize,
     idle: Duration,
 ) -> std::io::Result<Option<(Vec<u8>, bool)>> {
@@ -370,6 +425,7 @@ fn command(
     helo: &mut Option<String>,
     tx: &mut Transaction,
     config: &SmtpConfig,
+    offer_tls: bool,
 ) -> Next {
     let text = String::from_utf8_lossy(line);
     let text = text.trim_end_matches(['\r', '\n']);
@@ -382,12 +438,13 @@ fn command(
             *helo = Some(rest.to_owned());
             *tx = Transaction::default();
             Next::Reply(format!(
-                "250-hookscope greets {}\r\n250-SIZE {}\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n250 HELP",
+                "250-hookscope greets {}\r\n250-SIZE {}\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n250-PIPELINING\r\n250-ENHANCEDSTATUSCODES\r\n{}250 HELP",
                 crate::terminal::escape(rest)
                     .chars()
                     .take(255)
                     .collect::<String>(),
-                config.max_mail
+                config.max_mail,
+                if offer_tls { "250-STARTTLS\r\n" } else { "" }
             ))
         }
         "HELO" => {
@@ -450,7 +507,12 @@ fn command(
         "QUIT" => Next::Quit,
         "VRFY" => reply("252 2.5.2 Cannot verify the user, but every recipient is accepted"),
         "HELP" => reply("214 2.0.0 EHLO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP"),
-        "STARTTLS" => reply("502 5.5.1 STARTTLS is not offered here"),
+        "STARTTLS" if !rest.is_empty() => reply("501 5.5.4 STARTTLS takes nothing after it"),
+        "STARTTLS" if !offer_tls => reply("502 5.5.1 STARTTLS is not offered here"),
+        "STARTTLS" => {
+            *tx = Transaction::default();
+            Next::StartTls
+        }
         "" => reply("500 5.5.2 Empty command"),
         _ => reply("502 5.5.1 Command not implemented"),
     }

@@ -23,4 +23,5 @@ mod schemes;
 mod secrets;
 mod send;
 mod timeline;
+mod tls;
 mod verify;

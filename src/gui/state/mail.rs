@@ -3,6 +3,7 @@
 //! was saved; bound and stopped on jobs, once the journal is open.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use super::{Inbox, Jobs, Notice};
 use crate::capture::Journal;
@@ -16,6 +17,8 @@ pub struct Mail {
     wanted: Option<SmtpConfig>,
     /// The DNS server for DKIM keys (`--dns`).
     dns: Option<SocketAddr>,
+    /// What `STARTTLS` speaks with (`--tls-cert`, `--tls-key`).
+    tls: Option<Arc<rustls::ServerConfig>>,
     /// The address to save: started in the window (the command line's is for its
     /// run only).
     pub saved: Option<String>,
@@ -25,11 +28,17 @@ pub struct Mail {
 impl Mail {
     /// Takes mail as `given` (the command line) says, else where `saved` (the
     /// settings) says, once the journal is open.
-    pub fn new(given: Option<SmtpConfig>, dns: Option<SocketAddr>, saved: Option<String>) -> Mail {
+    pub fn new(
+        given: Option<SmtpConfig>,
+        dns: Option<SocketAddr>,
+        saved: Option<String>,
+        tls: Option<Arc<rustls::ServerConfig>>,
+    ) -> Mail {
         let wanted = given.or_else(|| {
             let bind = saved.as_deref()?.parse().ok()?;
             Some(SmtpConfig {
                 bind,
+                tls: tls.clone(),
                 ..Default::default()
             })
         });
@@ -37,6 +46,7 @@ impl Mail {
             sink: None,
             wanted,
             dns,
+            tls,
             saved,
             inbox: Inbox::default(),
         }
@@ -62,6 +72,7 @@ impl Mail {
         };
         let config = SmtpConfig {
             bind,
+            tls: self.tls.clone(),
             ..Default::default()
         };
         match journal {

@@ -96,6 +96,7 @@ impl AppState {
         );
         secrets.start(&settings.secrets, &jobs);
         let ingest = Ingest::start(&jobs, secrets.shared());
+        let tls = startup.listener.tls.clone();
         let mut state = AppState {
             store: Store::new(startup.max_events),
             live: None,
@@ -114,7 +115,12 @@ impl AppState {
             ingest,
             journal_inbox: Inbox::default(),
             sent: Inbox::default(),
-            mail: Mail::new(startup.smtp.clone(), startup.dns, settings.smtp.clone()),
+            mail: Mail::new(
+                startup.smtp.clone(),
+                startup.dns,
+                settings.smtp.clone(),
+                tls,
+            ),
             started: Instant::now(),
             jobs,
         };

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -58,12 +58,18 @@ impl Listener {
         let sink = stderr.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("listening on http://") {
+                // Kept before it is told: whoever hears of the line finds it said.
+                {
+                    let mut all = sink.lock().unwrap_or_else(PoisonError::into_inner);
+                    all.push_str(&line);
+                    all.push('\n');
+                }
+                if let Some(url) = line
+                    .strip_prefix("listening on http://")
+                    .or_else(|| line.strip_prefix("listening on https://"))
+                {
                     let _ = tx.send(url.trim_end_matches('/').to_owned());
                 }
-                let mut all = sink.lock().unwrap();
-                all.push_str(&line);
-                all.push('\n');
             }
         });
         let addr = rx

@@ -17,6 +17,7 @@ mod burst;
 mod display;
 mod http;
 mod listener;
+pub mod tls;
 pub mod window;
 
 pub use app::*;
