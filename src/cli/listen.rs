@@ -19,12 +19,20 @@ pub struct ListenArgs {
 }
 
 /// Runs `listen` until a stop signal.
-pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
+pub fn run(args: Box<ListenArgs>, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
     let verifier = super::secrets::verifier(&args.secrets, matches)?;
     let retention = args.listener.retention();
     if retention.is_some() && args.listener.out.is_none() {
         return Err(super::UsageError(
             "--keep-size and --keep-days bound a journal file: give --out FILE too".to_owned(),
+        )
+        .into());
+    }
+    let imap = args.listener.imap()?;
+    if imap.is_some() && args.listener.out.is_none() {
+        return Err(super::UsageError(
+            "--imap remembers what it journaled in the journal file: give --out FILE too"
+                .to_owned(),
         )
         .into());
     }
@@ -56,6 +64,15 @@ pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
         }
         None => None,
     };
+    let imap = match imap {
+        Some(config) => Some(crate::email::ImapFollower::start(
+            config,
+            journal.handle(),
+            args.listener.out.clone(),
+            crate::email::Dkim::new(args.listener.dns),
+        )?),
+        None => None,
+    };
     if let Some(target) = &args.listener.forward_to {
         eprintln!(
             "forwarding every request to {}; senders get its replies",
@@ -68,6 +85,9 @@ pub fn run(args: ListenArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
         );
     }
     wait_for_stop_signal()?;
+    if let Some(imap) = imap {
+        imap.stop();
+    }
     if let Some(smtp) = smtp {
         smtp.stop();
     }

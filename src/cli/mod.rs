@@ -33,7 +33,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Capture and verify without a window: one NDJSON record per request.
-    Listen(listen::ListenArgs),
+    Listen(Box<listen::ListenArgs>),
     /// Verify one token and print its token, verification and events as JSON.
     Verify(verify::VerifyArgs),
     /// Convert a journal or capture file to .ndjson, .json or .har.
@@ -121,6 +121,16 @@ pub struct ListenerArgs {
     /// The DNS server mails' DKIM keys are read from (IP, or IP:PORT; default: the system's).
     #[arg(long, value_name = "ADDR", value_parser = parse_dns)]
     pub dns: Option<std::net::SocketAddr>,
+    /// Follow a real mailbox, read-only (imaps://USER@HOST[:PORT]/MAILBOX): each new
+    /// message is journaled once, across restarts.
+    #[arg(long, value_name = "URL", value_parser = clap::value_parser!(crate::email::ImapUrl))]
+    pub imap: Option<crate::email::ImapUrl>,
+    /// The mailbox's password, from this file (else from HOOKSCOPE_IMAP_PASSWORD).
+    #[arg(long, value_name = "FILE", requires = "imap")]
+    pub imap_password_file: Option<std::path::PathBuf>,
+    /// Trust this CA file (PEM) for the IMAP server (a private server).
+    #[arg(long, value_name = "FILE", requires = "imap")]
+    pub imap_ca: Option<std::path::PathBuf>,
     /// Speak TLS with this certificate chain (PEM): the capture listener takes
     /// HTTPS, and the SMTP sink offers STARTTLS.
     #[arg(long, value_name = "FILE", requires = "tls_key")]
@@ -152,6 +162,20 @@ impl ListenerArgs {
             tls,
             ..crate::email::SmtpConfig::default()
         })
+    }
+
+    /// The mailbox `--imap` follows, with its password (`None`: no `--imap`).
+    pub fn imap(&self) -> anyhow::Result<Option<crate::email::ImapConfig>> {
+        self.imap
+            .clone()
+            .map(|url| {
+                crate::email::ImapConfig::new(
+                    url,
+                    self.imap_password_file.as_deref(),
+                    self.imap_ca.clone(),
+                )
+            })
+            .transpose()
     }
 
     /// The TLS config `--tls-cert` and `--tls-key` give (`None`: neither was given).

@@ -13,6 +13,7 @@ mod forward;
 mod gui;
 mod hardening;
 mod hostile;
+mod imap;
 mod journal;
 mod keyring;
 mod listen;
