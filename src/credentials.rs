@@ -70,6 +70,25 @@ fn delete(slot: usize) -> Result<(), CredentialError> {
     }
 }
 
+/// Reads the password kept under `account` (`None`: nothing kept), e.g. a
+/// mailbox's (`imap imaps://USER@HOST:PORT/MAILBOX`). Blocks: call it off the UI thread.
+pub fn load_password(account: &str) -> Result<Option<String>, CredentialError> {
+    let entry = keyring::Entry::new(SERVICE, account).map_err(classify)?;
+    match entry.get_password() {
+        Ok(value) => Ok(Some(value)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(err) => Err(classify(err)),
+    }
+}
+
+/// Keeps `password` under `account`. Blocks: call it off the UI thread.
+pub fn store_password(account: &str, password: &str) -> Result<(), CredentialError> {
+    keyring::Entry::new(SERVICE, account)
+        .map_err(classify)?
+        .set_password(password)
+        .map_err(classify)
+}
+
 /// What the worker was asked to do.
 enum Request {
     Load(usize),

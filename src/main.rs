@@ -72,6 +72,7 @@ fn window(cli: Cli, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
         fsync: cli.listener.fsync,
         retention: cli.listener.retention(),
         dns: cli.listener.dns,
+        imap: cli.listener.imap()?,
         reply_given: [
             "respond_status",
             "respond_delay_ms",

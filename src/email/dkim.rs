@@ -42,6 +42,24 @@ impl Dkim {
         }
     }
 
+    /// [`Dkim::check`] from a thread outside any async runtime (a re-verification's).
+    pub fn check_blocking(&self, record: &mut Record) {
+        match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime.block_on(self.check(record)),
+            Err(err) => {
+                record.verification = verdict(
+                    Signature::NoSecret,
+                    None,
+                    format!("the DKIM keys could not be read: {err}"),
+                    Vec::new(),
+                );
+            }
+        }
+    }
+
     /// Sets the record's verification from its DKIM signatures.
     pub async fn check(&self, record: &mut Record) {
         let raw = record.body_bytes().into_owned();

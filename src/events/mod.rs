@@ -30,7 +30,7 @@ pub use open::{Opened, open};
 pub use progress::Progress;
 pub use row::{Ingested, Ingester, Summary, lighten, strip};
 pub use store::Store;
-pub use work::{reverify, search};
+pub use work::{Verdicts, reverify, search};
 
 #[cfg(test)]
 mod tests;

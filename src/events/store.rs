@@ -37,6 +37,9 @@ pub struct Store {
     reverify: Option<Arc<Progress>>,
     /// The verdicts of a finished re-verification, taken in a slice per frame.
     verdicts: Option<std::vec::IntoIter<(u64, Signature, TimeState)>>,
+    /// The verifications of mails whose DKIM key a re-verification read again:
+    /// their detail shows these, not what was journaled.
+    rechecked: std::collections::HashMap<u64, crate::record::Verification>,
     /// Held events per event id (by [`hash_of`](crate::shapes::hash_of)).
     deliveries: HashMap<u64, u32>,
     /// The shape seen so far of each kind of event (`type`, `action`).
@@ -70,6 +73,7 @@ impl Store {
             counts: [0; Signature::ALL.len()],
             reverify: None,
             verdicts: None,
+            rechecked: std::collections::HashMap::new(),
             ingester: Ingester::default(),
         }
     }
@@ -175,6 +179,7 @@ impl Store {
         self.searched_to = self.next_seq;
         self.counts = [0; Signature::ALL.len()];
         self.evicted = 0;
+        self.rechecked.clear();
         self.stop_reverify();
     }
 
@@ -351,18 +356,21 @@ impl Store {
     /// The verdicts a re-verification worked out (the seq of each event, its
     /// signature and time state), if it is the one in progress: they are taken in
     /// by [`Store::take_verdicts`], a slice per frame.
-    pub fn reverified(
-        &mut self,
-        progress: &Arc<Progress>,
-        verdicts: Vec<(u64, Signature, TimeState)>,
-    ) {
+    pub fn reverified(&mut self, progress: &Arc<Progress>, verdicts: super::Verdicts) {
         if self
             .reverify
             .as_ref()
             .is_some_and(|current| Arc::ptr_eq(current, progress))
         {
-            self.verdicts = Some(verdicts.into_iter());
+            self.verdicts = Some(verdicts.rows.into_iter());
+            self.rechecked.extend(verdicts.mails);
         }
+    }
+
+    /// The verification a re-verification found for the mail `seq`, if its DKIM
+    /// key was read again.
+    pub fn rechecked(&self, seq: u64) -> Option<&crate::record::Verification> {
+        self.rechecked.get(&seq)
     }
 
     /// Takes in waiting verdicts until `budget` runs out; true when none are left

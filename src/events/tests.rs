@@ -22,7 +22,7 @@ fn reverification_starts_with_the_newest_events() {
     let (located, progress) = store.start_reverify();
     assert_eq!(located.iter().next().unwrap().0, 199, "the newest first");
     assert_eq!(store.reverifying(), Some((0, 200)));
-    let verdicts = reverify(&located, &verifier, &progress).unwrap();
+    let verdicts = reverify(&located, &verifier, None, &progress).unwrap();
     assert_eq!(store.reverifying(), Some((200, 200)));
     store.reverified(&progress, verdicts);
     // Taken in a slice at a time: one slice with no time to spare does 4,096.
@@ -60,9 +60,15 @@ fn a_newer_reverification_stops_the_older() {
     store.push(record("plain", "/p"), &Verifier::default(), 0);
     let (located, older) = store.start_reverify();
     let (_, _newer) = store.start_reverify();
-    assert!(reverify(&located, &Verifier::default(), &older).is_none());
+    assert!(reverify(&located, &Verifier::default(), None, &older).is_none());
     // Its verdicts, had they come, are not taken.
-    store.reverified(&older, vec![(0, Signature::Valid, TimeState::Ok)]);
+    store.reverified(
+        &older,
+        super::Verdicts {
+            rows: vec![(0, Signature::Valid, TimeState::Ok)],
+            mails: Vec::new(),
+        },
+    );
     assert_eq!(store.count(Signature::Unsigned), 1);
 }
 
@@ -217,7 +223,7 @@ fn eviction_filter_and_reverify() {
     assert!(store.visible().is_empty());
     let verifier = Verifier::new(vec![Secret::new(secret, SecretEncoding::Utf8, 0).unwrap()]);
     let (located, progress) = store.start_reverify();
-    let verdicts = reverify(&located, &verifier, &progress).unwrap();
+    let verdicts = reverify(&located, &verifier, None, &progress).unwrap();
     store.reverified(&progress, verdicts);
     assert!(store.take_verdicts(std::time::Duration::MAX));
     assert_eq!(store.visible(), &[2, 4]);

@@ -10,6 +10,7 @@ use super::pace::{CATCH_UP, Pace};
 use super::state::{
     AppState, Command, FilesCommand, Notice, Settings, Startup, Tab, ViewCommand, WorkbenchCommand,
 };
+use crate::email::imap::FollowState;
 
 /// The key settings are saved under.
 const SETTINGS_KEY: &str = "hookscope-settings";
@@ -86,6 +87,13 @@ impl HookscopeApp {
         }
         // Keep the events-per-second figure moving while events arrive.
         if self.state.view.arrivals.arrived > 0 {
+            ctx.request_repaint_after(std::time::Duration::from_secs(1));
+        }
+        // The mail menu's title follows a mailbox that is connecting or failing.
+        if matches!(
+            self.state.mailbox.state(),
+            Some(FollowState::Connecting | FollowState::Retrying { .. })
+        ) {
             ctx.request_repaint_after(std::time::Duration::from_secs(1));
         }
         // A frame when the notice is due to go, even in an idle window.

@@ -62,7 +62,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
             });
             ui.separator();
             events(ui, record);
-            super::mail::show(ui, record, email);
+            super::mail::show(ui, record, email, &mut commands);
             return;
         }
         replay(ui, record, state, &mut commands);

@@ -4,11 +4,26 @@
 
 use eframe::egui::{self, RichText};
 
-use crate::record::Record;
+use super::state::Command;
+use crate::record::{Record, Signature};
 
 /// A mail: its envelope, its header fields, its text (HTML shown as text, never
 /// loaded), its attachments listed.
-pub fn show(ui: &mut egui::Ui, record: &Record, email: &crate::record::Email) {
+/// A mail whose DKIM key could not be read gets a button to read it again.
+pub fn show(
+    ui: &mut egui::Ui,
+    record: &Record,
+    email: &crate::record::Email,
+    commands: &mut Vec<Command>,
+) {
+    if record.verification.signature == Signature::NoSecret
+        && ui
+            .button("Read the DKIM key again")
+            .on_hover_text("Ask DNS for the signer's key again and verify every such mail")
+            .clicked()
+    {
+        commands.push(Command::VerifyAgain);
+    }
     egui::CollapsingHeader::new("Mail")
         .default_open(true)
         .show(ui, |ui| {
@@ -27,6 +42,8 @@ pub fn show(ui: &mut egui::Ui, record: &Record, email: &crate::record::Email) {
                             Some(email.rcpt_to.join(", ")).filter(|t| !t.is_empty()),
                         ),
                         ("HELO", email.helo.clone()),
+                        ("Mailbox", email.mailbox.clone()),
+                        ("UID", email.uid.map(|uid| uid.to_string())),
                     ];
                     for (name, value) in rows {
                         if let Some(value) = value {

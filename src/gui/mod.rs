@@ -10,6 +10,7 @@ pub mod files;
 pub mod heap;
 pub mod json_tree;
 pub mod mail;
+pub mod mail_menu;
 pub mod pace;
 pub mod palette;
 pub mod paste;

@@ -79,7 +79,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
             (None, Some(path)) => journal_menu(ui, state, path, &mut commands),
             (None, None) => ui.label("journal: off"),
         };
-        mail_menu(ui, state, &mut commands);
+        super::mail_menu::show(ui, state, &mut commands);
         if let Some(notice) = &state.notice {
             ui.separator();
             let color = if notice.error {
@@ -171,50 +171,4 @@ fn mib_text(mib: u64) -> String {
     } else {
         format!("{mib} MiB")
     }
-}
-
-/// Where mail is taken, and a menu to start or stop taking it.
-fn mail_menu(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
-    let title = match &state.mail.sink {
-        // Not loopback: said as loudly as the listener's address is.
-        Some(smtp) if !smtp.local_addr().ip().is_loopback() => RichText::new(format!(
-            "⚠ mail: {} (EXPOSED: reachable from the network)",
-            smtp.url()
-        ))
-        .color(palette::WARNING)
-        .strong(),
-        Some(smtp) => RichText::new(format!("mail: {}", smtp.url())),
-        None => RichText::new("mail: off"),
-    };
-    ui.menu_button(title, |ui| {
-        ui.label(
-            "An SMTP sink: mail sent here (any recipient) is kept in the journal before its \
-             250, checked by its DKIM signature and shown with the hooks.",
-        );
-        if state.mail.sink.is_some() {
-            if ui.button("Stop taking mail").clicked() {
-                commands.push(Command::Smtp(None));
-                ui.close();
-            }
-            return;
-        }
-        let id = ui.scope_id().with("smtp-address");
-        let mut address: String = ui.data(|d| d.get_temp(id)).unwrap_or_else(|| {
-            state
-                .mail
-                .saved
-                .clone()
-                .unwrap_or_else(|| "127.0.0.1:2525".to_owned())
-        });
-        ui.horizontal(|ui| {
-            let label = ui.label("Address");
-            ui.add(egui::TextEdit::singleline(&mut address).desired_width(160.0))
-                .labelled_by(label.id);
-            if ui.button("Take mail").clicked() {
-                commands.push(Command::Smtp(Some(address.clone())));
-                ui.close();
-            }
-        });
-        ui.data_mut(|d| d.insert_temp(id, address));
-    });
 }

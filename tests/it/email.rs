@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use crate::support;
+use crate::support::dns::{dns, rsa_key};
 
 use support::Listener;
 
@@ -230,80 +231,6 @@ with smtplib.SMTP("{}", {}) as s:
     assert_eq!(email["attachments"][0]["content_type"], "application/pdf");
     assert_eq!(email["attachments"][0]["size"], 8);
     assert_eq!(record["events"][0]["product"], "digital_identity");
-}
-
-/// A real DNS server (dnsmasq) on a free port serving `records` as TXT, killed on drop.
-struct Dns {
-    child: std::process::Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Dns {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn dns(records: &[(&str, String)]) -> Option<Dns> {
-    let dnsmasq = ["/usr/sbin/dnsmasq", "/usr/bin/dnsmasq"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists())?;
-    let port = std::net::UdpSocket::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut command = std::process::Command::new(dnsmasq);
-    command.args([
-        "--keep-in-foreground",
-        "--conf-file=/dev/null",
-        "--no-resolv",
-        "--no-hosts",
-        "--bind-interfaces",
-        "--listen-address=127.0.0.1",
-        "--pid-file=",
-        &format!("--port={port}"),
-    ]);
-    for (name, text) in records {
-        command.arg(format!("--txt-record={name},{text}"));
-    }
-    let child = command
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .ok()?;
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    // Serving once its port is taken.
-    let started = Instant::now();
-    while std::net::UdpSocket::bind(addr).is_ok() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "dnsmasq did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    Some(Dns { child, addr })
-}
-
-/// An RSA key (PEM) and its public half as a DKIM record's `p=`, made with openssl.
-fn rsa_key(dir: &std::path::Path, bits: u32) -> (std::path::PathBuf, String) {
-    let key = dir.join(format!("key{bits}.pem"));
-    let made = std::process::Command::new("openssl")
-        .args(["genrsa", "-out"])
-        .arg(&key)
-        .arg(bits.to_string())
-        .output()
-        .unwrap();
-    assert!(made.status.success());
-    let public = std::process::Command::new("openssl")
-        .args(["rsa", "-pubout", "-outform", "DER", "-in"])
-        .arg(&key)
-        .output()
-        .unwrap();
-    use base64::Engine as _;
-    let p = base64::engine::general_purpose::STANDARD.encode(&public.stdout);
-    (key, p)
 }
 
 #[test]

@@ -178,3 +178,95 @@ fn child_without_a_store() {
     let saved = serde_json::to_string(&harness.state().state.settings()).unwrap();
     assert!(!saved.contains(SECRET), "{saved}");
 }
+
+#[test]
+fn a_mailboxs_password_lives_in_the_secret_service_and_the_window_follows_it_again_at_start() {
+    if !on_path("dbus-run-session") || !on_path("gnome-keyring-daemon") {
+        eprintln!("skipped: needs dbus-run-session and gnome-keyring-daemon");
+        return;
+    }
+    let session = [
+        "dbus-run-session",
+        "--",
+        "sh",
+        "-c",
+        "printf hookscope-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 && exec \"$@\"",
+        "sh",
+    ];
+    run_child(
+        "child_follows_a_saved_mailbox_with_its_kept_password",
+        &session,
+        &[],
+    );
+}
+
+#[test]
+#[ignore = "a child of a_mailboxs_password_lives_in_the_secret_service_and_the_window_follows_it_again_at_start"]
+fn child_follows_a_saved_mailbox_with_its_kept_password() {
+    use hookscope::email::imap::FollowState;
+    use hookscope::gui::state::{Command, ImapAsk};
+    if std::env::var_os(CHILD).is_none() {
+        return;
+    }
+    let Some(dovecot) = support::dovecot::start_dovecot() else {
+        eprintln!("skipped: no Dovecot");
+        return;
+    };
+    let following = |app: &hookscope::gui::HookscopeApp| {
+        matches!(
+            app.state.mailbox.state(),
+            Some(FollowState::Following { .. })
+        )
+    };
+    dovecot.deliver("INBOX", "k1", "CHK00000000000000000000000000000001");
+    let dir = tempfile::tempdir().unwrap();
+    let startup = || {
+        let mut startup = Startup {
+            journal: Some(dir.path().join("events.ndjson")),
+            listen: true,
+            ..Default::default()
+        };
+        startup.settings.bind = "127.0.0.1:0".to_owned();
+        startup
+    };
+    let url = format!(
+        "imaps://{}@localhost:{}/INBOX",
+        support::dovecot::USER.replace('@', "%40"),
+        dovecot.port
+    );
+    let mut harness = harness(startup());
+    harness.state_mut().state.apply(Command::Imap(Some(ImapAsk {
+        url: url.clone(),
+        password: support::dovecot::PASSWORD.to_owned().into(),
+        ca: dovecot.pki.ca.display().to_string(),
+    })));
+    step_until(&mut harness, following);
+    assert!(
+        harness.state().state.notice.is_none(),
+        "{:?}",
+        harness.state().state.notice
+    );
+    let account = hookscope::gui::state::mailbox::account(&url.parse().unwrap());
+    assert_eq!(
+        hookscope::credentials::load_password(&account)
+            .unwrap()
+            .as_deref(),
+        Some(support::dovecot::PASSWORD)
+    );
+    let saved = harness.state().state.settings();
+    assert!(
+        !serde_json::to_string(&saved)
+            .unwrap()
+            .contains(support::dovecot::PASSWORD)
+    );
+    drop(harness);
+
+    // The next start follows the saved mailbox with the kept password, nothing typed.
+    dovecot.deliver("INBOX", "k2", "CHK00000000000000000000000000000002");
+    let mut restarted = support::window::harness(Startup {
+        settings: saved,
+        ..startup()
+    });
+    step_until(&mut restarted, following);
+    step_until(&mut restarted, |app| app.state.store.len() == 2);
+}

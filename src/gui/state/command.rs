@@ -39,6 +39,10 @@ pub enum Command {
     KeepJournal(Option<u64>),
     /// Take mail on this address (an SMTP sink), or stop taking it (`None`).
     Smtp(Option<String>),
+    /// Verify every held event again (a mail's DKIM key is read from DNS again).
+    VerifyAgain,
+    /// Follow this mailbox (IMAP), or stop following (`None`).
+    Imap(Option<super::mailbox::ImapAsk>),
 }
 
 /// A question asked before something that cannot be undone.

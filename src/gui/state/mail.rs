@@ -82,6 +82,11 @@ impl Mail {
         None
     }
 
+    /// The DNS server mails' DKIM keys are read from (`--dns`; `None`: the system's).
+    pub fn dns(&self) -> Option<SocketAddr> {
+        self.dns
+    }
+
     /// The journal is open: bind the sink if one was asked for.
     pub fn journal_ready(&mut self, journal: &Journal, jobs: &Jobs) {
         if let Some(config) = self.wanted.take() {

@@ -13,6 +13,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod listener;
 pub mod mail;
+pub mod mailbox;
 pub mod notice;
 pub mod secrets;
 pub mod sending;
@@ -30,6 +31,7 @@ pub use ingest::RecordSender;
 pub use jobs::{Inbox, Jobs, Waker};
 pub use listener::{Listener, ListenerCommand, ListenerStatus, ReplyForm};
 pub use mail::Mail;
+pub use mailbox::{ImapAsk, Mailbox};
 pub use notice::Notice;
 pub use secrets::{KeyringStatus, SavedSecret, SecretEntry, Secrets, SecretsCommand};
 pub use startup::{SavedReply, Settings, Startup};
@@ -75,6 +77,8 @@ pub struct AppState {
     sent: Inbox<sending::Report>,
     /// Where mail is taken (`--smtp`, the status bar's mail menu).
     pub mail: Mail,
+    /// Where the window follows a mailbox (IMAP).
+    pub mailbox: Mailbox,
     /// When the window started: the restore says how long it took.
     started: Instant,
     // Last: joined after everything that may feed it has stopped.
@@ -120,6 +124,12 @@ impl AppState {
                 startup.dns,
                 settings.smtp.clone(),
                 tls,
+            ),
+            mailbox: Mailbox::new(
+                startup.imap.clone(),
+                settings.imap.clone(),
+                startup.dns,
+                startup.journal.clone(),
             ),
             started: Instant::now(),
             jobs,
@@ -293,6 +303,12 @@ impl AppState {
                     then: *then,
                 });
             }
+            Command::VerifyAgain => self.reverify(),
+            Command::Imap(ask) => {
+                if let Some(notice) = self.mailbox.set(ask, self.journal.as_ref(), &self.jobs) {
+                    self.notice = Some(notice);
+                }
+            }
             Command::Smtp(address) => {
                 if let Some(notice) = self.mail.set(address, self.journal.as_ref(), &self.jobs) {
                     self.notice = Some(notice);
@@ -407,13 +423,17 @@ impl AppState {
         more
     }
 
-    /// Verifies every held event again on a job, after a secret change.
+    /// Verifies every held event again on a job, after a secret change (or when
+    /// asked: a mail's DKIM key is then read from DNS again).
     fn reverify(&mut self) {
         let (located, progress) = self.store.start_reverify();
         let verifier = self.secrets.verifier().clone();
+        let dns = self.mail.dns();
         self.jobs
             .spawn("hookscope-reverify", &self.view.inbox, move |_| {
-                let verdicts = crate::events::reverify(&located, &verifier, &progress);
+                // Reading the system's resolver settings touches the disk: here.
+                let dkim = crate::email::Dkim::new(dns);
+                let verdicts = crate::events::reverify(&located, &verifier, Some(&dkim), &progress);
                 view::Report::Reverified(progress, verdicts)
             });
     }
@@ -477,6 +497,7 @@ impl AppState {
                     let verifier = self.secrets.shared();
                     self.listener.journal_ready(&journal, &verifier, &self.jobs);
                     self.mail.journal_ready(&journal, &self.jobs);
+                    self.mailbox.journal_ready(&journal, &self.jobs);
                     self.journal = Some(journal);
                     self.live_store().set_lines(Some(lines.clone()));
                     self.journal_lines = Some(lines);
@@ -491,6 +512,7 @@ impl AppState {
             notices.extend(journal.take_said().into_iter().map(Notice::error));
         }
         notices.extend(self.mail.take_reports());
+        notices.extend(self.mailbox.take_reports());
         self.listener.take_reports();
         let (files_notices, read) = self.files.take_reports();
         notices.extend(files_notices);
@@ -553,6 +575,7 @@ impl AppState {
             journal_keep_mib: self.files.keep_mib,
             reply: self.listener.saved_reply(),
             smtp: self.mail.saved.clone(),
+            imap: self.mailbox.saved.clone(),
             // The window's look is the app's to fill in (it lives in egui's context).
             ..Settings::default()
         }

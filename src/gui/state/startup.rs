@@ -31,6 +31,9 @@ pub struct Settings {
     pub reply: Option<SavedReply>,
     /// Where the window takes mail, as last started in it (`None`: it does not).
     pub smtp: Option<String>,
+    /// The mailbox the window follows, as last started in it (its password is in
+    /// the credential store).
+    pub imap: Option<super::mailbox::SavedImap>,
 }
 
 /// What *Reply & forward* keeps between runs: the reply, the app URL and where
@@ -77,6 +80,7 @@ impl Default for Settings {
             journal_keep_mib: Some(JOURNAL_KEEP_MIB),
             reply: None,
             smtp: None,
+            imap: None,
         }
     }
 }
@@ -113,6 +117,8 @@ pub struct Startup {
     /// Take mail too (`--smtp`), checking DKIM keys with the DNS server `dns`.
     pub smtp: Option<crate::email::SmtpConfig>,
     pub dns: Option<std::net::SocketAddr>,
+    /// Follow a mailbox too (`--imap`), for this run.
+    pub imap: Option<crate::email::ImapConfig>,
 }
 
 impl Default for Startup {
@@ -133,6 +139,7 @@ impl Default for Startup {
             reply_given: false,
             smtp: None,
             dns: None,
+            imap: None,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::jobs::Inbox;
 use crate::events::{Filter, Progress, Store};
-use crate::record::{Record, Signature, TimeState};
+use crate::record::{Record, Signature};
 use crate::token::Analyze as _;
 use crate::token::Verifier;
 
@@ -154,7 +154,7 @@ pub enum Report {
     Searched(String, Vec<u64>, Arc<Progress>),
     /// Re-verification finished (`None`: newer work stopped it): each event's
     /// seq, signature and time state.
-    Reverified(Arc<Progress>, Option<Vec<(u64, Signature, TimeState)>>),
+    Reverified(Arc<Progress>, Option<crate::events::Verdicts>),
     /// The processes of the shown events, built from this stamp.
     Timeline((u64, usize, usize, u64), Vec<crate::timeline::Process>),
 }
@@ -271,7 +271,15 @@ impl View {
                 store.add_found(&needle, found);
                 self.selection.follow_filter(store);
             }
-            Report::Reverified(progress, Some(verdicts)) => store.reverified(&progress, verdicts),
+            Report::Reverified(progress, Some(verdicts)) => {
+                // A mail shown whose DKIM key was read again is read again too.
+                if let Some(detail) = &self.selection.detail
+                    && verdicts.mails.iter().any(|(seq, _)| *seq == detail.seq)
+                {
+                    self.selection.detail = None;
+                }
+                store.reverified(&progress, verdicts);
+            }
             Report::Reverified(_, None) => {}
             Report::Timeline(stamp, list) => {
                 let processes = &mut self.processes;
@@ -411,6 +419,10 @@ impl Selection {
         let read = |seq: u64| {
             store.record(seq).map(|mut record| {
                 record.analyze(verifier, now);
+                // A mail whose DKIM key was read again shows that verdict.
+                if let Some(verification) = store.rechecked(seq) {
+                    record.verification = verification.clone();
+                }
                 Detail {
                     seq,
                     record,

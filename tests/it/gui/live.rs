@@ -663,3 +663,163 @@ fn the_real_window_says_when_its_journal_is_restored() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn a_mailbox_is_followed_from_the_mail_menu_its_password_never_in_the_settings() {
+    let Some(dovecot) = support::dovecot::start_dovecot() else {
+        eprintln!("skipped: no Dovecot (apt-get install dovecot-imapd)");
+        return;
+    };
+    dovecot.deliver("INBOX", "w1", "CHK00000000000000000000000000000001");
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    harness.get_by_label("mail: off").click();
+    settle(&mut harness);
+    let url = format!(
+        "imaps://{}@localhost:{}/INBOX",
+        support::dovecot::USER.replace('@', "%40"),
+        dovecot.port
+    );
+    for (role, label, text) in [
+        (Role::TextInput, "Mailbox", url.clone()),
+        (
+            Role::PasswordInput,
+            "Password",
+            support::dovecot::PASSWORD.to_owned(),
+        ),
+        (
+            Role::TextInput,
+            "CA file",
+            dovecot.pki.ca.display().to_string(),
+        ),
+    ] {
+        let field = harness.get_by_role_and_label(role, label);
+        field.focus();
+        field.set_text_value_accesskit(&text);
+        settle(&mut harness);
+    }
+    harness.get_by_label("Follow").click();
+    // The mail already there comes in, marked as mail, and the menu says so.
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    step_until(&mut harness, |app| {
+        matches!(
+            app.state.mailbox.state(),
+            Some(hookscope::email::imap::FollowState::Following { .. })
+        )
+    });
+    harness.get_by_label("mail: imap: following");
+    // One more, while the window follows.
+    dovecot.deliver("INBOX", "w2", "CHK00000000000000000000000000000002");
+    step_until(&mut harness, |app| app.state.store.len() == 2);
+    assert!(!dovecot.flags("INBOX").contains("Seen"));
+    // The account is saved for the next start; its password is not.
+    let settings = harness.state().state.settings();
+    let saved = settings.imap.clone().unwrap();
+    assert_eq!(
+        saved.url,
+        format!("imaps://dev%40example.com@localhost:{}/INBOX", dovecot.port)
+    );
+    let json = serde_json::to_string(&settings).unwrap();
+    assert!(!json.contains(support::dovecot::PASSWORD), "{json}");
+    harness.state_mut().state.apply(Command::Imap(None));
+    settle(&mut harness);
+    assert!(harness.state().state.mailbox.state().is_none());
+    assert_eq!(harness.state().state.settings().imap, None);
+    harness.get_by_label("mail: off");
+}
+
+#[test]
+fn a_mail_whose_dkim_key_could_not_be_read_is_verified_again_when_asked() {
+    let have = |program: &str, probe: &[&str]| {
+        std::process::Command::new(program)
+            .args(probe)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("openssl", &["version"]) || !have("python3", &["-c", "import dkim"]) {
+        eprintln!("skipped: needs openssl and Python's dkimpy");
+        return;
+    }
+    let keys = tempfile::tempdir().unwrap();
+    let (key, p) = support::dns::rsa_key(keys.path(), 2048);
+    let record = format!("v=DKIM1; k=rsa; p={p}");
+    // A DNS server that does not hold the key yet.
+    let Some(before) = support::dns::dns(&[("sel._domainkey.other.test", record.clone())]) else {
+        eprintln!("skipped: no dnsmasq");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut startup = listening_startup(&dir);
+    startup.smtp = Some(hookscope::email::SmtpConfig {
+        bind: "127.0.0.1:0".parse().unwrap(),
+        ..Default::default()
+    });
+    startup.dns = Some(before.addr);
+    let mut harness = harness(startup);
+    step_until(&mut harness, |app| app.state.mail.sink.is_some());
+    let smtp = harness
+        .state()
+        .state
+        .mail
+        .sink
+        .as_ref()
+        .unwrap()
+        .local_addr();
+    let script = format!(
+        r#"
+import dkim, smtplib
+key = open({key:?}, "rb").read()
+m = b"From: Truora <notifications@truora.test>\r\nTo: dev@example.com\r\nSubject: Check CHK0123456789abcdef0123 finished\r\n\r\nDone.\r\n"
+m = dkim.sign(m, b"sel", b"truora.test", key, include_headers=[b"from", b"to", b"subject"]) + m
+with smtplib.SMTP("{ip}", {port}) as s:
+    s.sendmail("bounce@truora.test", ["dev@example.com"], m)
+"#,
+        key = key.display().to_string(),
+        ip = smtp.ip(),
+        port = smtp.port()
+    );
+    let ran = std::process::Command::new("python3")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        ran.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ran.stderr)
+    );
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    let signature =
+        |app: &hookscope::gui::HookscopeApp| app.state.store.get(0).unwrap().summary.signature;
+    assert_eq!(
+        signature(harness.state()),
+        hookscope::record::Signature::NoSecret
+    );
+    harness
+        .state_mut()
+        .state
+        .apply(Command::View(ViewCommand::Select(0)));
+    settle(&mut harness);
+
+    // The key is published; the same server now answers with it.
+    let port = before.addr.port();
+    drop(before);
+    let _after = support::dns::dns_at(port, &[("sel._domainkey.truora.test", record)]).unwrap();
+    harness.get_by_label("Read the DKIM key again").click();
+    step_until(&mut harness, |app| {
+        signature(app) == hookscope::record::Signature::Valid
+    });
+    settle(&mut harness);
+    let detail = harness
+        .state()
+        .state
+        .view
+        .selection
+        .detail
+        .as_ref()
+        .unwrap();
+    assert_eq!(
+        detail.record.verification.signature,
+        hookscope::record::Signature::Valid
+    );
+    assert!(harness.query_by_label("Read the DKIM key again").is_none());
+}

@@ -15,6 +15,8 @@ use serde_json::Value;
 mod app;
 mod burst;
 mod display;
+pub mod dns;
+pub mod dovecot;
 mod http;
 mod listener;
 pub mod tls;
