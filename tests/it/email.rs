@@ -390,3 +390,84 @@ fn send_email_is_a_local_truora_for_mail_dkim_signed_and_read_back_as_a_process(
     assert!(steps.iter().all(|s| s["by_mail"] == true), "{steps:?}");
     drop(dns);
 }
+
+#[test]
+fn send_email_into_a_real_aiosmtpd_server_passes_dkimpy() {
+    let have = |program: &str, probe: &[&str]| {
+        std::process::Command::new(program)
+            .args(probe)
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if !have("openssl", &["version"]) || !have("python3", &["-c", "import dkim, aiosmtpd"]) {
+        eprintln!("skipped: needs openssl, dkimpy and aiosmtpd (pip install dkimpy aiosmtpd)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let (key, p) = rsa_key(dir.path(), 2048);
+    let received = dir.path().join("received");
+    // aiosmtpd, the other end: each mail it is given checked with dkimpy (the key
+    // given to dkimpy's DNS lookup as the TXT record it would read) and written out.
+    let server = format!(
+        r#"
+import asyncio, sys, dkim
+RECORD = b"v=DKIM1; k=rsa; p={p}"
+def dns(name, timeout=5):
+    return RECORD if name == b"hs._domainkey.truora.test." else None
+class Check:
+    n = 0
+    async def handle_DATA(self, server, session, envelope):
+        ok = dkim.verify(envelope.original_content, dnsfunc=dns)
+        Check.n += 1
+        open("{out}-%d" % Check.n, "w").write("%s %s\n" % (ok, envelope.mail_from))
+        return "250 OK checked"
+async def main():
+    from aiosmtpd.smtp import SMTP
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(Check()), "127.0.0.1", 0)
+    print(server.sockets[0].getsockname()[1], flush=True)
+    await server.serve_forever()
+asyncio.run(main())
+"#,
+        out = received.display()
+    );
+    let mut aiosmtpd = std::process::Command::new("python3")
+        .args(["-c", &server])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    BufReader::new(aiosmtpd.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let output = std::process::Command::new(support::bin())
+        .args([
+            "send",
+            "--email",
+            "--to",
+            &format!("smtp://127.0.0.1:{}", port.trim()),
+        ])
+        .args(["--from", "Truora <notifications@truora.test>"])
+        .args(["--scenario", "lifecycle", "--product", "digital_identity"])
+        .arg("--dkim-key")
+        .arg(&key)
+        .args(["--dkim-domain", "truora.test", "--dkim-selector", "hs"])
+        .output()
+        .unwrap();
+    let _ = aiosmtpd.kill();
+    let _ = aiosmtpd.wait();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("2 of 2 mails accepted"), "{stdout}");
+    for n in 1..=2 {
+        let verdict = std::fs::read_to_string(format!("{}-{n}", received.display())).unwrap();
+        assert!(
+            verdict.starts_with("True "),
+            "mail {n}: dkimpy says {verdict}"
+        );
+    }
+}
