@@ -34,20 +34,51 @@ pub struct Delivery {
 }
 
 /// What one POST carries.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Outgoing {
     pub content_type: String,
     /// An `Authorization` header, when the token goes there.
     pub authorization: Option<String>,
+    /// Other headers, in order (a signature scheme's; a `Content-Type` or
+    /// `User-Agent` here replaces hookscope's).
+    pub headers: Vec<(String, String)>,
     pub body: Bytes,
+}
+
+impl Outgoing {
+    /// A JWT as the body, as Truora sends it.
+    pub fn jwt(token: String) -> Outgoing {
+        Outgoing {
+            content_type: "application/jwt".to_owned(),
+            body: Bytes::from(token),
+            ..Outgoing::default()
+        }
+    }
+
+    /// `body` with `headers` (a provider's request).
+    pub fn with_headers(body: Vec<u8>, headers: Vec<(String, String)>) -> Outgoing {
+        let content_type = headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+            .map_or_else(|| "application/json".to_owned(), |(_, v)| v.clone());
+        Outgoing {
+            content_type,
+            authorization: None,
+            headers: headers
+                .into_iter()
+                .filter(|(n, _)| !n.eq_ignore_ascii_case("content-type"))
+                .collect(),
+            body: Bytes::from(body),
+        }
+    }
 }
 
 /// POSTs `body` to an `http://` URL as `application/jwt`, within `timeout`.
 pub async fn post(url: &str, body: Bytes, timeout: Duration) -> Result<Delivery, SendError> {
     let outgoing = Outgoing {
         content_type: "application/jwt".to_owned(),
-        authorization: None,
         body,
+        ..Outgoing::default()
     };
     request(url, outgoing, timeout).await
 }
@@ -89,13 +120,22 @@ pub async fn request(
         tokio::spawn(connection);
         let mut request = Request::post(path)
             .header(hyper::header::HOST, authority)
-            .header(hyper::header::CONTENT_TYPE, outgoing.content_type.as_str())
-            .header(
+            .header(hyper::header::CONTENT_TYPE, outgoing.content_type.as_str());
+        if !outgoing
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("user-agent"))
+        {
+            request = request.header(
                 hyper::header::USER_AGENT,
                 concat!("hookscope/", env!("CARGO_PKG_VERSION")),
             );
+        }
         if let Some(authorization) = &outgoing.authorization {
             request = request.header(hyper::header::AUTHORIZATION, authorization.as_str());
+        }
+        for (name, value) in &outgoing.headers {
+            request = request.header(name.as_str(), value.as_str());
         }
         let request = request
             .body(Full::new(outgoing.body))

@@ -39,7 +39,7 @@ pub enum Command {
     /// Convert a journal or capture file to .ndjson, .json or .har.
     Export(export::ExportArgs),
     /// Sign and POST Truora-shaped hooks, and report what came back.
-    Send(send::SendArgs),
+    Send(Box<send::SendArgs>),
     /// Send captured requests again, unchanged, and journal the results (linked by replay_of).
     Replay(replay::ReplayArgs),
     /// Test your receiver: genuine hooks it must accept, forgeries it must refuse.
@@ -326,7 +326,7 @@ pub fn run(command: Command, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
         }
         Command::Send(args) => {
             let sub = matches.subcommand_matches("send").unwrap_or(matches);
-            send::run(args, sub)
+            send::run(*args, sub)
         }
     }
 }

@@ -19,6 +19,10 @@ pub struct ProbeArgs {
     /// field `token`, a form field `token`, or `Authorization: Bearer`.
     #[arg(long = "as", value_name = "WHERE", value_enum, default_value_t = Placement::Body)]
     pub placement: Placement,
+    /// Probe a receiver of another signed-webhook scheme instead of Truora's JWT:
+    /// genuine requests of that provider, and the forgeries of its scheme.
+    #[arg(long, value_name = "SCHEME", value_enum, conflicts_with = "placement")]
+    pub scheme: Option<crate::schemes::Name>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
@@ -31,17 +35,30 @@ pub struct ProbeArgs {
 
 /// Runs `probe`: exit 0 when every required case passed, 1 otherwise.
 pub fn run(args: ProbeArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
-    let key = super::secrets::signing_key(
-        &args.secrets,
-        matches,
-        "probe signs genuine hooks with your receiver's secret",
-    )?;
+    let why = "probe signs genuine hooks with your receiver's secret";
+    let (key, scheme) = match args.scheme {
+        // A scheme reads the secret its own way (`whsec_...`): it is given as it is.
+        Some(name) => {
+            let (texts, _) = super::secrets::texts(&args.secrets, matches)?;
+            let text = texts.into_iter().next().ok_or_else(|| {
+                UsageError(format!(
+                    "{why}: give it with --secret-file, HOOKSCOPE_SECRET or --secret"
+                ))
+            })?;
+            (Vec::new(), Some((name, text)))
+        }
+        None => (
+            super::secrets::signing_key(&args.secrets, matches, why)?,
+            None,
+        ),
+    };
     crate::forward::Target::parse(&args.to, Duration::from_millis(args.timeout_ms))
         .map_err(|err| UsageError(err.to_string()))?;
     let placement = args.placement;
     let options = Options {
         target: args.to.clone(),
         key,
+        scheme,
         placement,
         timeout: Duration::from_millis(args.timeout_ms),
         now: crate::token::unix_now(),
@@ -114,7 +131,7 @@ fn render(report: &Report) -> String {
             out,
             "FAIL: {} of {} required cases failed: {}",
             failed.len(),
-            crate::probe::REQUIRED.len(),
+            report.cases.iter().filter(|c| c.required).count(),
             failed.join(", ")
         );
     }

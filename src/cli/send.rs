@@ -44,6 +44,13 @@ pub struct SendArgs {
     /// With --dkim-key: the selector (s=): the key is at SELECTOR._domainkey.DOMAIN.
     #[arg(long, value_name = "SELECTOR", requires = "dkim_key")]
     pub dkim_selector: Option<String>,
+    /// Send another provider's webhooks instead of Truora's: realistic events of
+    /// that provider, signed with its scheme and sent with its headers.
+    #[arg(long, value_name = "SCHEME", value_enum, conflicts_with_all = ["email", "scenario", "claims"])]
+    pub scheme: Option<crate::schemes::Name>,
+    /// With --scheme: the body to sign instead of the provider's sample (text, or @FILE).
+    #[arg(long, value_name = "TEXT|@FILE", requires = "scheme")]
+    pub body: Option<String>,
     /// Which product's sample to send; `all` takes turns.
     #[arg(long, value_enum, default_value_t = ProductChoice::One(Product::DigitalIdentity))]
     pub product: ProductChoice,
@@ -147,6 +154,9 @@ pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCod
     if args.email {
         return run_email(&args);
     }
+    if let Some(name) = args.scheme {
+        return run_scheme(&args, matches, name);
+    }
     let key =
         super::secrets::signing_key(&args.secrets, matches, "send needs a secret to sign with")?;
     crate::forward::Target::parse(&args.to, Duration::from_millis(args.timeout_ms))
@@ -182,6 +192,59 @@ pub fn run(args: SendArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCod
         None => singles(&args, custom.as_ref(), &key, alg, now)?,
     };
     let timeout = Duration::from_millis(args.timeout_ms);
+    let sequences = sequences
+        .into_iter()
+        .map(|tokens| tokens.into_iter().map(crate::send::Outgoing::jwt).collect())
+        .collect();
+    let outcomes = deliver(&args.to, sequences, args.concurrency, timeout)?;
+    let report = Report::new(&outcomes);
+    print!("{}", report.render(&args.to));
+    Ok(if report.would_disable {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `send --scheme S`: the provider's events (or `--body`), signed with its scheme
+/// and the secret as given, sent with its headers; exit 1 as for hooks.
+fn run_scheme(
+    args: &SendArgs,
+    matches: &clap::ArgMatches,
+    name: crate::schemes::Name,
+) -> anyhow::Result<ExitCode> {
+    let (texts, _) = super::secrets::texts(&args.secrets, matches)?;
+    let secret = texts.into_iter().next().ok_or_else(|| {
+        UsageError(
+            "send needs the endpoint's signing secret: give it with --secret-file, HOOKSCOPE_SECRET or --secret"
+                .to_owned(),
+        )
+    })?;
+    let timeout = Duration::from_millis(args.timeout_ms);
+    crate::forward::Target::parse(&args.to, timeout).map_err(|err| UsageError(err.to_string()))?;
+    if args.count == 0 || args.concurrency == 0 {
+        return Err(UsageError("--count and --concurrency must be at least 1".to_owned()).into());
+    }
+    let body = match &args.body {
+        None => None,
+        Some(text) => Some(match text.strip_prefix('@') {
+            Some(path) => std::fs::read(path)
+                .with_context(|| format!("could not read the body file {path}"))?,
+            None => text.clone().into_bytes(),
+        }),
+    };
+    let scheme = name.scheme();
+    let now = crate::token::unix_now();
+    let run = run_serial();
+    let sequences = (0..args.count)
+        .map(|i| {
+            let mut sample = scheme.sample(run + i as u64, now);
+            if let Some(body) = &body {
+                sample.body.clone_from(body);
+            }
+            vec![crate::schemes::signed(scheme, &secret, &sample, now)]
+        })
+        .collect();
     let outcomes = deliver(&args.to, sequences, args.concurrency, timeout)?;
     let report = Report::new(&outcomes);
     print!("{}", report.render(&args.to));
@@ -383,7 +446,7 @@ type Outcome = (Result<u16, String>, Duration);
 /// Sends each sequence in its order, `concurrency` sequences at a time.
 fn deliver(
     url: &str,
-    sequences: Vec<Vec<String>>,
+    sequences: Vec<Vec<crate::send::Outgoing>>,
     concurrency: usize,
     timeout: Duration,
 ) -> anyhow::Result<Vec<Outcome>> {
@@ -401,9 +464,9 @@ fn deliver(
             tasks.push(tokio::spawn(async move {
                 let _permit = limit.acquire_owned().await;
                 let mut outcomes = Vec::with_capacity(sequence.len());
-                for token in sequence {
+                for outgoing in sequence {
                     let started = Instant::now();
-                    let result = crate::send::post(&url, token.into(), timeout)
+                    let result = crate::send::request(&url, outgoing, timeout)
                         .await
                         .map(|d| d.status)
                         .map_err(|err| err.to_string());

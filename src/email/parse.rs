@@ -51,7 +51,12 @@ pub fn record(raw: Vec<u8>, truncated: bool, envelope: Envelope, received_at: &s
         email.subject = message.subject().map(str::to_owned);
         email.date = message.date().map(|d| d.to_rfc3339());
         email.message_id = message.message_id().map(str::to_owned);
-        email.html = message.body_html(0).map(|h| cut(h.into_owned()));
+        // Only a real HTML part: mail-parser would render a text-only mail as HTML.
+        email.html = message
+            .html_part(0)
+            .filter(|part| matches!(part.body, mail_parser::PartType::Html(_)))
+            .and_then(|_| message.body_html(0))
+            .map(|h| cut(h.into_owned()));
         // The plain part; without one, the HTML's text (mail-parser renders it).
         email.text = message.body_text(0).map(|t| cut(t.into_owned()));
         email.attachments = message

@@ -149,7 +149,11 @@ fn verdict(ui: &mut egui::Ui, record: &Record, state: &AppState) {
                 .map_or(String::new(), |s| format!(" ({})", s.label));
             ui.label(format!("secret #{}{label}", index + 1));
         }
-        time_label(ui, v.time);
+        time_label(
+            ui,
+            v,
+            crate::record::millis(&record.received_at).map(|ms| ms / 1000),
+        );
     });
     ui.label(&v.detail);
     for hint in &v.hints {
@@ -532,19 +536,91 @@ pub fn coloured_token(raw: &str, visuals: &egui::Visuals) -> LayoutJob {
     job
 }
 
-/// The token's time state in words, beside its verdict (in the warning colour when
-/// the token is not current: a valid signature on an expired token is no pass).
-pub fn time_label(ui: &mut egui::Ui, time: TimeState) {
-    let text = match time {
-        TimeState::Ok => "time: within exp/nbf",
-        TimeState::Expired => "time: EXPIRED (exp passed)",
-        TimeState::NotYetValid => "time: not yet valid (nbf ahead)",
-        TimeState::Absent => "time: no exp/nbf (normal for Truora)",
-        TimeState::InvalidClaim => "time: exp/nbf is not a number",
-    };
-    if time.is_problem() {
+/// The time state in words, beside its verdict (in the warning colour when it is
+/// not current: a valid signature on an expired token is no pass): a JWT's
+/// `exp`/`nbf`, or the age at arrival (`received_at`, unix seconds) of the timestamp
+/// a scheme signs.
+pub fn time_label(ui: &mut egui::Ui, v: &crate::record::Verification, received_at: Option<i64>) {
+    let text = time_words(v, received_at);
+    if v.time.is_problem() {
         ui.label(RichText::new(text).color(super::palette::HINT).strong());
     } else {
         ui.label(text);
+    }
+}
+
+/// The words of [`time_label`].
+pub fn time_words(v: &crate::record::Verification, received_at: Option<i64>) -> String {
+    let jwt = matches!(v.scheme.as_deref(), None | Some("jwt"));
+    let age = |ts: i64| {
+        received_at.map(|at| {
+            let seconds = (at - ts).unsigned_abs();
+            let amount = if seconds < 120 {
+                format!("{seconds} s")
+            } else {
+                format!("{} min", seconds / 60)
+            };
+            (amount, at >= ts)
+        })
+    };
+    match (jwt, v.timestamp.and_then(age)) {
+        (true, _) => match v.time {
+            TimeState::Ok => "time: within exp/nbf",
+            TimeState::Expired => "time: EXPIRED (exp passed)",
+            TimeState::NotYetValid => "time: not yet valid (nbf ahead)",
+            TimeState::Absent => "time: no exp/nbf (normal for Truora)",
+            TimeState::InvalidClaim => "time: exp/nbf is not a number",
+        }
+        .to_owned(),
+        (false, Some((amount, before))) => {
+            let when = if before { "before" } else { "after" };
+            match v.time {
+                TimeState::Expired | TimeState::NotYetValid => {
+                    format!("time: signed {amount} {when} arrival, over the 5 min allowed")
+                }
+                _ => format!("time: signed {amount} {when} arrival (within 5 min)"),
+            }
+        }
+        (false, None) => "time: no signed timestamp".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Signature, Verification};
+
+    fn verification(scheme: &str, timestamp: Option<i64>, time: TimeState) -> Verification {
+        let mut v = Verification::new(Signature::Valid, None, time, String::new(), Vec::new());
+        v.scheme = Some(scheme.to_owned());
+        v.timestamp = timestamp;
+        v
+    }
+
+    #[test]
+    fn a_signed_timestamp_is_said_as_its_age_at_arrival() {
+        let at = 1_800_000_000;
+        let v = verification("stripe", Some(at - 12), TimeState::Ok);
+        assert_eq!(
+            time_words(&v, Some(at)),
+            "time: signed 12 s before arrival (within 5 min)"
+        );
+        let v = verification("slack", Some(at - 600), TimeState::Expired);
+        assert_eq!(
+            time_words(&v, Some(at)),
+            "time: signed 10 min before arrival, over the 5 min allowed"
+        );
+        let v = verification("standard_webhooks", Some(at + 900), TimeState::NotYetValid);
+        assert_eq!(
+            time_words(&v, Some(at)),
+            "time: signed 15 min after arrival, over the 5 min allowed"
+        );
+        let v = verification("dkim", None, TimeState::Absent);
+        assert_eq!(time_words(&v, Some(at)), "time: no signed timestamp");
+        let v = verification("jwt", None, TimeState::Absent);
+        assert_eq!(
+            time_words(&v, Some(at)),
+            "time: no exp/nbf (normal for Truora)"
+        );
     }
 }

@@ -43,7 +43,7 @@ pub fn show(ctx: &egui::Context, state: &AppState) -> Vec<Command> {
                 if let Some(alg) = &v.alg {
                     ui.label(format!("alg {alg}"));
                 }
-                super::detail::time_label(ui, v.time);
+                super::detail::time_label(ui, v, None);
             });
             // The dates the token's times stand for, as jwt.io shows them.
             let claims = analysis.token.as_ref().and_then(|t| t.claims.as_ref());

@@ -4,7 +4,7 @@
 use hmac::{Hmac, Mac};
 
 use super::stripe::hex;
-use super::{Request, Scheme};
+use super::{Request, Sample, Scheme, Stamp, Weaker};
 use crate::record::{Event, Verification};
 use crate::token::Secret;
 
@@ -47,12 +47,7 @@ impl Scheme for Github {
         }
         let mac = |key: &[u8], body: &[u8]| -> Vec<u8> {
             match alg {
-                "sha1" => {
-                    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(key)
-                        .unwrap_or_else(|_| unreachable!());
-                    mac.update(body);
-                    mac.finalize().into_bytes().to_vec()
-                }
+                "sha1" => hmac_sha1(key, body),
                 _ => super::hmac_sha256(key, &[body]),
             }
         };
@@ -66,6 +61,73 @@ impl Scheme for Github {
         ))
     }
 
+    fn mac(&self, key: &[u8], stamp: &Stamp) -> String {
+        format!(
+            "sha256={}",
+            super::to_hex(&super::hmac_sha256(key, &[stamp.body]))
+        )
+    }
+
+    fn headers(&self, _timestamp: i64, _id: &str, signatures: &[String]) -> Vec<(String, String)> {
+        signatures
+            .iter()
+            .take(1)
+            .map(|s| ("X-Hub-Signature-256".to_owned(), s.clone()))
+            .collect()
+    }
+
+    /// GitHub still sends the legacy SHA-1 header beside the SHA-256 one.
+    fn extra(&self, key: &[u8], stamp: &Stamp) -> Vec<(String, String)> {
+        vec![(
+            "X-Hub-Signature".to_owned(),
+            format!("sha1={}", super::to_hex(&hmac_sha1(key, stamp.body))),
+        )]
+    }
+
+    fn weaker(&self, key: &[u8], stamp: &Stamp) -> Option<Weaker> {
+        Some(Weaker {
+            case: "sha1_only",
+            required: false,
+            headers: self.extra(key, stamp),
+            advice: "a request with only the legacy X-Hub-Signature (HMAC-SHA1) was accepted: verify X-Hub-Signature-256, which GitHub always sends",
+        })
+    }
+
+    fn sample(&self, n: u64, _now: i64) -> Sample {
+        let body = serde_json::json!({
+            "action": "opened",
+            "issue": {
+                "id": 1_000_000 + n,
+                "number": n % 1000 + 1,
+                "title": "The webhook receiver refuses genuine deliveries",
+                "state": "open",
+                "user": {"login": "octocat", "id": 583231}
+            },
+            "repository": {
+                "id": 1296269,
+                "name": "hello-world",
+                "full_name": "octo-org/hello-world",
+                "private": false
+            },
+            "sender": {"login": "octocat", "id": 583231}
+        });
+        let id = super::uuid(n);
+        Sample {
+            body: super::body(&body),
+            headers: vec![
+                ("Content-Type".to_owned(), "application/json".to_owned()),
+                (
+                    "User-Agent".to_owned(),
+                    "GitHub-Hookshot/8e1f1a2".to_owned(),
+                ),
+                ("X-GitHub-Event".to_owned(), "issues".to_owned()),
+                ("X-GitHub-Delivery".to_owned(), id.clone()),
+                ("X-GitHub-Hook-ID".to_owned(), "491254369".to_owned()),
+            ],
+            id,
+        }
+    }
+
     fn event(&self, request: &Request, message_id: Option<&str>) -> Event {
         let body = request.json().unwrap_or_default();
         Event {
@@ -76,4 +138,12 @@ impl Scheme for Github {
             subject: body["repository"]["full_name"].as_str().map(str::to_owned),
         }
     }
+}
+
+/// HMAC-SHA1, GitHub's legacy signature.
+fn hmac_sha1(key: &[u8], body: &[u8]) -> Vec<u8> {
+    // HMAC takes keys of any length: `new_from_slice` cannot fail.
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
+    mac.update(body);
+    mac.finalize().into_bytes().to_vec()
 }

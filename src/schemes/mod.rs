@@ -1,8 +1,9 @@
 //! The other signed webhooks: Standard Webhooks (and its `svix-*` spelling),
 //! Stripe, GitHub, Shopify and Slack, each an HMAC over bytes the provider names,
 //! in a header. The scheme is chosen by the headers a request carries, nothing to
-//! configure; each scheme is one file here ([`Scheme`]: detect, verify, its events),
-//! and a request none of them claims goes on to Truora's JWT.
+//! configure; each scheme is one file here ([`Scheme`]: detect, verify, its events,
+//! how it signs and a realistic event of its provider, for `send` and `probe`), and a
+//! request none of them claims goes on to Truora's JWT.
 
 mod github;
 mod shopify;
@@ -14,6 +15,7 @@ use hmac::{Hmac, Mac};
 use serde_json::Value;
 
 use crate::record::{Event, Signature, TimeState, Verification};
+use crate::send::Outgoing;
 use crate::token::Secret;
 
 /// A request as a scheme sees it.
@@ -39,6 +41,22 @@ impl Request<'_> {
     }
 }
 
+/// What a scheme signs: the body, the time it is stamped with, the delivery's id.
+pub struct Stamp<'a> {
+    pub body: &'a [u8],
+    pub timestamp: i64,
+    pub id: &'a str,
+}
+
+/// A provider's event as it sends one: the body, the headers besides the
+/// signature's, and the delivery's id.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub body: Vec<u8>,
+    pub headers: Vec<(String, String)>,
+    pub id: String,
+}
+
 /// One signed-webhook scheme.
 pub trait Scheme: Sync {
     /// Its name in `verification.scheme`.
@@ -49,6 +67,88 @@ pub trait Scheme: Sync {
     fn verify(&self, request: &Request, secrets: &[Secret]) -> Verification;
     /// The provider's event: its type, id and subject.
     fn event(&self, request: &Request, message_id: Option<&str>) -> Event;
+    /// Whether the signature covers a timestamp (the probe's time cases).
+    fn timestamped(&self) -> bool {
+        false
+    }
+    /// The MAC key a secret, as the provider hands it out, stands for.
+    fn key(&self, secret: &str) -> Vec<u8> {
+        secret.trim().as_bytes().to_vec()
+    }
+    /// The signature over `stamp` with `key`, written as the header carries it.
+    fn mac(&self, key: &[u8], stamp: &Stamp) -> String;
+    /// The headers that carry `signatures` (none given: the signature header is
+    /// left out), stamped `timestamp` and `id` where the scheme sends them.
+    fn headers(&self, timestamp: i64, id: &str, signatures: &[String]) -> Vec<(String, String)>;
+    /// Signature headers the provider sends beside the main one.
+    fn extra(&self, _key: &[u8], _stamp: &Stamp) -> Vec<(String, String)> {
+        Vec::new()
+    }
+    /// A realistic event of the provider, the `n`th of a run, sent at `now`.
+    fn sample(&self, n: u64, now: i64) -> Sample;
+    /// Whether a request may carry several signatures, any one of which verifies
+    /// (secret rotation).
+    fn rotates(&self) -> bool {
+        false
+    }
+    /// Whether the provider's own libraries accept a timestamp from the future.
+    fn accepts_future(&self) -> bool {
+        false
+    }
+    /// A signature the scheme knows but that must not be enough on its own.
+    fn weaker(&self, _key: &[u8], _stamp: &Stamp) -> Option<Weaker> {
+        None
+    }
+}
+
+/// A signature that must not be enough on its own (Stripe's `v0`, GitHub's SHA-1):
+/// the probe's case for it.
+pub struct Weaker {
+    pub case: &'static str,
+    /// Refusing it is required (else advisory).
+    pub required: bool,
+    /// The signature headers of a request signed with it alone.
+    pub headers: Vec<(String, String)>,
+    pub advice: &'static str,
+}
+
+/// The schemes `send --scheme` and `probe --scheme` speak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Name {
+    #[value(name = "standard_webhooks")]
+    StandardWebhooks,
+    Stripe,
+    Github,
+    Shopify,
+    Slack,
+}
+
+impl Name {
+    /// The scheme of this name.
+    pub fn scheme(self) -> &'static dyn Scheme {
+        match self {
+            Name::StandardWebhooks => &standard::StandardWebhooks,
+            Name::Stripe => &stripe::Stripe,
+            Name::Github => &github::Github,
+            Name::Shopify => &shopify::Shopify,
+            Name::Slack => &slack::Slack,
+        }
+    }
+}
+
+/// The request the provider would send: `sample` signed with `secret` at `timestamp`.
+pub fn signed(scheme: &dyn Scheme, secret: &str, sample: &Sample, timestamp: i64) -> Outgoing {
+    let key = scheme.key(secret);
+    let stamp = Stamp {
+        body: &sample.body,
+        timestamp,
+        id: &sample.id,
+    };
+    let signature = scheme.mac(&key, &stamp);
+    let mut headers = sample.headers.clone();
+    headers.extend(scheme.headers(timestamp, &sample.id, &[signature]));
+    headers.extend(scheme.extra(&key, &stamp));
+    Outgoing::with_headers(sample.body.clone(), headers)
 }
 
 /// Every scheme, in the order a request is matched against them.
@@ -143,6 +243,41 @@ fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
         mac.update(part);
     }
     mac.finalize().into_bytes().to_vec()
+}
+
+/// Lowercase hex of `bytes`.
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A JSON value's bytes, compact, as providers send their bodies.
+fn body(value: &Value) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_default()
+}
+
+/// An id that looks like the provider's (`prefix` then 24 characters from `n`).
+fn id(prefix: &str, n: u64) -> String {
+    format!(
+        "{prefix}{:024x}",
+        n.wrapping_mul(0x9e37_79b9_7f4a_7c15) as u128 | 1 << 95
+    )
+    .chars()
+    .take(prefix.len() + 24)
+    .collect()
+}
+
+/// A UUID-shaped id from `n` (GitHub's deliveries, Shopify's webhook ids).
+fn uuid(n: u64) -> String {
+    let x = n.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let y = x.rotate_left(29) ^ 0x5bd1_e995;
+    format!(
+        "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+        x >> 32,
+        (x >> 16) & 0xffff,
+        x & 0xfff,
+        y & 0xfff,
+        y >> 16
+    )
 }
 
 /// Compares two MACs in constant time.

@@ -3,7 +3,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::{Request, Scheme};
+use super::{Request, Sample, Scheme, Stamp};
 use crate::record::{Event, Verification};
 use crate::token::Secret;
 
@@ -52,6 +52,50 @@ impl Scheme for Shopify {
                 )
             },
         ))
+    }
+
+    fn mac(&self, key: &[u8], stamp: &Stamp) -> String {
+        STANDARD.encode(super::hmac_sha256(key, &[stamp.body]))
+    }
+
+    fn headers(&self, _timestamp: i64, _id: &str, signatures: &[String]) -> Vec<(String, String)> {
+        signatures
+            .iter()
+            .take(1)
+            .map(|s| ("X-Shopify-Hmac-Sha256".to_owned(), s.clone()))
+            .collect()
+    }
+
+    fn sample(&self, n: u64, now: i64) -> Sample {
+        let body = serde_json::json!({
+            "id": 820_982_911_946_154_508_u64 + n,
+            "email": "jon@example.com",
+            "created_at": crate::record::timestamp_ms(now.saturating_mul(1000)),
+            "currency": "USD",
+            "total_price": "199.00",
+            "financial_status": "paid",
+            "line_items": [{"id": 466_157_049, "title": "IPod Nano - 8gb", "quantity": 1, "price": "199.00"}]
+        });
+        let id = super::uuid(n);
+        Sample {
+            body: super::body(&body),
+            headers: vec![
+                ("Content-Type".to_owned(), "application/json".to_owned()),
+                ("User-Agent".to_owned(), "Shopify-Captain-Hook".to_owned()),
+                ("X-Shopify-Topic".to_owned(), "orders/create".to_owned()),
+                (
+                    "X-Shopify-Shop-Domain".to_owned(),
+                    "hookscope-test.myshopify.com".to_owned(),
+                ),
+                ("X-Shopify-API-Version".to_owned(), "2024-07".to_owned()),
+                ("X-Shopify-Webhook-Id".to_owned(), id.clone()),
+                (
+                    "X-Shopify-Triggered-At".to_owned(),
+                    crate::record::timestamp_ms(now.saturating_mul(1000)),
+                ),
+            ],
+            id,
+        }
     }
 
     fn event(&self, request: &Request, message_id: Option<&str>) -> Event {

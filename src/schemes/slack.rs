@@ -2,7 +2,7 @@
 //! the timestamp in `X-Slack-Request-Timestamp`.
 
 use super::stripe::hex;
-use super::{Request, Scheme};
+use super::{Request, Sample, Scheme, Stamp};
 use crate::record::{Event, Verification};
 use crate::token::Secret;
 
@@ -54,6 +54,70 @@ impl Scheme for Slack {
                 super::same(&signature, &mac)
             },
         ))
+    }
+
+    fn timestamped(&self) -> bool {
+        true
+    }
+
+    fn mac(&self, key: &[u8], stamp: &Stamp) -> String {
+        format!(
+            "v0={}",
+            super::to_hex(&super::hmac_sha256(
+                key,
+                &[
+                    b"v0:",
+                    stamp.timestamp.to_string().as_bytes(),
+                    b":",
+                    stamp.body
+                ],
+            ))
+        )
+    }
+
+    fn headers(&self, timestamp: i64, _id: &str, signatures: &[String]) -> Vec<(String, String)> {
+        let mut headers = vec![(
+            "X-Slack-Request-Timestamp".to_owned(),
+            timestamp.to_string(),
+        )];
+        headers.extend(
+            signatures
+                .iter()
+                .take(1)
+                .map(|s| ("X-Slack-Signature".to_owned(), s.clone())),
+        );
+        headers
+    }
+
+    fn sample(&self, n: u64, now: i64) -> Sample {
+        let id = format!("Ev{:010X}", n % 0xff_ffff_ffff);
+        let body = serde_json::json!({
+            "token": "Jhj5dZrVaK7ZwHHjRyZWjbDl",
+            "team_id": "T0HOOKSCOP",
+            "api_app_id": "A0HOOKSCOP",
+            "event": {
+                "type": "app_mention",
+                "user": "U061F7AUR",
+                "text": "<@U0LAN0Z89> is the webhook receiver up?",
+                "ts": format!("{now}.000200"),
+                "channel": "C0LAN2Q65",
+                "event_ts": format!("{now}.000200")
+            },
+            "type": "event_callback",
+            "event_id": id,
+            "event_time": now
+        });
+        Sample {
+            body: super::body(&body),
+            headers: vec![
+                ("Content-Type".to_owned(), "application/json".to_owned()),
+                (
+                    "User-Agent".to_owned(),
+                    "Slackbot 1.0 (+https://api.slack.com/robots)".to_owned(),
+                ),
+            ],
+            id,
+        }
     }
 
     fn event(&self, request: &Request, message_id: Option<&str>) -> Event {

@@ -5,7 +5,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::{Request, Scheme};
+use super::{Request, Sample, Scheme, Stamp};
 use crate::record::{Event, Signature, Verification};
 use crate::token::Secret;
 
@@ -113,6 +113,61 @@ impl Scheme for StandardWebhooks {
             v.hints.push("no secret is base64 (after whsec_): a Standard Webhooks secret is whsec_ followed by base64".to_owned());
         }
         finish(v)
+    }
+
+    fn timestamped(&self) -> bool {
+        true
+    }
+
+    fn key(&self, secret: &str) -> Vec<u8> {
+        key(secret).unwrap_or_default()
+    }
+
+    fn mac(&self, key: &[u8], stamp: &Stamp) -> String {
+        STANDARD.encode(super::hmac_sha256(
+            key,
+            &[
+                stamp.id.as_bytes(),
+                b".",
+                stamp.timestamp.to_string().as_bytes(),
+                b".",
+                stamp.body,
+            ],
+        ))
+    }
+
+    fn headers(&self, timestamp: i64, id: &str, signatures: &[String]) -> Vec<(String, String)> {
+        let mut headers = vec![
+            ("webhook-id".to_owned(), id.to_owned()),
+            ("webhook-timestamp".to_owned(), timestamp.to_string()),
+        ];
+        if !signatures.is_empty() {
+            let entries: Vec<String> = signatures.iter().map(|s| format!("v1,{s}")).collect();
+            headers.push(("webhook-signature".to_owned(), entries.join(" ")));
+        }
+        headers
+    }
+
+    fn rotates(&self) -> bool {
+        true
+    }
+
+    fn sample(&self, n: u64, now: i64) -> Sample {
+        let body = serde_json::json!({
+            "type": "invoice.paid",
+            "timestamp": crate::record::timestamp_ms(now.saturating_mul(1000)),
+            "data": {
+                "id": super::id("inv_", n),
+                "customer": super::id("cus_", n),
+                "amount_paid": 4900,
+                "currency": "usd"
+            }
+        });
+        Sample {
+            body: super::body(&body),
+            headers: vec![("Content-Type".to_owned(), "application/json".to_owned())],
+            id: super::id("msg_", n),
+        }
     }
 
     fn event(&self, request: &Request, message_id: Option<&str>) -> Event {

@@ -3,7 +3,7 @@
 
 use base64::Engine as _;
 
-use super::{Request, Scheme};
+use super::{Request, Sample, Scheme, Stamp, Weaker};
 use crate::record::{Event, Signature, Verification};
 use crate::token::Secret;
 
@@ -98,6 +98,83 @@ impl Scheme for Stripe {
             }
         }
         finish(v)
+    }
+
+    fn timestamped(&self) -> bool {
+        true
+    }
+
+    fn mac(&self, key: &[u8], stamp: &Stamp) -> String {
+        super::to_hex(&super::hmac_sha256(
+            key,
+            &[stamp.timestamp.to_string().as_bytes(), b".", stamp.body],
+        ))
+    }
+
+    fn headers(&self, timestamp: i64, _id: &str, signatures: &[String]) -> Vec<(String, String)> {
+        if signatures.is_empty() {
+            return Vec::new();
+        }
+        let mut value = format!("t={timestamp}");
+        for signature in signatures {
+            value.push_str(&format!(",v1={signature}"));
+        }
+        vec![("Stripe-Signature".to_owned(), value)]
+    }
+
+    fn rotates(&self) -> bool {
+        true
+    }
+
+    fn accepts_future(&self) -> bool {
+        true
+    }
+
+    fn weaker(&self, key: &[u8], stamp: &Stamp) -> Option<Weaker> {
+        Some(Weaker {
+            case: "v0_only",
+            required: true,
+            headers: vec![(
+                "Stripe-Signature".to_owned(),
+                format!("t={},v0={}", stamp.timestamp, self.mac(key, stamp)),
+            )],
+            advice: "a request signed only with v0 (Stripe's test scheme) was accepted: verify the v1 signatures alone",
+        })
+    }
+
+    fn sample(&self, n: u64, now: i64) -> Sample {
+        let id = super::id("evt_", n);
+        let body = serde_json::json!({
+            "id": id,
+            "object": "event",
+            "api_version": "2024-06-20",
+            "created": now,
+            "data": {"object": {
+                "id": super::id("pi_", n),
+                "object": "payment_intent",
+                "amount": 2000,
+                "currency": "usd",
+                "status": "succeeded"
+            }},
+            "livemode": false,
+            "pending_webhooks": 1,
+            "request": {"id": null, "idempotency_key": null},
+            "type": "payment_intent.succeeded"
+        });
+        Sample {
+            body: super::body(&body),
+            headers: vec![
+                (
+                    "Content-Type".to_owned(),
+                    "application/json; charset=utf-8".to_owned(),
+                ),
+                (
+                    "User-Agent".to_owned(),
+                    "Stripe/1.0 (+https://stripe.com/docs/webhooks)".to_owned(),
+                ),
+            ],
+            id,
+        }
     }
 
     fn event(&self, request: &Request, message_id: Option<&str>) -> Event {

@@ -132,6 +132,8 @@ fn a_mail_is_journaled_before_its_250_with_its_envelope_and_its_fields() {
     assert_eq!(email["helo"], "sender.example");
     assert_eq!(email["from"], "Truora <notifications@truora.com>");
     assert_eq!(email["message_id"], "m1@truora.com");
+    // A text-only mail has no HTML (none is made up from its text).
+    assert!(email["html"].is_null(), "{email}");
     // Dot-stuffing undone: the message as the sender wrote it.
     let body = record["body"].as_str().unwrap();
     assert!(

@@ -161,3 +161,119 @@ print(json.dumps({{
     assert_eq!(records[2]["events"][0]["type"], "pull_request");
     assert_eq!(records[2]["events"][0]["subject"], "octo/hello");
 }
+
+const SHOPIFY_SECRET: &str = "shpss_0123456789abcdef0123456789ab";
+
+/// Each scheme and the secret its endpoint has.
+const SECRETS: [(&str, &str); 5] = [
+    ("stripe", STRIPE_SECRET),
+    ("standard_webhooks", STANDARD_SECRET),
+    ("github", GITHUB_SECRET),
+    ("shopify", SHOPIFY_SECRET),
+    ("slack", SLACK_SECRET),
+];
+
+#[test]
+fn what_send_scheme_signs_hookscope_and_the_providers_own_libraries_accept() {
+    let Some(modules) = node_modules() else {
+        eprintln!("skipped: no stripe and @octokit/webhooks-methods in target/provider-libs");
+        return;
+    };
+    if run("python3", &["-c", "import standardwebhooks, slack_sdk"]).is_none() {
+        eprintln!("skipped: no standardwebhooks and slack_sdk for Python");
+        return;
+    }
+    let mut args = Vec::new();
+    for (_, secret) in SECRETS {
+        args.extend(["--secret", secret]);
+    }
+    let listener = Listener::start(&args);
+    for (scheme, secret) in SECRETS {
+        let output = std::process::Command::new(support::bin())
+            .args([
+                "send", "--scheme", scheme, "--count", "2", "--secret", secret,
+            ])
+            .args(["--to", &format!("http://{}/hooks/{scheme}", listener.addr)])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{scheme}: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let records = listener.records();
+    assert_eq!(records.len(), 10);
+    for (record, (scheme, _)) in records.iter().zip(SECRETS.iter().flat_map(|s| [s, s])) {
+        let v = &record["verification"];
+        assert_eq!(v["scheme"], *scheme, "{v}");
+        assert_eq!(v["signature"], "valid", "{scheme}: {v}");
+        assert_eq!(
+            v["time"],
+            if ["github", "shopify"].contains(scheme) {
+                "absent"
+            } else {
+                "ok"
+            }
+        );
+        let event = &record["events"][0];
+        assert_eq!(event["product"], *scheme);
+        assert!(event["type"].is_string(), "{scheme}: {event}");
+    }
+    assert_ne!(
+        records[0]["verification"]["message_id"], records[1]["verification"]["message_id"],
+        "two sends are two deliveries"
+    );
+    // The providers' own libraries verify what was sent, from the bytes received.
+    let dir = tempfile::tempdir().unwrap();
+    let captured = dir.path().join("captured.json");
+    std::fs::write(&captured, serde_json::to_vec(&records).unwrap()).unwrap();
+    let header = "const h = (r, n) => r.headers.find(([k]) => k.toLowerCase() == n)[1];";
+    let node = format!(
+        r#"
+import {{ createRequire }} from 'node:module';
+import {{ readFileSync }} from 'node:fs';
+import {{ verify }} from '{m}/@octokit/webhooks-methods/dist-node/index.js';
+const stripe = createRequire('{m}/')('stripe')('sk_test_x');
+{header}
+const records = JSON.parse(readFileSync({captured:?}, 'utf8'));
+for (const r of records.filter(r => r.verification.scheme == 'stripe'))
+  stripe.webhooks.constructEvent(r.body, h(r, 'stripe-signature'), {stripe:?});
+for (const r of records.filter(r => r.verification.scheme == 'github'))
+  if (!(await verify({github:?}, r.body, h(r, 'x-hub-signature-256')))) throw new Error('octokit refused');
+console.log('node ok');
+"#,
+        m = modules.display(),
+        captured = captured.display().to_string(),
+        stripe = STRIPE_SECRET,
+        github = GITHUB_SECRET,
+    );
+    let said = run("node", &["--input-type=module", "-e", &node]);
+    assert_eq!(said.as_deref().map(str::trim), Some("node ok"));
+    let python = format!(
+        r#"
+import json, hmac, hashlib, base64
+from standardwebhooks.webhooks import Webhook
+from slack_sdk.signature import SignatureVerifier
+records = json.load(open({captured:?}))
+h = lambda r, n: next(v for k, v in r["headers"] if k.lower() == n)
+for r in records:
+    s = r["verification"]["scheme"]
+    if s == "standard_webhooks":
+        Webhook({standard:?}).verify(r["body"], {{k.lower(): v for k, v in r["headers"]}})
+    if s == "slack":
+        assert SignatureVerifier({slack:?}).is_valid(r["body"], h(r, "x-slack-request-timestamp"), h(r, "x-slack-signature"))
+    if s == "shopify":
+        mac = base64.b64encode(hmac.new({shopify:?}.encode(), r["body"].encode(), hashlib.sha256).digest()).decode()
+        assert hmac.compare_digest(mac, h(r, "x-shopify-hmac-sha256"))
+print("python ok")
+"#,
+        captured = captured.display().to_string(),
+        standard = STANDARD_SECRET,
+        slack = SLACK_SECRET,
+        shopify = SHOPIFY_SECRET,
+    );
+    let said = run("python3", &["-c", &python]);
+    assert_eq!(said.as_deref().map(str::trim), Some("python ok"));
+}

@@ -189,6 +189,7 @@ impl Workbench {
         }
         self.probing = true;
         let options = Options {
+            scheme: None,
             target,
             key,
             placement: Placement::Body,

@@ -1,7 +1,10 @@
 //! Probing the user's own receiver: genuine hooks it must accept, and the forgeries a
 //! forger tries (`alg: none`, the algorithm taken from the header, a cut or empty
 //! signature, a changed claim) that it must refuse. Each case says, when it fails,
-//! what the receiver must check.
+//! what the receiver must check. The other signed webhooks have their own cases
+//! ([`schemes`]: `probe --scheme`).
+
+mod schemes;
 
 use std::time::Duration;
 
@@ -37,7 +40,8 @@ pub enum Placement {
     Bearer,
 }
 
-/// One request of a case: a token, or a body of its own.
+/// One request of a case: a token, a body of its own, or a whole request (a
+/// signature scheme's, headers and all).
 #[derive(Debug, Clone)]
 enum Payload {
     Token(String),
@@ -45,6 +49,7 @@ enum Payload {
         content_type: &'static str,
         body: &'static str,
     },
+    Request(Outgoing),
 }
 
 /// A case before it is sent.
@@ -99,6 +104,9 @@ pub struct Options {
     pub target: String,
     /// The receiver's secret (key bytes): genuine hooks are signed with it.
     pub key: Vec<u8>,
+    /// Probe a receiver of another signed-webhook scheme (`--scheme`), with the
+    /// secret as its provider hands it out.
+    pub scheme: Option<(crate::schemes::Name, String)>,
     pub placement: Placement,
     pub timeout: Duration,
     /// Unix seconds, for `iat` and the expired case.
@@ -142,6 +150,9 @@ fn event(n: u64, now: i64) -> Value {
 }
 
 fn cases(options: &Options) -> Vec<Case> {
+    if let Some((name, secret)) = &options.scheme {
+        return schemes::cases(name.scheme(), secret, options.now);
+    }
     let key = options.key.as_slice();
     let now = options.now;
     let hs256 = json!({"alg": "HS256", "typ": "JWT"});
@@ -302,22 +313,24 @@ fn outgoing(payload: &Payload, placement: Placement) -> Outgoing {
     match payload {
         Payload::Raw { content_type, body } => Outgoing {
             content_type: (*content_type).to_owned(),
-            authorization: None,
             body: Bytes::from_static(body.as_bytes()),
+            ..Outgoing::default()
         },
+        Payload::Request(outgoing) => outgoing.clone(),
         Payload::Token(token) => match placement {
             Placement::Body => Outgoing {
                 content_type: "application/jwt".to_owned(),
-                authorization: None,
                 body: Bytes::from(token.clone()),
+                ..Outgoing::default()
             },
             Placement::Json => Outgoing {
                 content_type: "application/json".to_owned(),
-                authorization: None,
                 body: Bytes::from(json!({ "token": token }).to_string()),
+                ..Outgoing::default()
             },
             Placement::Form => Outgoing {
                 content_type: "application/x-www-form-urlencoded".to_owned(),
+                headers: Vec::new(),
                 authorization: None,
                 body: Bytes::from(
                     form_urlencoded::Serializer::new(String::new())
@@ -328,6 +341,7 @@ fn outgoing(payload: &Payload, placement: Placement) -> Outgoing {
             Placement::Bearer => Outgoing {
                 content_type: "application/json".to_owned(),
                 authorization: Some(format!("Bearer {token}")),
+                headers: Vec::new(),
                 body: Bytes::new(),
             },
         },
@@ -389,7 +403,7 @@ async fn run_case(case: &Case, options: &Options) -> CaseReport {
         report.advice = Some(case.advice.to_owned());
     } else if case.name == "replayed" {
         report.advice = Some(
-            "accepted again, as it should be; make sure each event id is processed once (Truora retries)"
+            "accepted again, as it should be; make sure each event id is processed once (senders retry)"
                 .to_owned(),
         );
     }
@@ -411,6 +425,7 @@ mod tests {
         Options {
             target: "http://127.0.0.1:9/".to_owned(),
             key: b"probe-secret-0123456789abcdef0123".to_vec(),
+            scheme: None,
             placement: Placement::Body,
             timeout: Duration::from_secs(1),
             now: 1_800_000_000,
