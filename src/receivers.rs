@@ -47,6 +47,26 @@ impl Language {
         }
     }
 
+    /// The file extension of its source.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Language::Go => "go",
+            Language::Node => "js",
+            Language::Python => "py",
+            Language::Rust => "rs",
+        }
+    }
+
+    /// The server around a scheme's `verify` function.
+    fn scheme_skeleton(self) -> &'static str {
+        match self {
+            Language::Go => include_str!("../assets/receivers/schemes/skeleton.go"),
+            Language::Node => include_str!("../assets/receivers/schemes/skeleton.js"),
+            Language::Python => include_str!("../assets/receivers/schemes/skeleton.py"),
+            Language::Rust => include_str!("../assets/receivers/schemes/skeleton.rs"),
+        }
+    }
+
     fn template(self) -> &'static str {
         match self {
             Language::Go => include_str!("../assets/receivers/go.go"),
@@ -235,6 +255,28 @@ pub fn code(language: Language, alg: Option<&str>, placement: &Placement) -> Str
         .replace("{ALG}", alg)
 }
 
+/// The receiver in `language` for webhooks signed with another provider's scheme:
+/// the provider's official library where one exists, else the language's own HMAC
+/// with a constant-time compare; the secret from `WEBHOOK_SECRET`.
+pub fn scheme_code(language: Language, name: crate::schemes::Name) -> String {
+    let scheme = name.scheme();
+    let snippet = scheme.receiver(language.extension());
+    let mut parts = snippet.splitn(3, "\n---\n");
+    let install = parts.next().unwrap_or_default().trim();
+    let imports = parts.next().unwrap_or_default().trim_matches('\n');
+    let verify = parts.next().unwrap_or_default().trim_matches('\n');
+    language
+        .scheme_skeleton()
+        .replace("{TITLE}", scheme.title())
+        .replace(
+            "{HOW}",
+            "its signature checked with the endpoint's secret (WEBHOOK_SECRET)",
+        )
+        .replace("{INSTALL}", install)
+        .replace("{IMPORTS}", imports)
+        .replace("{VERIFY}", verify)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +332,30 @@ mod tests {
             );
             assert!(text.contains("TRUORA_HOOK_SECRET"), "{language:?}");
             assert!(code(language, Some("none"), &Placement::Body).contains("HS256"));
+        }
+    }
+
+    #[test]
+    fn each_scheme_has_a_whole_receiver_in_each_language() {
+        use crate::schemes::Name;
+        for name in [
+            Name::StandardWebhooks,
+            Name::Stripe,
+            Name::Github,
+            Name::Shopify,
+            Name::Slack,
+        ] {
+            for language in Language::ALL {
+                let text = scheme_code(language, name);
+                assert!(text.contains("WEBHOOK_SECRET"), "{name:?} {language:?}");
+                assert!(text.contains("verify("), "{name:?} {language:?}");
+                for placeholder in ["{TITLE}", "{INSTALL}", "{IMPORTS}", "{VERIFY}", "\n---\n"] {
+                    assert!(
+                        !text.contains(placeholder),
+                        "{name:?} {language:?}: {placeholder}"
+                    );
+                }
+            }
         }
     }
 }

@@ -24,12 +24,27 @@ pub struct VerifyArgs {
     /// given input carries it, else the body; JSON and form fields named `token`).
     #[arg(long = "as", value_name = "PLACEMENT", value_enum, requires = "code")]
     pub placement: Option<crate::probe::Placement>,
+    /// With --code: a receiver of another provider's webhooks instead, verifying its
+    /// scheme (the provider's official library where one exists; the secret from
+    /// WEBHOOK_SECRET).
+    #[arg(
+        long,
+        value_name = "SCHEME",
+        value_enum,
+        requires = "code",
+        conflicts_with = "placement"
+    )]
+    pub scheme: Option<crate::schemes::Name>,
     #[command(flatten)]
     pub secrets: SecretArgs,
 }
 
 /// Runs `verify`.
 pub fn run(args: VerifyArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
+    if let (Some(language), Some(scheme)) = (args.code, args.scheme) {
+        print!("{}", crate::receivers::scheme_code(language, scheme));
+        return Ok(ExitCode::SUCCESS);
+    }
     let verifier = super::secrets::verifier(&args.secrets, matches)?;
     if let Some(language) = args.code {
         // Without a token there is nothing to read the algorithm from: HS256.

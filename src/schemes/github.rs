@@ -128,6 +128,12 @@ impl Scheme for Github {
         }
     }
 
+    fn title(&self) -> &'static str {
+        "GitHub"
+    }
+
+    super::receiver_code!("github");
+
     fn event(&self, request: &Request, message_id: Option<&str>) -> Event {
         let body = request.json().unwrap_or_default();
         Event {

@@ -99,7 +99,28 @@ pub trait Scheme: Sync {
     fn weaker(&self, _key: &[u8], _stamp: &Stamp) -> Option<Weaker> {
         None
     }
+    /// The provider's name in words.
+    fn title(&self) -> &'static str;
+    /// The receiver's verification in the language of file `extension` (`py`, `js`,
+    /// `go`, `rs`): what to install, the imports and a `verify` function, separated
+    /// by `---` lines (`verify --code LANG --scheme S`).
+    fn receiver(&self, extension: &str) -> &'static str;
 }
+
+/// A scheme's [`Scheme::receiver`], from `assets/receivers/schemes/NAME.EXT`.
+macro_rules! receiver_code {
+    ($name:literal) => {
+        fn receiver(&self, extension: &str) -> &'static str {
+            match extension {
+                "py" => include_str!(concat!("../../assets/receivers/schemes/", $name, ".py")),
+                "js" => include_str!(concat!("../../assets/receivers/schemes/", $name, ".js")),
+                "go" => include_str!(concat!("../../assets/receivers/schemes/", $name, ".go")),
+                _ => include_str!(concat!("../../assets/receivers/schemes/", $name, ".rs")),
+            }
+        }
+    };
+}
+use receiver_code;
 
 /// A signature that must not be enough on its own (Stripe's `v0`, GitHub's SHA-1):
 /// the probe's case for it.

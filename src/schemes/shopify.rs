@@ -98,6 +98,12 @@ impl Scheme for Shopify {
         }
     }
 
+    fn title(&self) -> &'static str {
+        "Shopify"
+    }
+
+    super::receiver_code!("shopify");
+
     fn event(&self, request: &Request, message_id: Option<&str>) -> Event {
         let body = request.json().unwrap_or_default();
         Event {

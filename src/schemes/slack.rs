@@ -120,6 +120,12 @@ impl Scheme for Slack {
         }
     }
 
+    fn title(&self) -> &'static str {
+        "Slack"
+    }
+
+    super::receiver_code!("slack");
+
     fn event(&self, request: &Request, message_id: Option<&str>) -> Event {
         let body = request.json().unwrap_or_default();
         let event_type = body["event"]["type"]

@@ -170,6 +170,12 @@ impl Scheme for StandardWebhooks {
         }
     }
 
+    fn title(&self) -> &'static str {
+        "Standard Webhooks"
+    }
+
+    super::receiver_code!("standard_webhooks");
+
     fn event(&self, request: &Request, message_id: Option<&str>) -> Event {
         let body = request.json().unwrap_or_default();
         Event {

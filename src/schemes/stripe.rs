@@ -177,6 +177,12 @@ impl Scheme for Stripe {
         }
     }
 
+    fn title(&self) -> &'static str {
+        "Stripe"
+    }
+
+    super::receiver_code!("stripe");
+
     fn event(&self, request: &Request, message_id: Option<&str>) -> Event {
         let body = request.json().unwrap_or_default();
         Event {

@@ -296,3 +296,73 @@ server.serve_forever()
     }
     assert!(!failed.contains("genuine"), "{report:#}");
 }
+
+/// A Slack receiver on a real socket: the MAC over `v0:{timestamp}:{body}` with
+/// the secret, and, unless it `skips_time`, the timestamp within 5 minutes.
+fn slack_receiver(skips_time: bool) -> SocketAddr {
+    support::app(move |seen| {
+        let timestamp = seen
+            .header("x-slack-request-timestamp")
+            .unwrap_or_default()
+            .to_owned();
+        let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+        mac.update(format!("v0:{timestamp}:").as_bytes());
+        mac.update(&seen.body);
+        let expected: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let signed = seen.header("x-slack-signature") == Some(format!("v0={expected}").as_str());
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        let recent = timestamp
+            .parse::<i64>()
+            .is_ok_and(|t| (now - t).abs() <= 300);
+        if signed && (skips_time || recent) {
+            ("200 OK", "")
+        } else {
+            ("401 Unauthorized", "")
+        }
+    })
+}
+
+#[test]
+fn a_scheme_receiver_that_skips_the_timestamp_fails_exactly_the_timestamp_cases() {
+    let correct = slack_receiver(false);
+    let (code, report) = probe(&format!("http://{correct}/slack"), &["--scheme", "slack"]);
+    assert_eq!(failed_required(&report), set(&[]), "{report}");
+    assert_eq!(code, 0);
+    let names: Vec<&str> = report["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "genuine",
+            "wrong_secret",
+            "tampered_body",
+            "missing_signature",
+            "empty_signature",
+            "truncated_signature",
+            "stale_timestamp",
+            "timestamp_swapped",
+            "future_timestamp",
+            "replayed"
+        ]
+    );
+    let careless = slack_receiver(true);
+    let (code, report) = probe(&format!("http://{careless}/slack"), &["--scheme", "slack"]);
+    assert_eq!(
+        failed_required(&report),
+        set(&["stale_timestamp", "future_timestamp"]),
+        "{report}"
+    );
+    assert_eq!(code, 1);
+}
