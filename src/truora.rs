@@ -14,20 +14,56 @@ pub enum Product {
     Validations,
     /// WhatsApp conversations and messages (Truconnect).
     Truconnect,
+    /// Other providers' webhooks, by their signature scheme.
+    StandardWebhooks,
+    Stripe,
+    Github,
+    Shopify,
+    Slack,
     Other,
 }
 
 impl Product {
     /// Every product, in the order lists show them.
-    pub const ALL: [Product; 7] = [
+    pub const ALL: [Product; 12] = [
         Product::Check,
         Product::ContinuousCheck,
         Product::Signals,
         Product::DigitalIdentity,
         Product::Validations,
         Product::Truconnect,
+        Product::StandardWebhooks,
+        Product::Stripe,
+        Product::Github,
+        Product::Shopify,
+        Product::Slack,
         Product::Other,
     ];
+
+    /// Another provider's webhooks (a signature scheme's).
+    pub fn is_provider(self) -> bool {
+        matches!(
+            self,
+            Product::StandardWebhooks
+                | Product::Stripe
+                | Product::Github
+                | Product::Shopify
+                | Product::Slack
+        )
+    }
+
+    /// One of Truora's own products (not another provider's, nor `Other`).
+    pub fn is_truora(self) -> bool {
+        !matches!(
+            self,
+            Product::StandardWebhooks
+                | Product::Stripe
+                | Product::Github
+                | Product::Shopify
+                | Product::Slack
+                | Product::Other
+        )
+    }
 
     /// The record's spelling (`check`, `continuous_check`, ...).
     pub fn as_str(self) -> &'static str {
@@ -38,6 +74,11 @@ impl Product {
             Product::DigitalIdentity => "digital_identity",
             Product::Validations => "validations",
             Product::Truconnect => "truconnect",
+            Product::StandardWebhooks => "standard_webhooks",
+            Product::Stripe => "stripe",
+            Product::Github => "github",
+            Product::Shopify => "shopify",
+            Product::Slack => "slack",
             Product::Other => "other",
         }
     }
@@ -59,6 +100,11 @@ impl Product {
             Product::DigitalIdentity => "Digital identity",
             Product::Validations => "Validation",
             Product::Truconnect => "Truconnect (WhatsApp)",
+            Product::StandardWebhooks => "Standard Webhooks",
+            Product::Stripe => "Stripe",
+            Product::Github => "GitHub",
+            Product::Shopify => "Shopify",
+            Product::Slack => "Slack",
             Product::Other => "Other",
         }
     }
@@ -73,7 +119,13 @@ impl Product {
             Product::DigitalIdentity | Product::Validations => {
                 matches!(action, "succeeded" | "failed" | "expired")
             }
-            Product::ContinuousCheck | Product::Signals => true,
+            Product::ContinuousCheck
+            | Product::Signals
+            | Product::StandardWebhooks
+            | Product::Stripe
+            | Product::Github
+            | Product::Shopify
+            | Product::Slack => true,
             Product::Truconnect | Product::Other => matches!(
                 action,
                 "finished" | "succeeded" | "failed" | "expired" | "completed" | "closed"

@@ -101,7 +101,7 @@ pub enum ProductChoice {
 static PRODUCT_CHOICES: std::sync::LazyLock<Vec<ProductChoice>> = std::sync::LazyLock::new(|| {
     Product::ALL
         .into_iter()
-        .filter(|p| *p != Product::Other)
+        .filter(|p| p.is_truora())
         .map(ProductChoice::One)
         .chain([ProductChoice::All])
         .collect()

@@ -158,7 +158,15 @@ impl Ingester {
         let product = first.map_or(Product::Other, |e| Product::from_name(&e.product));
         let label = match first {
             Some(event) => {
-                let mut label = truora::describe(product.as_str(), event.action.as_deref());
+                // Another provider's event says its type (and GitHub's action).
+                let what = match (&event.event_type, &event.action) {
+                    (Some(kind), Some(action)) if product.is_provider() => {
+                        Some(format!("{kind}.{action}"))
+                    }
+                    (Some(kind), None) if product.is_provider() => Some(kind.clone()),
+                    _ => event.action.clone(),
+                };
+                let mut label = truora::describe(product.as_str(), what.as_deref());
                 if analysis.events.len() > 1 {
                     label.push_str(&format!(" (+{})", analysis.events.len() - 1));
                 }

@@ -137,6 +137,9 @@ fn verdict(ui: &mut egui::Ui, record: &Record, state: &AppState) {
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new("Signature").strong());
         badge(ui, v.signature);
+        if let Some(scheme) = v.scheme.as_deref().filter(|s| *s != "jwt") {
+            ui.label(RichText::new(format!("scheme {scheme}")).strong());
+        }
         if let Some(alg) = &v.alg {
             ui.label(format!("alg {alg}"));
         }
@@ -156,6 +159,7 @@ fn verdict(ui: &mut egui::Ui, record: &Record, state: &AppState) {
         );
     });
     ui.label(&v.detail);
+    signed_bytes(ui, record);
     for hint in &v.hints {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("💡").color(super::palette::HINT));
@@ -222,21 +226,40 @@ fn receiver_code(
                 .as_ref()
                 .map(|t| crate::receivers::Placement::from_source(&t.source))
                 .unwrap_or_default();
+            // Another provider's request gets a receiver of its scheme.
+            let scheme = record
+                .verification
+                .scheme
+                .as_deref()
+                .and_then(crate::schemes::Name::from_scheme);
             let choices: Vec<(Language, String)> = Language::ALL
                 .iter()
-                .map(|l| (*l, format!("{} ({})", l.as_str(), l.library())))
+                .map(|l| match scheme {
+                    Some(_) => (*l, l.as_str().to_owned()),
+                    None => (*l, format!("{} ({})", l.as_str(), l.library())),
+                })
                 .collect();
+            let code = |language| match scheme {
+                Some(name) => crate::receivers::scheme_code(language, name),
+                None => crate::receivers::code(language, record.verification.alg.as_deref(), &placement),
+            };
             ui.horizontal(|ui| {
                 if super::widgets::labelled_choice(ui, "Language", 200.0, &mut language, &choices) {
                     commands.push(Command::Workbench(WorkbenchCommand::CodeLanguage(language)));
                 }
-                let code = crate::receivers::code(language, record.verification.alg.as_deref(), &placement);
                 if super::widgets::copy_button(ui, "code") {
-                    commands.push(Command::Copy(code));
+                    commands.push(Command::Copy(code(language)));
                 }
             });
-            ui.weak("Takes the token where this event carried it, the secret from TRUORA_HOOK_SECRET, and this event's alg only. `hookscope probe` checks it.");
-            let mut code = crate::receivers::code(language, record.verification.alg.as_deref(), &placement);
+            match scheme {
+                Some(name) => ui.weak(format!(
+                    "Verifies {}'s signature over the raw body, with the provider's library where one exists; the secret from WEBHOOK_SECRET. `hookscope probe --scheme {}` checks it.",
+                    name.scheme().title(),
+                    name.scheme().name()
+                )),
+                None => ui.weak("Takes the token where this event carried it, the secret from TRUORA_HOOK_SECRET, and this event's alg only. `hookscope probe` checks it."),
+            };
+            let mut code = code(language);
             let label = ui.label("Code");
             ui.add(
                 egui::TextEdit::multiline(&mut code)
@@ -534,6 +557,44 @@ pub fn coloured_token(raw: &str, visuals: &egui::Visuals) -> LayoutJob {
         job.append(part, 0.0, egui::TextFormat::simple(font.clone(), color));
     }
     job
+}
+
+/// What another provider's scheme signed: the prefix it puts before the raw body
+/// (the timestamp, the message id), and the body's length and SHA-256 (up to 64 KiB).
+fn signed_bytes(ui: &mut egui::Ui, record: &Record) {
+    let v = &record.verification;
+    let Some(name) = v
+        .scheme
+        .as_deref()
+        .and_then(crate::schemes::Name::from_scheme)
+    else {
+        return;
+    };
+    let body = record.body_bytes();
+    let prefix = name.scheme().signed_prefix(
+        v.timestamp.unwrap_or_default(),
+        v.message_id.as_deref().unwrap_or_default(),
+    );
+    let hash = if body.len() <= 64 * 1024 {
+        use sha2::Digest as _;
+        let digest = sha2::Sha256::digest(&body);
+        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        format!(", SHA-256 {hex}…")
+    } else {
+        String::new()
+    };
+    ui.label(
+        RichText::new(format!(
+            "signed: {}the raw body ({} bytes{hash})",
+            if prefix.is_empty() {
+                String::new()
+            } else {
+                format!("\"{}\" + ", crate::terminal::escape(&prefix))
+            },
+            body.len()
+        ))
+        .monospace(),
+    );
 }
 
 /// The time state in words, beside its verdict (in the warning colour when it is

@@ -51,6 +51,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         let products: Vec<(String, String)> = crate::samples::PRODUCTS
             .iter()
             .map(|p| (p.to_string(), crate::truora::describe(p, None)))
+            .chain(test_providers())
             .collect();
         let mut product = state.view.list.test_product.clone();
         if labelled_choice(ui, "Product", 150.0, &mut product, &products) {
@@ -77,4 +78,15 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         }
     }
     commands
+}
+
+/// The other providers *Send test hook* sends as (`scheme:NAME`), with their names.
+pub fn test_providers() -> impl Iterator<Item = (String, String)> {
+    crate::schemes::Name::ALL.into_iter().map(|name| {
+        let scheme = name.scheme();
+        (
+            format!("scheme:{}", scheme.name()),
+            format!("{} webhook", scheme.title()),
+        )
+    })
 }

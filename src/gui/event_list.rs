@@ -389,6 +389,14 @@ fn filter_bar(ui: &mut egui::Ui, state: &AppState, waiting: bool, commands: &mut
                         ui.close();
                     }
                 }
+                ui.separator();
+                for (product, words) in super::empty::test_providers() {
+                    if ui.button(words).clicked() {
+                        commands.push(Command::View(ViewCommand::SetTestProduct(product)));
+                        commands.push(Command::SendTestHook);
+                        ui.close();
+                    }
+                }
             })
             .response
             .on_hover_text(

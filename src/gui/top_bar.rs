@@ -167,6 +167,18 @@ fn probe(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
         {
             commands.push(Command::Workbench(WorkbenchCommand::Probe));
         }
+        // Which receiver the app is: Truora's JWT hooks, or another provider's scheme.
+        let mut scheme = workbench.probe_scheme;
+        let choices: Vec<(Option<crate::schemes::Name>, String)> = std::iter::once((None, "Truora (JWT)".to_owned()))
+            .chain(
+                crate::schemes::Name::ALL
+                    .into_iter()
+                    .map(|n| (Some(n), n.scheme().title().to_owned())),
+            )
+            .collect();
+        if super::widgets::labelled_choice(ui, "as a receiver of", 150.0, &mut scheme, &choices) {
+            commands.push(Command::Workbench(WorkbenchCommand::ProbeScheme(scheme)));
+        }
         if workbench.probing {
             ui.spinner();
             ui.label("probing…");

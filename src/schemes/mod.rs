@@ -101,6 +101,10 @@ pub trait Scheme: Sync {
     }
     /// The provider's name in words.
     fn title(&self) -> &'static str;
+    /// What is signed before the raw body (`{t}.` for Stripe), for the detail.
+    fn signed_prefix(&self, _timestamp: i64, _id: &str) -> String {
+        String::new()
+    }
     /// The receiver's verification in the language of file `extension` (`py`, `js`,
     /// `go`, `rs`): what to install, the imports and a `verify` function, separated
     /// by `---` lines (`verify --code LANG --scheme S`).
@@ -145,6 +149,20 @@ pub enum Name {
 }
 
 impl Name {
+    /// Every scheme, in the order menus list them.
+    pub const ALL: [Name; 5] = [
+        Name::StandardWebhooks,
+        Name::Stripe,
+        Name::Github,
+        Name::Shopify,
+        Name::Slack,
+    ];
+
+    /// The scheme a record's `verification.scheme` names (`None`: JWT, DKIM or none).
+    pub fn from_scheme(scheme: &str) -> Option<Name> {
+        Name::ALL.into_iter().find(|n| n.scheme().name() == scheme)
+    }
+
     /// The scheme of this name.
     pub fn scheme(self) -> &'static dyn Scheme {
         match self {

@@ -120,6 +120,10 @@ impl Scheme for Slack {
         }
     }
 
+    fn signed_prefix(&self, timestamp: i64, _id: &str) -> String {
+        format!("v0:{timestamp}:")
+    }
+
     fn title(&self) -> &'static str {
         "Slack"
     }

@@ -170,6 +170,10 @@ impl Scheme for StandardWebhooks {
         }
     }
 
+    fn signed_prefix(&self, timestamp: i64, id: &str) -> String {
+        format!("{id}.{timestamp}.")
+    }
+
     fn title(&self) -> &'static str {
         "Standard Webhooks"
     }

@@ -177,6 +177,10 @@ impl Scheme for Stripe {
         }
     }
 
+    fn signed_prefix(&self, timestamp: i64, _id: &str) -> String {
+        format!("{timestamp}.")
+    }
+
     fn title(&self) -> &'static str {
         "Stripe"
     }

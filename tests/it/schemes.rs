@@ -277,3 +277,41 @@ print("python ok")
     let said = run("python3", &["-c", &python]);
     assert_eq!(said.as_deref().map(str::trim), Some("python ok"));
 }
+
+#[test]
+fn a_request_signed_by_svixs_own_library_with_svix_headers_verifies() {
+    if run("python3", &["-c", "import svix"]).is_none() {
+        eprintln!("skipped: no svix for Python (pip install svix)");
+        return;
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let python = format!(
+        r#"
+import datetime
+from svix.webhooks import Webhook
+at = datetime.datetime.fromtimestamp({now}, tz=datetime.timezone.utc)
+print(Webhook({STANDARD_SECRET:?}).sign("msg_svix_1", at, {BODY:?}))
+"#
+    );
+    let signature = run("python3", &["-c", &python]).expect("svix signs");
+    let listener = Listener::start(&["--secret", STANDARD_SECRET]);
+    let now = now.to_string();
+    let headers = [
+        ("svix-id", "msg_svix_1"),
+        ("svix-timestamp", now.as_str()),
+        ("svix-signature", signature.trim()),
+    ];
+    assert_eq!(
+        listener.post("/svix", &headers, BODY.as_bytes()).status,
+        200
+    );
+    let v = listener.last()["verification"].clone();
+    assert_eq!(v["scheme"], "standard_webhooks", "{v}");
+    assert_eq!(v["signature"], "valid", "{v}");
+    assert_eq!(v["message_id"], "msg_svix_1");
+    listener.post("/svix", &headers, BODY.replace("evt_9", "evt_8").as_bytes());
+    assert_eq!(listener.last()["verification"]["signature"], "invalid");
+}

@@ -185,6 +185,15 @@ impl Secrets {
     }
 
     /// The key bytes of the first usable secret.
+    pub fn first_text(&self) -> Option<String> {
+        self.entries
+            .iter()
+            .zip(&self.errors)
+            .find(|(entry, error)| !entry.value.is_empty() && error.is_none())
+            .map(|(entry, _)| entry.value.clone())
+    }
+
+    /// The first usable secret's key.
     pub fn first_key(&self) -> Option<Vec<u8>> {
         self.entries
             .iter()

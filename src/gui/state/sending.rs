@@ -49,6 +49,12 @@ impl AppState {
             return;
         };
         let product = self.view.list.test_product.clone();
+        if let Some(name) = product
+            .strip_prefix("scheme:")
+            .and_then(crate::schemes::Name::from_scheme)
+        {
+            return self.send_test_request(name, url);
+        }
         // Signed with the first usable secret, as Truora signs with the hook's secret;
         // never with a hidden key, whose event would stay invalid once the real secret
         // is pasted.
@@ -71,6 +77,41 @@ impl AppState {
                         })
                         .and_then(|token| {
                             crate::send::post_blocking(&url, token.into(), Duration::from_secs(10))
+                                .map(|d| d.status)
+                                .map_err(|err| err.to_string())
+                        }),
+                )
+            });
+    }
+
+    /// *Send test hook* as another provider: its sample, signed with the first
+    /// secret as pasted (the scheme reads it its own way), with its headers.
+    fn send_test_request(&mut self, name: crate::schemes::Name, url: String) {
+        let Some(secret) = self.secrets.first_text() else {
+            self.notice = Some(Notice::error(
+                "paste the endpoint's signing secret first: the test request is signed with it",
+            ));
+            return;
+        };
+        let serial = self.store.len() as u64;
+        self.jobs
+            .spawn("hookscope-test-hook", &self.sent, move |_| {
+                let now = crate::token::unix_now();
+                let scheme = name.scheme();
+                let outgoing =
+                    crate::schemes::signed(scheme, &secret, &scheme.sample(serial, now), now);
+                Report::TestHook(
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|err| err.to_string())
+                        .and_then(|runtime| {
+                            runtime
+                                .block_on(crate::send::request(
+                                    &url,
+                                    outgoing,
+                                    Duration::from_secs(10),
+                                ))
                                 .map(|d| d.status)
                                 .map_err(|err| err.to_string())
                         }),
@@ -146,6 +187,7 @@ impl AppState {
         let context = workbench::Context {
             jobs: &self.jobs,
             key: self.secrets.first_key(),
+            secret_text: self.secrets.first_text(),
             keys: self.secrets.keys(),
             app_url: self.listener.form.forward_url.clone(),
             listener_url: self.listener.url().map(str::to_owned),

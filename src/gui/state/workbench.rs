@@ -17,6 +17,9 @@ use crate::token::Analyze as _;
 pub enum WorkbenchCommand {
     /// Probe the forwarding target with the first secret.
     Probe,
+    /// What the probe tests the app as: a receiver of Truora's hooks (`None`) or
+    /// of another provider's scheme.
+    ProbeScheme(Option<crate::schemes::Name>),
     /// Open the editor on the selected event.
     Edit,
     /// The editor's fields changed.
@@ -79,6 +82,8 @@ pub struct Workbench {
     pub probing: bool,
     pub editor: Option<Editor>,
     pub code_language: Language,
+    /// What the probe tests the app as (`None`: a receiver of Truora's hooks).
+    pub probe_scheme: Option<crate::schemes::Name>,
     /// The text in the *Verify a token* pane, while it is open.
     pub paste: Option<String>,
     /// What the probe job reports.
@@ -92,6 +97,7 @@ impl Default for Workbench {
             probing: false,
             editor: None,
             code_language: Language::Go,
+            probe_scheme: None,
             paste: None,
             inbox: Inbox::default(),
         }
@@ -103,6 +109,8 @@ pub struct Context<'a> {
     pub jobs: &'a Jobs,
     /// The first usable secret's key.
     pub key: Option<Vec<u8>>,
+    /// The first usable secret as pasted (a scheme reads it its own way).
+    pub secret_text: Option<String>,
     /// Each secret row's key (for signing with a chosen one).
     pub keys: Vec<Option<Vec<u8>>>,
     /// The forwarding target (the form's URL).
@@ -127,7 +135,11 @@ impl Workbench {
     /// Applies a command.
     pub fn handle(&mut self, command: WorkbenchCommand, ctx: Context<'_>) -> Outcome {
         match command {
-            WorkbenchCommand::Probe => self.probe(ctx),
+            WorkbenchCommand::Probe => self.probe(ctx, self.probe_scheme),
+            WorkbenchCommand::ProbeScheme(scheme) => {
+                self.probe_scheme = scheme;
+                Outcome::Nothing
+            }
             WorkbenchCommand::Edit => {
                 let Some(original) = ctx.selected else {
                     return Outcome::Problem("select an event to edit first".to_owned());
@@ -177,7 +189,7 @@ impl Workbench {
         }
     }
 
-    fn probe(&mut self, ctx: Context<'_>) -> Outcome {
+    fn probe(&mut self, ctx: Context<'_>, scheme: Option<crate::schemes::Name>) -> Outcome {
         let Some(key) = ctx.key else {
             return Outcome::Problem(
                 "paste the hook's secret first: the probe signs genuine hooks with it".to_owned(),
@@ -189,7 +201,7 @@ impl Workbench {
         }
         self.probing = true;
         let options = Options {
-            scheme: None,
+            scheme: scheme.zip(ctx.secret_text),
             target,
             key,
             placement: Placement::Body,

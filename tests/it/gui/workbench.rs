@@ -460,3 +460,85 @@ fn receiver_code_takes_the_token_where_the_event_carried_it() {
         "{copied:?}"
     );
 }
+
+#[test]
+fn another_providers_test_request_shows_its_scheme_what_was_signed_its_age_and_its_receiver() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&dir));
+    // A Stripe endpoint's secret, pasted as Stripe hands it out.
+    set_secret(&mut harness, "whsec_stripe_window_test_0123456789");
+    // The empty state's product choice holds the providers too.
+    harness
+        .state_mut()
+        .state
+        .apply(Command::View(ViewCommand::SetTestProduct(
+            "scheme:stripe".to_owned(),
+        )));
+    settle(&mut harness);
+    harness.get_by_label("Send test hook").click();
+    step_until(&mut harness, |app| app.state.store.len() == 1);
+    let row = harness.state().state.store.get(0).unwrap().summary.clone();
+    assert_eq!(row.signature, hookscope::record::Signature::Valid);
+    assert_eq!(row.product, hookscope::truora::Product::Stripe);
+    // The Product column: the provider and its event type.
+    in_list(&harness, "Stripe · payment_intent.succeeded");
+    harness.key_press(egui::Key::ArrowDown);
+    settle(&mut harness);
+    harness.get_by_label("scheme stripe");
+    harness.get_by_label_contains("signed: \"");
+    harness.get_by_label_contains("+ the raw body (");
+    harness.get_by_label_contains("before arrival (within 5 min)");
+    // Its receiver code is Stripe's, with Stripe's library.
+    harness.get_by_label("Receiver code").click();
+    settle(&mut harness);
+    use egui_kittest::kittest::NodeT as _;
+    let code = harness
+        .get_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "Code")
+        .accesskit_node()
+        .value()
+        .unwrap_or_default();
+    assert!(
+        code.contains("Stripe webhook receiver") && code.contains("WEBHOOK_SECRET"),
+        "{code}"
+    );
+
+    // The Product filter holds the providers: Stripe keeps the row, GitHub hides it.
+    let state = &mut harness.state_mut().state;
+    state.apply(Command::View(ViewCommand::SetFilter {
+        text: String::new(),
+        signature: None,
+        product: Some(hookscope::truora::Product::Github),
+    }));
+    settle(&mut harness);
+    assert!(harness.state().state.store.visible().is_empty());
+    harness
+        .state_mut()
+        .state
+        .apply(Command::View(ViewCommand::SetFilter {
+            text: String::new(),
+            signature: None,
+            product: Some(hookscope::truora::Product::Stripe),
+        }));
+    settle(&mut harness);
+    assert_eq!(harness.state().state.store.visible().len(), 1);
+
+    // Probe my app as a receiver of Stripe: Stripe's cases.
+    let app = careless_app();
+    let state = &mut harness.state_mut().state;
+    let form = ReplyForm {
+        forward_url: format!("http://{app}/hooks"),
+        ..state.listener.form.clone()
+    };
+    state.apply(Command::Listener(ListenerCommand::EditReply(form)));
+    state.apply(Command::Workbench(WorkbenchCommand::ProbeScheme(Some(
+        hookscope::schemes::Name::Stripe,
+    ))));
+    state.apply(Command::Workbench(WorkbenchCommand::Probe));
+    step_until(&mut harness, |app| app.state.workbench.probe.is_some());
+    let report = harness.state().state.workbench.probe.clone().unwrap();
+    let names: Vec<&str> = report.cases.iter().map(|c| c.name.as_str()).collect();
+    assert!(
+        names.contains(&"rotated_secret") && names.contains(&"v0_only"),
+        "{names:?}"
+    );
+}
