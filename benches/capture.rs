@@ -41,13 +41,7 @@ fn main() {
         return reference_server();
     }
     let args: Vec<String> = std::env::args().collect();
-    let option = |name: &str, default: &str| -> String {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-            .unwrap_or_else(|| default.to_owned())
-    };
+    let option = |name: &str, default: &str| common::option(&args, name, default);
     // `cargo bench` passes `--bench`; `cargo test --benches` would run us briefly.
     if args.iter().any(|a| a == "--test") || !args.iter().any(|a| a == "--bench") {
         eprintln!("capture bench: run with `cargo bench --bench capture`");

@@ -21,6 +21,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+mod common;
+
 /// aiosmtpd with a handler that appends each message to a file before its 250.
 const REFERENCE: &str = r#"
 import asyncio, sys
@@ -42,13 +44,7 @@ asyncio.run(main())
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let option = |name: &str, default: &str| -> String {
-        args.iter()
-            .position(|a| a == name)
-            .and_then(|i| args.get(i + 1))
-            .cloned()
-            .unwrap_or_else(|| default.to_owned())
-    };
+    let option = |name: &str, default: &str| common::option(&args, name, default);
     if args.iter().any(|a| a == "--test") || !args.iter().any(|a| a == "--bench") {
         eprintln!("smtp bench: run with `cargo bench --bench smtp`");
         return;

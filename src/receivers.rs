@@ -57,22 +57,43 @@ impl Language {
         }
     }
 
-    /// The server around a scheme's `verify` function.
-    fn scheme_skeleton(self) -> &'static str {
+    /// The language's name in words.
+    fn title(self) -> &'static str {
         match self {
-            Language::Go => include_str!("../assets/receivers/schemes/skeleton.go"),
-            Language::Node => include_str!("../assets/receivers/schemes/skeleton.js"),
-            Language::Python => include_str!("../assets/receivers/schemes/skeleton.py"),
-            Language::Rust => include_str!("../assets/receivers/schemes/skeleton.rs"),
+            Language::Go => "Go",
+            Language::Node => "Node",
+            Language::Python => "Python",
+            Language::Rust => "Rust",
         }
     }
 
-    fn template(self) -> &'static str {
+    /// How a comment line starts (Rust's module doc for the header).
+    fn comment(self) -> &'static str {
         match self {
-            Language::Go => include_str!("../assets/receivers/go.go"),
-            Language::Node => include_str!("../assets/receivers/node.js"),
-            Language::Python => include_str!("../assets/receivers/python.py"),
-            Language::Rust => include_str!("../assets/receivers/rust.rs"),
+            Language::Python => "#",
+            Language::Node | Language::Go => "//",
+            Language::Rust => "//!",
+        }
+    }
+
+    /// The server every receiver shares: bounded bodies, timeouts, a thread or
+    /// task per connection; it calls the `verify` function the receiver brings.
+    fn skeleton(self) -> &'static str {
+        match self {
+            Language::Go => include_str!("../assets/receivers/skeleton.go"),
+            Language::Node => include_str!("../assets/receivers/skeleton.js"),
+            Language::Python => include_str!("../assets/receivers/skeleton.py"),
+            Language::Rust => include_str!("../assets/receivers/skeleton.rs"),
+        }
+    }
+
+    /// Truora's JWT `verify` (what to install, imports, the function).
+    fn jwt(self) -> &'static str {
+        match self {
+            Language::Go => include_str!("../assets/receivers/jwt.go"),
+            Language::Node => include_str!("../assets/receivers/jwt.js"),
+            Language::Python => include_str!("../assets/receivers/jwt.py"),
+            Language::Rust => include_str!("../assets/receivers/jwt.rs"),
         }
     }
 }
@@ -174,65 +195,94 @@ fn token_code(language: Language, placement: &Placement) -> String {
             literal(language, field)
         ),
         (Language::Python, Placement::Bearer) => {
-            r#"token = self.headers.get("Authorization", "").removeprefix("Bearer ").strip()"#
+            r#"token = headers.get("authorization", "").removeprefix("Bearer ").strip()"#
                 .to_owned()
         }
         (Language::Node, Placement::Body) => {
-            "const token = Buffer.concat(chunks).toString('utf8').trim();".to_owned()
+            "const token = body.toString('utf8').trim();".to_owned()
         }
         (Language::Node, Placement::Json(field)) => format!(
-            "const token = JSON.parse(Buffer.concat(chunks).toString('utf8'))[{}];",
+            "const token = JSON.parse(body.toString('utf8'))[{}];",
             literal(language, field)
         ),
         (Language::Node, Placement::Form(field)) => format!(
-            "const token = new URLSearchParams(Buffer.concat(chunks).toString('utf8')).get({});",
+            "const token = new URLSearchParams(body.toString('utf8')).get({});",
             literal(language, field)
         ),
         (Language::Node, Placement::Bearer) => {
-            "const token = (req.headers.authorization || '').replace(/^Bearer /, '').trim();"
+            "const token = (headers.authorization || '').replace(/^Bearer /, '').trim();"
                 .to_owned()
         }
         (Language::Go, Placement::Body) => "raw := strings.TrimSpace(string(body))".to_owned(),
         (Language::Go, Placement::Json(field)) => format!(
-            "var fields map[string]any\n\t\tif err := json.Unmarshal(body, &fields); err != nil {{\n\t\t\thttp.Error(w, \"invalid hook\", http.StatusUnauthorized)\n\t\t\treturn\n\t\t}}\n\t\traw, _ := fields[{}].(string)",
+            "var fields map[string]any\n\tif err := json.Unmarshal(body, &fields); err != nil {{\n\t\treturn false\n\t}}\n\traw, _ := fields[{}].(string)",
             literal(language, field)
         ),
         (Language::Go, Placement::Form(field)) => format!(
-            "form, _ := url.ParseQuery(string(body))\n\t\traw := form.Get({})",
+            "form, _ := url.ParseQuery(string(body))\n\traw := form.Get({})",
             literal(language, field)
         ),
         (Language::Go, Placement::Bearer) => {
-            "_ = body // the token is in the header\n\t\traw := strings.TrimSpace(strings.TrimPrefix(r.Header.Get(\"Authorization\"), \"Bearer \"))".to_owned()
+            "_ = body // the token is in the header\n\traw := strings.TrimSpace(strings.TrimPrefix(h.Get(\"Authorization\"), \"Bearer \"))".to_owned()
         }
         (Language::Rust, Placement::Body) => {
-            "let token = String::from_utf8_lossy(&body).trim().to_owned();".to_owned()
+            "let _ = headers; // the token is in the body\n    let token = String::from_utf8_lossy(body).trim().to_owned();".to_owned()
         }
         (Language::Rust, Placement::Json(field)) => format!(
-            "let token = serde_json::from_slice::<serde_json::Value>(&body)\n        .ok()\n        .and_then(|v| v.get({})?.as_str().map(str::to_owned))\n        .unwrap_or_default();",
+            "let _ = headers; // the token is in the body\n    let token = serde_json::from_slice::<serde_json::Value>(body)\n        .ok()\n        .and_then(|v| v.get({})?.as_str().map(str::to_owned))\n        .unwrap_or_default();",
             literal(language, field)
         ),
         (Language::Rust, Placement::Form(field)) => format!(
-            "let token = form_urlencoded::parse(&body)\n        .find(|(name, _)| name == {})\n        .map(|(_, value)| value.into_owned())\n        .unwrap_or_default();",
+            "let _ = headers; // the token is in the body\n    let token = form_urlencoded::parse(body)\n        .find(|(name, _)| name == {})\n        .map(|(_, value)| value.into_owned())\n        .unwrap_or_default();",
             literal(language, field)
         ),
-        (Language::Rust, Placement::Bearer) => "let token = headers\n        .iter()\n        .find(|(name, _)| name.eq_ignore_ascii_case(\"authorization\"))\n        .and_then(|(_, value)| value.strip_prefix(\"Bearer \"))\n        .unwrap_or_default()\n        .trim()\n        .to_owned();".to_owned(),
+        (Language::Rust, Placement::Bearer) => "let _ = body; // the token is in the header\n    let token = headers\n        .iter()\n        .find(|(name, _)| name.eq_ignore_ascii_case(\"authorization\"))\n        .and_then(|(_, value)| value.strip_prefix(\"Bearer \"))\n        .unwrap_or_default()\n        .trim()\n        .to_owned();".to_owned(),
     }
 }
 
-/// Go's standard imports for `placement`, sorted as gofmt keeps them.
+/// The Go package the JWT receiver reads the token with, for `placement`.
 fn go_imports(placement: &Placement) -> String {
-    let mut imports = vec!["errors", "io", "log", "net/http", "os", "time"];
-    imports.push(match placement {
+    let name = match placement {
         Placement::Body | Placement::Bearer => "strings",
         Placement::Json(_) => "encoding/json",
         Placement::Form(_) => "net/url",
-    });
-    imports.sort_unstable();
-    imports
-        .iter()
-        .map(|name| format!("\t\"{name}\""))
-        .collect::<Vec<_>>()
-        .join("\n")
+    };
+    format!("\t\"{name}\"")
+}
+
+/// A Go import block's lines: the server's own packages and `extra`, the standard
+/// library's sorted first, then the others after a blank line, as gofmt keeps them.
+fn go_import_block(extra: &str) -> String {
+    let mut standard = vec!["errors", "io", "log", "net/http", "os", "time"];
+    let mut others = Vec::new();
+    for line in extra.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        let path = line.trim_matches('"');
+        // A path whose first element has a dot is a module's, not the standard library's.
+        if path
+            .split('/')
+            .next()
+            .is_some_and(|first| first.contains('.'))
+        {
+            others.push(path);
+        } else {
+            standard.push(path);
+        }
+    }
+    standard.sort_unstable();
+    standard.dedup();
+    others.sort_unstable();
+    let quote = |paths: &[&str]| {
+        paths
+            .iter()
+            .map(|p| format!("\t\"{p}\""))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    if others.is_empty() {
+        quote(&standard)
+    } else {
+        format!("{}\n\n{}", quote(&standard), quote(&others))
+    }
 }
 
 /// The receiver in `language` for tokens signed with `alg` (HS256, HS384 or HS512;
@@ -243,16 +293,26 @@ pub fn code(language: Language, alg: Option<&str>, placement: &Placement) -> Str
         .filter(|alg| matches!(*alg, "HS256" | "HS384" | "HS512"))
         .unwrap_or("HS256");
     let setup = match placement {
-        Placement::Form(_) => "\n//!   cargo add form_urlencoded",
+        Placement::Form(_) => " form_urlencoded",
         _ => "",
     };
-    language
-        .template()
+    let verify = language
+        .jwt()
         .replace("{WHERE}", &placement.words())
         .replace("{IMPORTS}", &go_imports(placement))
         .replace("{SETUP}", setup)
         .replace("{TOKEN}", &token_code(language, placement))
-        .replace("{ALG}", alg)
+        .replace("{ALG}", alg);
+    assemble(
+        language,
+        &format!(
+            "A Truora hook receiver in {}: the token verified with the hook's secret and {alg} only, before any claim is used.",
+            language.title()
+        ),
+        &verify,
+        "TRUORA_HOOK_SECRET",
+        "the hook's secret",
+    )
 }
 
 /// The receiver in `language` for webhooks signed with another provider's scheme:
@@ -260,21 +320,66 @@ pub fn code(language: Language, alg: Option<&str>, placement: &Placement) -> Str
 /// with a constant-time compare; the secret from `WEBHOOK_SECRET`.
 pub fn scheme_code(language: Language, name: crate::schemes::Name) -> String {
     let scheme = name.scheme();
-    let snippet = scheme.receiver(language.extension());
-    let mut parts = snippet.splitn(3, "\n---\n");
+    assemble(
+        language,
+        &format!(
+            "A {} webhook receiver in {}: its signature checked with the endpoint's secret over the raw body as received, before the body is used.",
+            scheme.title(),
+            language.title()
+        ),
+        scheme.receiver(language.extension()),
+        "WEBHOOK_SECRET",
+        "the endpoint's signing secret",
+    )
+}
+
+/// A whole receiver: the shared server around `verify` (what to install, the
+/// imports and the function, separated by `---` lines), said in `about`, its secret
+/// read from the environment variable `env`.
+fn assemble(language: Language, about: &str, verify: &str, env: &str, env_what: &str) -> String {
+    let mut parts = verify.splitn(3, "\n---\n");
     let install = parts.next().unwrap_or_default().trim();
     let imports = parts.next().unwrap_or_default().trim_matches('\n');
+    let imports = match language {
+        Language::Go => go_import_block(imports),
+        _ => imports.to_owned(),
+    };
     let verify = parts.next().unwrap_or_default().trim_matches('\n');
+    let comment = language.comment();
+    // Go's doc comments indent code with a tab (gofmt); the others with spaces.
+    let indent = if language == Language::Go {
+        "\t"
+    } else {
+        "   "
+    };
+    let install = install
+        .lines()
+        .map(|line| format!("{comment}{indent}{line}"))
+        .collect::<Vec<_>>()
+        .join("\n");
     language
-        .scheme_skeleton()
-        .replace("{TITLE}", scheme.title())
-        .replace(
-            "{HOW}",
-            "its signature checked with the endpoint's secret (WEBHOOK_SECRET)",
-        )
-        .replace("{INSTALL}", install)
-        .replace("{IMPORTS}", imports)
+        .skeleton()
+        .replace("{ABOUT}", &wrap(about, comment, 86))
+        .replace("{INSTALL}", &install)
+        .replace("{IMPORTS}", &imports)
         .replace("{VERIFY}", verify)
+        .replace("{ENV_WHAT}", env_what)
+        .replace("{ENV}", env)
+}
+
+/// `text` as comment lines starting with `comment`, at most `width` characters.
+fn wrap(text: &str, comment: &str, width: usize) -> String {
+    let mut lines = Vec::new();
+    let mut line = comment.to_owned();
+    for word in text.split_whitespace() {
+        if line.len() + 1 + word.len() > width && line.len() > comment.len() {
+            lines.push(std::mem::replace(&mut line, comment.to_owned()));
+        }
+        line.push(' ');
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines.join("\n")
 }
 
 #[cfg(test)]

@@ -4,6 +4,15 @@
 
 use serde_json::json;
 
+/// The value after option `name` on the command line, else `default`.
+pub fn option(args: &[String], name: &str, default: &str) -> String {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+        .unwrap_or_else(|| default.to_owned())
+}
+
 /// The secret every bench signs and verifies with.
 pub const SECRET: &str = "truora-hook-secret-0123456789abcdef";
 

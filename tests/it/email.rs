@@ -237,13 +237,8 @@ with smtplib.SMTP("{}", {}) as s:
 
 #[test]
 fn dkim_is_the_mails_signature_checked_against_keys_in_a_real_dns_server() {
-    let have = |program: &str, probe: &[&str]| {
-        std::process::Command::new(program)
-            .args(probe)
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !have("openssl", &["version"]) || !have("python3", &["-c", "import dkim"]) {
+    if !support::have("openssl", &["version"]) || !support::have("python3", &["-c", "import dkim"])
+    {
         eprintln!("skipped: needs openssl and Python's dkimpy (pip install dkimpy)");
         return;
     }
@@ -395,13 +390,9 @@ fn send_email_is_a_local_truora_for_mail_dkim_signed_and_read_back_as_a_process(
 
 #[test]
 fn send_email_into_a_real_aiosmtpd_server_passes_dkimpy() {
-    let have = |program: &str, probe: &[&str]| {
-        std::process::Command::new(program)
-            .args(probe)
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !have("openssl", &["version"]) || !have("python3", &["-c", "import dkim, aiosmtpd"]) {
+    if !support::have("openssl", &["version"])
+        || !support::have("python3", &["-c", "import dkim, aiosmtpd"])
+    {
         eprintln!("skipped: needs openssl, dkimpy and aiosmtpd (pip install dkimpy aiosmtpd)");
         return;
     }

@@ -3,13 +3,7 @@ go mod init receiver   # the standard library alone
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"io"
-	"log"
-	"net/http"
-	"os"
 	"strings"
-	"time"
 ---
 // verify checks X-Hub-Signature-256, "sha256=" and the hex HMAC-SHA256 of the raw
 // body; the legacy SHA-1 header alone is not enough.

@@ -3,12 +3,6 @@ go mod init receiver   # the standard library alone
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
-	"io"
-	"log"
-	"net/http"
-	"os"
-	"time"
 ---
 // verify checks X-Shopify-Hmac-Sha256: the base64 HMAC-SHA256 of the raw body.
 func verify(h http.Header, body []byte) bool {

@@ -3,14 +3,8 @@ go mod init receiver   # the standard library alone
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"io"
-	"log"
-	"net/http"
-	"os"
 	"strconv"
 	"strings"
-	"time"
 ---
 // verify checks X-Slack-Signature, "v0=" and the hex HMAC-SHA256 of
 // "v0:{X-Slack-Request-Timestamp}:{body}"; the timestamp must be within 5 minutes.

@@ -3,14 +3,8 @@ go mod init receiver   # the standard library alone
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
-	"io"
-	"log"
-	"net/http"
-	"os"
 	"strconv"
 	"strings"
-	"time"
 ---
 // verify checks webhook-signature, space-separated "v1,<base64>" entries: the
 // HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}" with the key after

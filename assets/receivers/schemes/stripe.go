@@ -3,14 +3,8 @@ go mod init receiver   # the standard library alone
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
-	"io"
-	"log"
-	"net/http"
-	"os"
 	"strconv"
 	"strings"
-	"time"
 ---
 // verify checks Stripe-Signature, "t=<unix>,v1=<hex>[,v1=...]": the HMAC-SHA256 of
 // "{t}.{body}" with the whole whsec_... secret; any one v1 may match (while a secret

@@ -730,13 +730,8 @@ fn a_mailbox_is_followed_from_the_mail_menu_its_password_never_in_the_settings()
 
 #[test]
 fn a_mail_whose_dkim_key_could_not_be_read_is_verified_again_when_asked() {
-    let have = |program: &str, probe: &[&str]| {
-        std::process::Command::new(program)
-            .args(probe)
-            .output()
-            .is_ok_and(|o| o.status.success())
-    };
-    if !have("openssl", &["version"]) || !have("python3", &["-c", "import dkim"]) {
+    if !support::have("openssl", &["version"]) || !support::have("python3", &["-c", "import dkim"])
+    {
         eprintln!("skipped: needs openssl and Python's dkimpy");
         return;
     }

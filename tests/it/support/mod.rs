@@ -28,6 +28,14 @@ pub use display::*;
 pub use http::*;
 pub use listener::*;
 
+/// Whether `program` runs and succeeds with `probe` (a tool a test needs is there).
+pub fn have(program: &str, probe: &[&str]) -> bool {
+    Command::new(program)
+        .args(probe)
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
 /// The binary under test.
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_hookscope")

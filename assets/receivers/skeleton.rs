@@ -1,11 +1,10 @@
-//! A {TITLE} webhook receiver in Rust: its signature checked with the
-//! endpoint's secret (WEBHOOK_SECRET) over the raw body as received, before the
-//! body is used. Any web framework works the same way; this one answers with the
-//! standard library alone: a thread per connection, 10 s for a client to send or
-//! read, bodies over 1 MiB refused (413).
+{ABOUT}
+//! Any web framework works the same way; this one answers with the standard library
+//! alone: a thread per connection, 10 s for a client to send or read, bodies over
+//! 1 MiB refused (413).
 //!
-//!   {INSTALL}
-//!   WEBHOOK_SECRET=... PORT=3000 cargo run
+{INSTALL}
+//!   {ENV}=... PORT=3000 cargo run
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -20,7 +19,7 @@ const MAX_BODY: u64 = 1 << 20;
 const MAX_HEAD: u64 = 64 << 10;
 
 fn main() {
-    let secret = std::env::var("WEBHOOK_SECRET").expect("set WEBHOOK_SECRET to the endpoint's signing secret");
+    let secret = std::env::var("{ENV}").expect("set {ENV} to {ENV_WHAT}");
     let port = std::env::var("PORT").unwrap_or_else(|_| "3000".to_owned());
     let secret: Arc<str> = Arc::from(secret);
     let listener = TcpListener::bind(format!("127.0.0.1:{port}")).expect("bind");
@@ -93,7 +92,6 @@ fn answer(stream: &TcpStream, secret: &str) -> &'static str {
     if !verify(&headers, &body, secret) {
         return "401 Unauthorized";
     }
-    // Providers retry: process each message id once.
-    println!("webhook {} bytes", body.len());
+    // Senders retry: process each event (each message id) once.
     "200 OK"
 }

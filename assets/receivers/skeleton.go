@@ -1,23 +1,23 @@
-// A Truora hook receiver in Go: {WHERE}, verified with the
-// hook's secret and {ALG} only (jwt.WithValidMethods), before any claim is used.
+{ABOUT}
 // Bodies over 1 MiB get 413; slow and idle clients are timed out.
 //
-//   go mod init receiver && go get github.com/golang-jwt/jwt/v5
-//   TRUORA_HOOK_SECRET=... PORT=3000 go run .
+{INSTALL}
+//	{ENV}=... PORT=3000 go run .
 package main
 
 import (
 {IMPORTS}
-
-	"github.com/golang-jwt/jwt/v5"
 )
 
-const maxBody = 1 << 20 // a Truora hook is a few kilobytes
+const maxBody = 1 << 20 // a webhook is a few kilobytes
+
+var secret = os.Getenv("{ENV}")
+
+{VERIFY}
 
 func main() {
-	secret := []byte(os.Getenv("TRUORA_HOOK_SECRET"))
-	if len(secret) == 0 {
-		log.Fatal("set TRUORA_HOOK_SECRET to the hook's secret")
+	if secret == "" {
+		log.Fatal("set {ENV} to {ENV_WHAT}")
 	}
 	port := os.Getenv("PORT")
 	if port == "" {
@@ -39,17 +39,11 @@ func main() {
 			http.Error(w, "unreadable body", http.StatusBadRequest)
 			return
 		}
-		{TOKEN}
-		token, err := jwt.Parse(raw, func(t *jwt.Token) (any, error) {
-			return secret, nil
-		}, jwt.WithValidMethods([]string{"{ALG}"}))
-		if err != nil || !token.Valid {
-			http.Error(w, "invalid hook", http.StatusUnauthorized)
+		if !verify(r.Header, body) {
+			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
-		claims := token.Claims.(jwt.MapClaims)
-		// Truora retries: process each event id once.
-		log.Printf("hook: %v", claims["events"])
+		// Senders retry: process each event (each message id) once.
 		w.WriteHeader(http.StatusOK)
 	})
 	// No client can hold the server: 5 s for a head, 10 s for a request, 60 s idle.

@@ -1,15 +1,14 @@
-// A {TITLE} webhook receiver in Node: its signature checked with the
-// endpoint's secret (WEBHOOK_SECRET) over the raw body as received, before the
-// body is used. Bodies over 1 MiB get 413; slow and idle clients are timed out.
+{ABOUT}
+// Bodies over 1 MiB get 413; slow and idle clients are timed out.
 //
-//   {INSTALL}
-//   WEBHOOK_SECRET=... PORT=3000 node receiver.js
+{INSTALL}
+//   {ENV}=... PORT=3000 node receiver.js
 const http = require('http');
 {IMPORTS}
 
-const secret = process.env.WEBHOOK_SECRET;
+const secret = process.env.{ENV};
 if (!secret) {
-  console.error("set WEBHOOK_SECRET to the endpoint's signing secret");
+  console.error("set {ENV} to {ENV_WHAT}");
   process.exit(1);
 }
 const port = Number(process.env.PORT || 3000);
@@ -49,8 +48,7 @@ const server = http.createServer((req, res) => {
           res.writeHead(401, { 'Content-Type': 'text/plain' }).end('invalid signature');
           return;
         }
-        // Providers retry: process each message id once.
-        console.log('webhook', body.length, 'bytes');
+        // Senders retry: process each event (each message id) once.
         res.writeHead(200).end();
       });
   });
