@@ -18,6 +18,7 @@ pub mod private;
 pub mod probe;
 pub mod receivers;
 pub mod record;
+pub mod relay;
 pub mod replay;
 pub mod samples;
 pub mod schemes;

@@ -47,6 +47,16 @@ pub struct Record {
     /// For a mail: its envelope and what was read from it (absent for requests).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<Box<Email>>,
+    /// For a record followed from a relay (`attach`): the relay and its id there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
+}
+
+/// Where a followed record was captured: the relay's URL and the record's id there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Origin {
+    pub relay: String,
+    pub id: u64,
 }
 
 /// How a record came.
@@ -392,6 +402,7 @@ impl Record {
             },
             replay_of: None,
             email: None,
+            origin: None,
         }
     }
 

@@ -14,6 +14,14 @@ use crate::capture::{Capture, Journal, shared_verifier};
 pub struct ListenArgs {
     #[command(flatten)]
     pub listener: ListenerArgs,
+    /// Serve the journal to followers (`hookscope attach`, windows) on ADDR: a read
+    /// API of its own, never on the capture address. Needs --out and a token.
+    #[arg(long, value_name = "ADDR")]
+    pub api: Option<std::net::SocketAddr>,
+    /// The API's bearer token, at least 32 bytes, in a file only its owner can read
+    /// (else HOOKSCOPE_API_TOKEN).
+    #[arg(long, value_name = "FILE", requires = "api")]
+    pub api_token_file: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub secrets: SecretArgs,
 }
@@ -28,6 +36,20 @@ pub fn run(args: Box<ListenArgs>, matches: &clap::ArgMatches) -> anyhow::Result<
         )
         .into());
     }
+    let api_token = match args.api {
+        Some(_) if args.listener.out.is_none() => {
+            return Err(super::UsageError(
+                "--api serves the journal file: give --out FILE too".to_owned(),
+            )
+            .into());
+        }
+        Some(_) => Some(
+            crate::relay::api::read_token(args.api_token_file.as_deref())
+                .map_err(|err| super::UsageError(format!("{err:#}")))?,
+        ),
+        None => None,
+    };
+    let feed = crate::relay::api::Feed::default();
     let imap = args.listener.imap()?;
     if imap.is_some() && args.listener.out.is_none() {
         return Err(super::UsageError(
@@ -37,7 +59,7 @@ pub fn run(args: Box<ListenArgs>, matches: &clap::ArgMatches) -> anyhow::Result<
         .into());
     }
     let journal = match &args.listener.out {
-        Some(path) => Journal::open(path, None)
+        Some(path) => Journal::open(path, api_token.is_some().then(|| feed.subscriber()))
             .with_context(|| format!("could not open the journal {}", path.display()))?
             .syncing(args.listener.fsync)
             .retaining(retention.unwrap_or_default()),
@@ -64,6 +86,23 @@ pub fn run(args: Box<ListenArgs>, matches: &clap::ArgMatches) -> anyhow::Result<
         }
         None => None,
     };
+    let api = match (args.api, api_token, &args.listener.out) {
+        (Some(bind), Some(token), Some(journal)) => {
+            let api = crate::relay::api::Api::start(
+                crate::relay::api::ApiConfig {
+                    bind,
+                    token,
+                    tls: config.tls.clone(),
+                    journal: journal.clone(),
+                },
+                feed,
+            )
+            .with_context(|| format!("could not serve the API on {bind}"))?;
+            api.announce();
+            Some(api)
+        }
+        _ => None,
+    };
     let imap = match imap {
         Some(config) => Some(crate::email::ImapFollower::start(
             config,
@@ -85,6 +124,9 @@ pub fn run(args: Box<ListenArgs>, matches: &clap::ArgMatches) -> anyhow::Result<
         );
     }
     wait_for_stop_signal()?;
+    if let Some(api) = api {
+        api.stop();
+    }
     if let Some(imap) = imap {
         imap.stop();
     }

@@ -1,5 +1,6 @@
 //! The command line: `hookscope [listen|verify|export]`, parsed with clap.
 
+pub mod attach;
 pub mod export;
 pub mod listen;
 pub mod probe;
@@ -40,6 +41,9 @@ pub enum Command {
     Export(export::ExportArgs),
     /// Sign and POST Truora-shaped hooks, and report what came back.
     Send(Box<send::SendArgs>),
+    /// Follow a relay (`listen --api` on a server): verify with the local secrets,
+    /// journal locally, deliver to your app.
+    Attach(attach::AttachArgs),
     /// Send captured requests again, unchanged, and journal the results (linked by replay_of).
     Replay(replay::ReplayArgs),
     /// Test your receiver: genuine hooks it must accept, forgeries it must refuse.
@@ -317,6 +321,10 @@ pub fn run(command: Command, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
             verify::run(args, sub)
         }
         Command::Export(args) => export::run(args),
+        Command::Attach(args) => {
+            let sub = matches.subcommand_matches("attach").unwrap_or(matches);
+            attach::run(args, sub)
+        }
         Command::Replay(args) => replay::run(args),
         Command::Timeline(args) => timeline::run(args),
         Command::Shapes(args) => shapes::run(args),

@@ -19,6 +19,7 @@ mod keyring;
 mod listen;
 mod probe;
 mod properties;
+mod relay;
 mod retention;
 mod schemes;
 mod secrets;
