@@ -89,6 +89,41 @@ pub fn store_password(account: &str, password: &str) -> Result<(), CredentialErr
         .map_err(classify)
 }
 
+/// Where a password (a mailbox's, a relay token) comes from.
+pub enum Password {
+    /// Typed (or given on the command line): used, and kept when `remember`.
+    Given {
+        value: zeroize::Zeroizing<String>,
+        remember: bool,
+    },
+    /// Kept in the credential store by an earlier run.
+    Kept,
+}
+
+/// The password to use for `account`, `what` it is in words: the one given (kept
+/// under `account` when asked; a warning when it could not be), or the one kept.
+/// Blocks: call it off the UI thread.
+pub fn resolve(
+    account: &str,
+    password: Password,
+    what: &str,
+) -> Result<(zeroize::Zeroizing<String>, Option<String>), String> {
+    match password {
+        Password::Given { value, remember } => {
+            let warning = remember
+                .then(|| store_password(account, &value).err())
+                .flatten()
+                .map(|err| format!("{what} is used but not remembered: {err}"));
+            Ok((value, warning))
+        }
+        Password::Kept => match load_password(account) {
+            Ok(Some(value)) => Ok((zeroize::Zeroizing::new(value), None)),
+            Ok(None) => Err(format!("no {what} is kept for this account: type it")),
+            Err(err) => Err(format!("{what} could not be read: {err}")),
+        },
+    }
+}
+
 /// What the worker was asked to do.
 enum Request {
     Load(usize),

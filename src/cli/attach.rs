@@ -11,7 +11,7 @@ use clap::Args;
 
 use super::{SecretArgs, UsageError};
 use crate::capture::Journal;
-use crate::relay::attach::{From, Options, follow};
+use crate::relay::attach::{Follower, From, Options};
 
 /// Arguments of `hookscope attach`.
 #[derive(Debug, Args)]
@@ -46,7 +46,8 @@ pub struct AttachArgs {
 
 /// Runs `attach` until a stop signal.
 pub fn run(args: AttachArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitCode> {
-    let verifier = Arc::new(super::secrets::verifier(&args.secrets, matches)?);
+    let verifier =
+        crate::capture::shared_verifier(super::secrets::verifier(&args.secrets, matches)?);
     let token = read_token(args.token_file.as_deref())?;
     let forward = args
         .forward_to
@@ -66,22 +67,11 @@ pub fn run(args: AttachArgs, matches: &clap::ArgMatches) -> anyhow::Result<ExitC
         token,
         ca: args.ca.clone(),
         from: args.from,
-        forward,
+        forward: Arc::new(std::sync::RwLock::new(forward)),
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("hookscope-attach")
-        .enable_all()
-        .build()?;
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let handle = journal.handle();
-    let path = args.out.clone();
-    let follower = runtime.spawn(async move {
-        follow(options, verifier, handle, path, |_| {}, stopped).await;
-    });
+    let follower = Follower::start(options, verifier, journal.handle(), args.out.clone())?;
     super::listen::wait_for_stop_signal()?;
-    let _ = stop.send(true);
-    let _ = runtime.block_on(follower);
+    follower.stop();
     journal.flush();
     Ok(ExitCode::SUCCESS)
 }

@@ -89,11 +89,13 @@ impl HookscopeApp {
         if self.state.view.arrivals.arrived > 0 {
             ctx.request_repaint_after(std::time::Duration::from_secs(1));
         }
-        // The mail menu's title follows a mailbox that is connecting or failing.
+        // The mail menu's title follows a mailbox that is connecting or failing, and
+        // the relay menu's a relay followed.
         if matches!(
             self.state.mailbox.state(),
             Some(FollowState::Connecting | FollowState::Retrying { .. })
-        ) {
+        ) || self.state.relay.state().is_some()
+        {
             ctx.request_repaint_after(std::time::Duration::from_secs(1));
         }
         // A frame when the notice is due to go, even in an idle window.

@@ -29,6 +29,8 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         }
         ui.separator();
         listener_row(ui, state, &mut commands);
+        ui.separator();
+        super::relay_menu::show(ui, state, &mut commands);
     });
     ui.add_space(2.0);
     secrets(ui, state, &mut commands);

@@ -53,16 +53,25 @@ pub struct Options {
     /// A CA file for a relay with a private certificate.
     pub ca: Option<PathBuf>,
     pub from: From,
-    /// Deliver each record to the local app too.
-    pub forward: Option<crate::forward::Target>,
+    /// Deliver each record to the local app too (the window changes it as its
+    /// forwarding is turned on and off).
+    pub forward: Arc<std::sync::RwLock<Option<crate::forward::Target>>>,
 }
 
 /// Where the follower stands, for a status line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum State {
     Connecting,
-    Connected { last: u64 },
-    Reconnecting { why: String, in_secs: u64 },
+    /// Following; `behind`: the relay's newest id less the last one journaled here,
+    /// as its health said a moment ago.
+    Connected {
+        last: u64,
+        behind: u64,
+    },
+    Reconnecting {
+        why: String,
+        in_secs: u64,
+    },
 }
 
 /// Why a connection ended.
@@ -95,7 +104,7 @@ pub fn resume_point(path: &Path, relay: &str) -> std::io::Result<Option<u64>> {
 /// every change of state.
 pub async fn follow(
     options: Options,
-    verifier: Arc<Verifier>,
+    verifier: crate::capture::SharedVerifier,
     journal: Journal,
     journal_path: Option<PathBuf>,
     report: impl Fn(State) + Send,
@@ -165,7 +174,7 @@ async fn session(
     base: &str,
     tls: &Arc<rustls::ClientConfig>,
     after: &mut Option<u64>,
-    verifier: &Verifier,
+    verifier: &crate::capture::SharedVerifier,
     journal: &Journal,
     report: &(impl Fn(State) + Send),
 ) -> Ended {
@@ -191,10 +200,33 @@ async fn session(
         Err(why) => return Ended::Failed(why),
     };
     eprintln!("attached to {base}, after relay id {from}");
-    report(State::Connected { last: from });
+    report(State::Connected {
+        last: from,
+        behind: 0,
+    });
     let mut events = super::client::Events::new(body);
+    // The relay's newest id, asked every few seconds: how far behind this follower is.
+    let mut relay_last = from;
+    let mut ask = tokio::time::interval(Duration::from_secs(5));
     loop {
-        let event = match events.next().await {
+        let next = tokio::select! {
+            next = events.next() => next,
+            _ = ask.tick() => {
+                if let Ok((200, body)) = super::client::get(&format!("{base}/v1/health"), &options.token, tls).await
+                    && let Some(last) = super::client::collect(body)
+                        .await
+                        .ok()
+                        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+                        .and_then(|v| v["last_id"].as_u64())
+                {
+                    relay_last = last;
+                    let last = after.unwrap_or(0);
+                    report(State::Connected { last, behind: relay_last.saturating_sub(last) });
+                }
+                continue;
+            }
+        };
+        let event = match next {
             Ok(Some(event)) => event,
             Ok(None) => return Ended::Failed("the relay closed the stream".to_owned()),
             Err(why) => return Ended::Failed(why),
@@ -209,12 +241,20 @@ async fn session(
             Ok(record) => record,
             Err(err) => return Ended::Failed(format!("relay record {id} cannot be read: {err}")),
         };
-        take_in(&mut record, base, id, options, verifier).await;
+        // The secrets as they are now (the window's may change while it follows).
+        let now = verifier
+            .read()
+            .map_or_else(|poisoned| poisoned.into_inner().clone(), |v| v.clone());
+        take_in(&mut record, base, id, options, &now).await;
         if let Err(err) = journal.commit(record).await {
             return Ended::Failed(format!("could not journal relay record {id}: {err}"));
         }
         *after = Some(id);
-        report(State::Connected { last: id });
+        relay_last = relay_last.max(id);
+        report(State::Connected {
+            last: id,
+            behind: relay_last - id,
+        });
     }
 }
 
@@ -230,7 +270,11 @@ fn refused(status: u16) -> String {
 /// A relay record made local: delivered to the app when forwarding, verified with
 /// the local secrets, marked with where it came from.
 async fn take_in(record: &mut Record, base: &str, id: u64, options: &Options, verifier: &Verifier) {
-    if let Some(target) = &options.forward
+    let target = options
+        .forward
+        .read()
+        .map_or_else(|poisoned| poisoned.into_inner().clone(), |t| t.clone());
+    if let Some(target) = &target
         && !record.transport.is_mail()
     {
         let headers = crate::forward::header_map(&record.headers);
@@ -253,4 +297,92 @@ async fn take_in(record: &mut Record, base: &str, id: u64, options: &Options, ve
         relay: base.to_owned(),
         id,
     });
+}
+
+/// A follower on a thread of its own (the window's, and `attach`'s).
+pub struct Follower {
+    state: Arc<std::sync::Mutex<State>>,
+    forward: Arc<std::sync::RwLock<Option<crate::forward::Target>>>,
+    stop: watch::Sender<bool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Follower {
+    /// Follows the relay `options` names until stopped, verifying with `verifier`
+    /// (read afresh for each record) and journaling to `journal` (whose file,
+    /// `journal_path`, says where to resume).
+    pub fn start(
+        options: Options,
+        verifier: crate::capture::SharedVerifier,
+        journal: Journal,
+        journal_path: Option<PathBuf>,
+    ) -> std::io::Result<Follower> {
+        let state = Arc::new(std::sync::Mutex::new(State::Connecting));
+        let forward = options.forward.clone();
+        let (stop, stopped) = watch::channel(false);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("hookscope-attach")
+            .enable_all()
+            .build()?;
+        let shared = state.clone();
+        let thread = std::thread::Builder::new()
+            .name("hookscope-attach".to_owned())
+            .spawn(move || {
+                let report = move |now: State| {
+                    *shared
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = now;
+                };
+                runtime.block_on(follow(
+                    options,
+                    verifier,
+                    journal,
+                    journal_path,
+                    report,
+                    stopped,
+                ));
+                runtime.shutdown_timeout(Duration::from_secs(2));
+            })?;
+        Ok(Follower {
+            state,
+            forward,
+            stop,
+            thread: Some(thread),
+        })
+    }
+
+    /// Where the follower stands now.
+    pub fn state(&self) -> State {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Delivers to `target` from the next record on (`None`: to nobody).
+    pub fn set_forward(&self, target: Option<crate::forward::Target>) {
+        *self
+            .forward
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = target;
+    }
+
+    /// Stops following; what was journaled stays journaled.
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        let _ = self.stop.send(true);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Follower {
+    fn drop(&mut self) {
+        self.halt();
+    }
 }

@@ -39,6 +39,8 @@ pub enum Command {
     KeepJournal(Option<u64>),
     /// Take mail on this address (an SMTP sink), or stop taking it (`None`).
     Smtp(Option<String>),
+    /// Follow this relay, or stop following (`None`).
+    Relay(Option<super::relay::RelayAsk>),
     /// Verify every held event again (a mail's DKIM key is read from DNS again).
     VerifyAgain,
     /// Follow this mailbox (IMAP), or stop following (`None`).

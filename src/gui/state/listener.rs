@@ -292,6 +292,11 @@ impl Listener {
         }
     }
 
+    /// Where requests are forwarded (`None`: forwarding is off).
+    pub fn forward(&self) -> Option<crate::forward::Target> {
+        self.config.forward.clone()
+    }
+
     /// The listener's URL while it runs.
     pub fn url(&self) -> Option<&str> {
         match &self.status {

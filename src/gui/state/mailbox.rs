@@ -12,6 +12,7 @@ use zeroize::Zeroizing;
 
 use super::{Inbox, Jobs, Notice};
 use crate::capture::Journal;
+use crate::credentials::Password;
 use crate::email::imap::FollowState;
 use crate::email::{Dkim, ImapConfig, ImapFollower, ImapUrl};
 
@@ -45,17 +46,6 @@ impl std::fmt::Debug for ImapAsk {
 /// The credential store's name for a mailbox's password.
 pub fn account(url: &ImapUrl) -> String {
     format!("imap {url}")
-}
-
-/// Where the password comes from.
-enum Password {
-    /// Typed (or given on the command line): used, and kept when `remember`.
-    Given {
-        value: Zeroizing<String>,
-        remember: bool,
-    },
-    /// Kept in the credential store by an earlier run.
-    Kept,
 }
 
 /// A mailbox to follow once the journal is open.
@@ -187,33 +177,12 @@ impl Mailbox {
         let dns = self.dns;
         let path = self.journal_path.clone();
         jobs.spawn("hookscope-imap-start", &self.inbox, move |_| {
-            let name = account(&wanted.url);
-            let (password, warning) = match wanted.password {
-                Password::Given { value, remember } => {
-                    let warning = remember
-                        .then(|| crate::credentials::store_password(&name, &value).err())
-                        .flatten()
-                        .map(|err| {
-                            format!("the mailbox's password is used but not remembered: {err}")
-                        });
-                    (value, warning)
-                }
-                Password::Kept => match crate::credentials::load_password(&name) {
-                    Ok(Some(value)) => (Zeroizing::new(value), None),
-                    Ok(None) => {
-                        return Err(format!(
-                            "no password is kept for {}: type it in the mail menu",
-                            wanted.url
-                        ));
-                    }
-                    Err(err) => {
-                        return Err(format!(
-                            "the password for {} could not be read: {err}",
-                            wanted.url
-                        ));
-                    }
-                },
-            };
+            let (password, warning) = crate::credentials::resolve(
+                &account(&wanted.url),
+                wanted.password,
+                "the mailbox's password",
+            )
+            .map_err(|why| format!("{}: {why}", wanted.url))?;
             let config = ImapConfig {
                 url: wanted.url,
                 password,

@@ -15,6 +15,7 @@ pub mod listener;
 pub mod mail;
 pub mod mailbox;
 pub mod notice;
+pub mod relay;
 pub mod secrets;
 pub mod sending;
 pub mod startup;
@@ -33,6 +34,7 @@ pub use listener::{Listener, ListenerCommand, ListenerStatus, ReplyForm};
 pub use mail::Mail;
 pub use mailbox::{ImapAsk, Mailbox};
 pub use notice::Notice;
+pub use relay::{Relay, RelayAsk};
 pub use secrets::{KeyringStatus, SavedSecret, SecretEntry, Secrets, SecretsCommand};
 pub use startup::{SavedReply, Settings, Startup};
 pub use view::{BodyView, Detail, Tab, View, ViewCommand};
@@ -79,6 +81,8 @@ pub struct AppState {
     pub mail: Mail,
     /// Where the window follows a mailbox (IMAP).
     pub mailbox: Mailbox,
+    /// The relay the window follows.
+    pub relay: Relay,
     /// When the window started: the restore says how long it took.
     started: Instant,
     // Last: joined after everything that may feed it has stopped.
@@ -131,6 +135,7 @@ impl AppState {
                 startup.dns,
                 startup.journal.clone(),
             ),
+            relay: Relay::new(settings.relay.clone(), startup.journal.clone()),
             started: Instant::now(),
             jobs,
         };
@@ -304,6 +309,15 @@ impl AppState {
                 });
             }
             Command::VerifyAgain => self.reverify(),
+            Command::Relay(ask) => {
+                let verifier = self.secrets.shared();
+                if let Some(notice) =
+                    self.relay
+                        .set(ask, self.journal.as_ref(), &verifier, &self.jobs)
+                {
+                    self.notice = Some(notice);
+                }
+            }
             Command::Imap(ask) => {
                 if let Some(notice) = self.mailbox.set(ask, self.journal.as_ref(), &self.jobs) {
                     self.notice = Some(notice);
@@ -411,6 +425,8 @@ impl AppState {
             self.notice = None;
         }
         self.listener.update_health();
+        // Records followed from a relay go where forwarding says, as it says now.
+        self.relay.set_forward(self.listener.forward());
         // A finished re-verification's verdicts, within what is left of the budget.
         let left = budget.saturating_sub(started.elapsed());
         more |= !self.store.take_verdicts(left);
@@ -498,6 +514,7 @@ impl AppState {
                     self.listener.journal_ready(&journal, &verifier, &self.jobs);
                     self.mail.journal_ready(&journal, &self.jobs);
                     self.mailbox.journal_ready(&journal, &self.jobs);
+                    self.relay.journal_ready(&journal, &verifier, &self.jobs);
                     self.journal = Some(journal);
                     self.live_store().set_lines(Some(lines.clone()));
                     self.journal_lines = Some(lines);
@@ -513,6 +530,7 @@ impl AppState {
         }
         notices.extend(self.mail.take_reports());
         notices.extend(self.mailbox.take_reports());
+        notices.extend(self.relay.take_reports());
         self.listener.take_reports();
         let (files_notices, read) = self.files.take_reports();
         notices.extend(files_notices);
@@ -576,6 +594,7 @@ impl AppState {
             reply: self.listener.saved_reply(),
             smtp: self.mail.saved.clone(),
             imap: self.mailbox.saved.clone(),
+            relay: self.relay.saved.clone(),
             // The window's look is the app's to fill in (it lives in egui's context).
             ..Settings::default()
         }

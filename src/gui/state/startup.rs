@@ -34,6 +34,9 @@ pub struct Settings {
     /// The mailbox the window follows, as last started in it (its password is in
     /// the credential store).
     pub imap: Option<super::mailbox::SavedImap>,
+    /// The relay the window follows, as last attached in it (its token is in the
+    /// credential store).
+    pub relay: Option<super::relay::SavedRelay>,
 }
 
 /// What *Reply & forward* keeps between runs: the reply, the app URL and where
@@ -81,6 +84,7 @@ impl Default for Settings {
             reply: None,
             smtp: None,
             imap: None,
+            relay: None,
         }
     }
 }

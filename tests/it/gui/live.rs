@@ -818,3 +818,103 @@ with smtplib.SMTP("{ip}", {port}) as s:
     );
     assert!(harness.query_by_label("Read the DKIM key again").is_none());
 }
+
+#[test]
+fn the_window_attaches_to_a_relay_and_its_hooks_join_the_list_verified_and_forwarded() {
+    // The relay: listen --api with a token, on plain HTTP here (TLS: `relay::` tests).
+    let dir = tempfile::tempdir().unwrap();
+    let token = "7f3e9a1c5b2d4e6f8a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f";
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, token).unwrap();
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let relay = support::Listener::start(&[
+        "--api",
+        "127.0.0.1:0",
+        "--api-token-file",
+        token_file.to_str().unwrap(),
+    ]);
+    let started = std::time::Instant::now();
+    let api = loop {
+        let said = relay.stderr.lock().unwrap().clone();
+        if let Some(url) = said.lines().find_map(|l| l.strip_prefix("api on ")) {
+            break url.trim().trim_end_matches('/').to_owned();
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "{said}");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    // The app the window forwards to.
+    let seen: std::sync::Arc<std::sync::Mutex<Vec<String>>> = std::sync::Arc::default();
+    let app = {
+        let seen = seen.clone();
+        support::app(move |request| {
+            seen.lock()
+                .unwrap()
+                .push(request.head.lines().next().unwrap().to_owned());
+            ("200 OK", "")
+        })
+    };
+    let home = tempfile::tempdir().unwrap();
+    let mut harness = harness(listening_startup(&home));
+    set_secret(&mut harness, SECRET);
+    let state = &mut harness.state_mut().state;
+    let form = ReplyForm {
+        forward_on: true,
+        forward_url: format!("http://{app}"),
+        ..state.listener.form.clone()
+    };
+    state.apply(Command::Listener(ListenerCommand::EditReply(form)));
+    settle(&mut harness);
+    // Attached from the top bar, as a user would.
+    harness.get_by_label("Attach to a relay…").click();
+    settle(&mut harness);
+    for (role, label, text) in [
+        (Role::TextInput, "Relay URL", api.clone()),
+        (Role::PasswordInput, "Token", token.to_owned()),
+    ] {
+        let field = harness.get_by_role_and_label(role, label);
+        field.focus();
+        field.set_text_value_accesskit(&text);
+        settle(&mut harness);
+    }
+    harness.get_by_label("Attach").click();
+    step_until(&mut harness, |app| {
+        matches!(
+            app.state.relay.state(),
+            Some(hookscope::relay::attach::State::Connected { .. })
+        )
+    });
+    harness.get_by_label("relay: connected");
+    // Hooks the relay captures now join the window's list, verified here.
+    for i in 0..3 {
+        let token = support::sign(
+            &support::truora_claims(),
+            SECRET.as_bytes(),
+            jsonwebtoken::Algorithm::HS256,
+        );
+        relay.post(
+            &format!("/hooks/truora?n={i}"),
+            &[("Content-Type", "application/jwt")],
+            token.as_bytes(),
+        );
+    }
+    step_until(&mut harness, |app| app.state.store.len() == 3);
+    step_until(&mut harness, |_| seen.lock().unwrap().len() == 3);
+    let local = support::read_journal(&home.path().join("events.ndjson"));
+    assert_eq!(local.len(), 3);
+    for (i, record) in local.iter().enumerate() {
+        assert_eq!(record["origin"]["relay"], api.as_str());
+        assert_eq!(record["origin"]["id"], i as u64 + 1);
+        assert_eq!(record["verification"]["signature"], "valid");
+        assert_eq!(record["response"]["forwarded"]["status"], 200);
+    }
+    assert_eq!(seen.lock().unwrap()[0], "POST /hooks/truora?n=0 HTTP/1.1");
+    // Saved for the next start, the token not in the settings.
+    let settings = harness.state().state.settings();
+    assert_eq!(settings.relay.as_ref().unwrap().url, api);
+    assert!(!serde_json::to_string(&settings).unwrap().contains(token));
+    harness.state_mut().state.apply(Command::Relay(None));
+    settle(&mut harness);
+    assert!(harness.state().state.relay.state().is_none());
+    harness.get_by_label("Attach to a relay…");
+}
