@@ -25,7 +25,7 @@ use hyper_util::rt::TokioIo;
 use tokio::sync::{broadcast, mpsc, oneshot};
 use zeroize::Zeroizing;
 
-use super::backlog::{Entry, read_after};
+use super::backlog::read_after;
 
 /// The shortest token the API takes: 32 bytes.
 pub const MIN_TOKEN: usize = 32;
@@ -43,10 +43,18 @@ const SLOW_AFTER: u32 = 5;
 const REFUSE_AFTER: u32 = 10;
 const WINDOW: Duration = Duration::from_secs(60);
 
+/// A record as the live streams send it: its id and its server-sent event, made
+/// once for every follower.
+#[derive(Clone)]
+struct Live {
+    id: u64,
+    event: Bytes,
+}
+
 /// Each record as it is journaled, to the streams following live.
 #[derive(Clone)]
 pub struct Feed {
-    sender: broadcast::Sender<Entry>,
+    sender: broadcast::Sender<Live>,
     last_id: Arc<AtomicU64>,
     records: Arc<AtomicU64>,
 }
@@ -70,9 +78,9 @@ impl Feed {
         }
         self.last_id.fetch_max(record.id, Ordering::Relaxed);
         self.records.fetch_add(1, Ordering::Relaxed);
-        let _ = self.sender.send(Entry {
+        let _ = self.sender.send(Live {
             id: record.id,
-            line: Arc::from(line),
+            event: event(record.id, &line),
         });
     }
 
@@ -441,13 +449,16 @@ async fn records(shared: &Shared, after: u64, limit: usize) -> Response<Body> {
 }
 
 /// One record as a server-sent event.
-fn event(entry: &Entry) -> Bytes {
-    let mut out = Vec::with_capacity(entry.line.len() + 40);
-    out.extend_from_slice(format!("id: {}\nevent: record\ndata: ", entry.id).as_bytes());
-    out.extend_from_slice(&entry.line);
+fn event(id: u64, line: &[u8]) -> Bytes {
+    let mut out = Vec::with_capacity(line.len() + 40);
+    out.extend_from_slice(format!("id: {id}\nevent: record\ndata: ").as_bytes());
+    out.extend_from_slice(line);
     out.extend_from_slice(b"\n\n");
     Bytes::from(out)
 }
+
+/// The most a stream gathers into one write when records come faster than it sends.
+const GATHER: usize = 256 * 1024;
 
 /// `/v1/stream`: the records after `after` from the journal, then each new one;
 /// a reader too slow for the live feed is caught up from the journal again.
@@ -471,11 +482,21 @@ fn stream(shared: &Shared, after: u64) -> Response<Body> {
         loop {
             let batch = catch_up(last).await;
             let short = batch.len() < DEFAULT_LIMIT;
+            let mut out = Vec::new();
             for entry in batch {
                 last = entry.id;
-                if tx.send(event(&entry)).await.is_err() {
+                out.extend_from_slice(&event(entry.id, &entry.line));
+                if out.len() >= GATHER
+                    && tx
+                        .send(Bytes::from(std::mem::take(&mut out)))
+                        .await
+                        .is_err()
+                {
                     return;
                 }
+            }
+            if !out.is_empty() && tx.send(Bytes::from(out)).await.is_err() {
+                return;
             }
             if short {
                 break;
@@ -484,19 +505,46 @@ fn stream(shared: &Shared, after: u64) -> Response<Body> {
         loop {
             tokio::select! {
                 received = live.recv() => match received {
-                    Ok(entry) if entry.id > last => {
-                        last = entry.id;
-                        if tx.send(event(&entry)).await.is_err() {
+                    Ok(first) => {
+                        // Whatever else is waiting goes in the same write.
+                        let mut out = bytes::BytesMut::new();
+                        let mut next = Some(first);
+                        let mut lagged = false;
+                        while let Some(entry) = next.take() {
+                            if entry.id > last {
+                                last = entry.id;
+                                out.extend_from_slice(&entry.event);
+                            }
+                            if out.len() < GATHER {
+                                next = match live.try_recv() {
+                                    Ok(entry) => Some(entry),
+                                    Err(broadcast::error::TryRecvError::Lagged(_)) => {
+                                        lagged = true;
+                                        None
+                                    }
+                                    Err(_) => None,
+                                };
+                            }
+                        }
+                        // Too slow for the live feed: the rest from the journal.
+                        if lagged {
+                            for entry in catch_up(last).await {
+                                last = entry.id;
+                                out.extend_from_slice(&event(entry.id, &entry.line));
+                            }
+                        }
+                        if !out.is_empty() && tx.send(out.freeze()).await.is_err() {
                             return;
                         }
                     }
-                    Ok(_) => {}
                     Err(broadcast::error::RecvError::Lagged(_)) => {
+                        let mut out = Vec::new();
                         for entry in catch_up(last).await {
                             last = entry.id;
-                            if tx.send(event(&entry)).await.is_err() {
-                                return;
-                            }
+                            out.extend_from_slice(&event(entry.id, &entry.line));
+                        }
+                        if !out.is_empty() && tx.send(Bytes::from(out)).await.is_err() {
+                            return;
                         }
                     }
                     Err(broadcast::error::RecvError::Closed) => return,
