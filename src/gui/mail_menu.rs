@@ -2,10 +2,9 @@
 //! mailbox is followed (IMAP), each started and stopped from it.
 
 use eframe::egui::{self, RichText};
-use zeroize::Zeroizing;
 
 use super::palette;
-use super::state::{AppState, Command, ImapAsk};
+use super::state::{AppState, Command};
 use crate::email::imap::FollowState;
 
 /// The menu, titled with where mail comes from.
@@ -120,45 +119,15 @@ fn imap_section(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>
         }
         return;
     }
-    let id = ui.scope_id().with("imap-account");
-    let mut form: (String, String, String) = ui.data(|d| d.get_temp(id)).unwrap_or_else(|| {
-        let saved = state.mailbox.saved.clone().unwrap_or_default();
-        (saved.url, String::new(), saved.ca)
-    });
-    egui::Grid::new("imap-form").num_columns(2).show(ui, |ui| {
-        let label = ui.label("Mailbox");
-        ui.add(
-            egui::TextEdit::singleline(&mut form.0)
-                .hint_text("imaps://user@imap.example.com/INBOX")
-                .desired_width(280.0),
-        )
-        .labelled_by(label.id);
-        ui.end_row();
-        let label = ui.label("Password");
-        ui.add(
-            egui::TextEdit::singleline(&mut form.1)
-                .password(true)
-                .hint_text("empty: the one kept in the keyring")
-                .desired_width(280.0),
-        )
-        .labelled_by(label.id);
-        ui.end_row();
-        let label = ui.label("CA file");
-        ui.add(
-            egui::TextEdit::singleline(&mut form.2)
-                .hint_text("only for a private server")
-                .desired_width(280.0),
-        )
-        .labelled_by(label.id);
-        ui.end_row();
-    });
-    if ui.button("Follow").clicked() {
-        commands.push(Command::Imap(Some(ImapAsk {
-            url: form.0.clone(),
-            password: Zeroizing::new(std::mem::take(&mut form.1)),
-            ca: form.2.clone(),
-        })));
+    let words = super::widgets::AccountForm {
+        id: "imap-account",
+        url: ("Mailbox", "imaps://user@imap.example.com/INBOX"),
+        secret: ("Password", "empty: the one kept in the keyring"),
+        ca: ("CA file", "only for a private server"),
+        button: "Follow",
+    };
+    if let Some(ask) = super::widgets::account_form(ui, &words, state.mailbox.saved.as_ref()) {
+        commands.push(Command::Imap(Some(ask)));
         ui.close();
     }
-    ui.data_mut(|d| d.insert_temp(id, form));
 }

@@ -3,10 +3,9 @@
 //! connected, behind by N, or reconnecting and why.
 
 use eframe::egui::{self, RichText};
-use zeroize::Zeroizing;
 
 use super::palette;
-use super::state::{AppState, Command, RelayAsk};
+use super::state::{AppState, Command};
 use crate::relay::attach::State;
 
 /// The menu, titled with where the relay stands.
@@ -53,46 +52,16 @@ pub fn show(ui: &mut egui::Ui, state: &AppState, commands: &mut Vec<Command>) {
             }
             return;
         }
-        let id = ui.scope_id().with("relay-form");
-        let mut form: (String, String, String) = ui.data(|d| d.get_temp(id)).unwrap_or_else(|| {
-            let saved = state.relay.saved.clone().unwrap_or_default();
-            (saved.url, String::new(), saved.ca)
-        });
-        egui::Grid::new("relay-form").num_columns(2).show(ui, |ui| {
-            let label = ui.label("Relay URL");
-            ui.add(
-                egui::TextEdit::singleline(&mut form.0)
-                    .hint_text("https://relay.example.com:8788")
-                    .desired_width(280.0),
-            )
-            .labelled_by(label.id);
-            ui.end_row();
-            let label = ui.label("Token");
-            ui.add(
-                egui::TextEdit::singleline(&mut form.1)
-                    .password(true)
-                    .hint_text("empty: the one kept in the keyring")
-                    .desired_width(280.0),
-            )
-            .labelled_by(label.id);
-            ui.end_row();
-            let label = ui.label("Relay CA file");
-            ui.add(
-                egui::TextEdit::singleline(&mut form.2)
-                    .hint_text("only for a private certificate")
-                    .desired_width(280.0),
-            )
-            .labelled_by(label.id);
-            ui.end_row();
-        });
-        if ui.button("Attach").clicked() {
-            commands.push(Command::Relay(Some(RelayAsk {
-                url: form.0.clone(),
-                token: Zeroizing::new(std::mem::take(&mut form.1)),
-                ca: form.2.clone(),
-            })));
+        let words = super::widgets::AccountForm {
+            id: "relay-form",
+            url: ("Relay URL", "https://relay.example.com:8788"),
+            secret: ("Token", "empty: the one kept in the keyring"),
+            ca: ("Relay CA file", "only for a private certificate"),
+            button: "Attach",
+        };
+        if let Some(ask) = super::widgets::account_form(ui, &words, state.relay.saved.as_ref()) {
+            commands.push(Command::Relay(Some(ask)));
             ui.close();
         }
-        ui.data_mut(|d| d.insert_temp(id, form));
     });
 }

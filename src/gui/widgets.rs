@@ -93,6 +93,57 @@ pub fn middle_ellipsis(text: &str, max_chars: usize) -> String {
     format!("{head}…{tail}")
 }
 
+/// The words of an account form (a mailbox, a relay): each field's label and hint,
+/// and the button's.
+pub struct AccountForm<'a> {
+    pub id: &'a str,
+    pub url: (&'a str, &'a str),
+    pub secret: (&'a str, &'a str),
+    pub ca: (&'a str, &'a str),
+    pub button: &'a str,
+}
+
+/// An account's URL, secret (hidden as typed, never saved) and CA file, filled
+/// from `saved`; what to follow once the button is pressed.
+pub fn account_form(
+    ui: &mut egui::Ui,
+    words: &AccountForm<'_>,
+    saved: Option<&crate::gui::state::account::SavedAccount>,
+) -> Option<crate::gui::state::account::AccountAsk> {
+    let id = ui.scope_id().with(words.id);
+    let mut form: (String, String, String) = ui.data(|d| d.get_temp(id)).unwrap_or_else(|| {
+        let saved = saved.cloned().unwrap_or_default();
+        (saved.url, String::new(), saved.ca)
+    });
+    egui::Grid::new(words.id).num_columns(2).show(ui, |ui| {
+        for (field, (label, hint), hidden) in [
+            (&mut form.0, words.url, false),
+            (&mut form.1, words.secret, true),
+            (&mut form.2, words.ca, false),
+        ] {
+            let label = ui.label(label);
+            ui.add(
+                egui::TextEdit::singleline(field)
+                    .password(hidden)
+                    .hint_text(hint)
+                    .desired_width(280.0),
+            )
+            .labelled_by(label.id);
+            ui.end_row();
+        }
+    });
+    let asked = ui.button(words.button).clicked().then(|| {
+        crate::gui::state::account::AccountAsk {
+            url: form.0.clone(),
+            // Not kept in the form once sent.
+            secret: zeroize::Zeroizing::new(std::mem::take(&mut form.1)),
+            ca: form.2.clone(),
+        }
+    });
+    ui.data_mut(|d| d.insert_temp(id, form));
+    asked
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -237,7 +237,7 @@ fn child_follows_a_saved_mailbox_with_its_kept_password() {
     let mut harness = harness(startup());
     harness.state_mut().state.apply(Command::Imap(Some(ImapAsk {
         url: url.clone(),
-        password: support::dovecot::PASSWORD.to_owned().into(),
+        secret: support::dovecot::PASSWORD.to_owned().into(),
         ca: dovecot.pki.ca.display().to_string(),
     })));
     step_until(&mut harness, following);

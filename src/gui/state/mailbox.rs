@@ -7,41 +7,17 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
-
 use super::{Inbox, Jobs, Notice};
 use crate::capture::Journal;
 use crate::credentials::Password;
 use crate::email::imap::FollowState;
 use crate::email::{Dkim, ImapConfig, ImapFollower, ImapUrl};
 
-/// The account the window follows between runs (the password is in the
-/// credential store, under [`account`]).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
-#[serde(default)]
-pub struct SavedImap {
-    pub url: String,
-    /// A CA file for a private server (empty: the system's roots).
-    pub ca: String,
-}
+/// The mailbox the window follows between runs.
+pub type SavedImap = super::account::SavedAccount;
 
 /// What the mail menu asks: follow this mailbox (an empty password: the one kept).
-#[derive(Clone, PartialEq, Eq)]
-pub struct ImapAsk {
-    pub url: String,
-    pub password: Zeroizing<String>,
-    pub ca: String,
-}
-
-impl std::fmt::Debug for ImapAsk {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ImapAsk")
-            .field("url", &self.url)
-            .field("ca", &self.ca)
-            .finish_non_exhaustive()
-    }
-}
+pub type ImapAsk = super::account::AccountAsk;
 
 /// The credential store's name for a mailbox's password.
 pub fn account(url: &ImapUrl) -> String {
@@ -140,23 +116,15 @@ impl Mailbox {
             Ok(url) => url,
             Err(why) => return Some(Notice::error(why)),
         };
-        let ca = ask.ca.trim();
         self.current = Some(url.to_string());
         self.saved = Some(SavedImap {
             url: url.to_string(),
-            ca: ca.to_owned(),
+            ca: ask.ca.trim().to_owned(),
         });
         let wanted = Wanted {
             url,
-            password: if ask.password.is_empty() {
-                Password::Kept
-            } else {
-                Password::Given {
-                    value: ask.password,
-                    remember: true,
-                }
-            },
-            ca: (!ca.is_empty()).then(|| PathBuf::from(ca)),
+            ca: ask.ca_file(),
+            password: ask.password(),
         };
         match journal {
             Some(journal) => self.start(wanted, journal.handle(), jobs),

@@ -7,6 +7,7 @@
 //!
 //! [`tick`]: AppState::tick
 
+pub mod account;
 pub mod command;
 pub mod files;
 pub mod ingest;

@@ -6,39 +6,16 @@
 
 use std::path::PathBuf;
 
-use serde::{Deserialize, Serialize};
-use zeroize::Zeroizing;
-
 use super::{Inbox, Jobs, Notice};
 use crate::capture::{Journal, SharedVerifier};
 use crate::credentials::Password;
 use crate::relay::attach::{Follower, From, Options, State};
 
 /// The relay the window follows between runs.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq, Default)]
-#[serde(default)]
-pub struct SavedRelay {
-    pub url: String,
-    /// A CA file for a relay with a private certificate (empty: the system's roots).
-    pub ca: String,
-}
+pub type SavedRelay = super::account::SavedAccount;
 
 /// What the top bar asks: follow this relay (an empty token: the one kept).
-#[derive(Clone, PartialEq, Eq)]
-pub struct RelayAsk {
-    pub url: String,
-    pub token: Zeroizing<String>,
-    pub ca: String,
-}
-
-impl std::fmt::Debug for RelayAsk {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RelayAsk")
-            .field("url", &self.url)
-            .field("ca", &self.ca)
-            .finish_non_exhaustive()
-    }
-}
+pub type RelayAsk = super::account::AccountAsk;
 
 /// The credential store's name for a relay's token.
 pub fn account(url: &str) -> String {
@@ -115,22 +92,14 @@ impl Relay {
                 "{url:?} is no relay URL: give https://HOST[:PORT] (its --api address)"
             )));
         }
-        let ca = ask.ca.trim().to_owned();
         self.saved = Some(SavedRelay {
             url: url.clone(),
-            ca: ca.clone(),
+            ca: ask.ca.trim().to_owned(),
         });
         let wanted = Wanted {
             url,
-            token: if ask.token.is_empty() {
-                Password::Kept
-            } else {
-                Password::Given {
-                    value: ask.token,
-                    remember: true,
-                }
-            },
-            ca: (!ca.is_empty()).then(|| PathBuf::from(ca)),
+            ca: ask.ca_file(),
+            token: ask.password(),
         };
         match journal {
             Some(journal) => self.start(wanted, journal.handle(), verifier.clone(), jobs),
