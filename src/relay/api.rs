@@ -180,13 +180,16 @@ impl Api {
             .thread_name("hookscope-api")
             .enable_all()
             .build()?;
-        // What the journal holds already: the health's count and last id.
-        if let Ok(held) = read_after(&config.journal, 0, usize::MAX) {
-            feed.records.store(held.len() as u64, Ordering::Relaxed);
-            if let Some(last) = held.last() {
-                feed.last_id.fetch_max(last.id, Ordering::Relaxed);
-            }
-        }
+        // What the journal holds already: the health's count and last id, read a
+        // line at a time.
+        let (mut held, mut last) = (0u64, 0u64);
+        let _ = super::backlog::each_after(&config.journal, 0, |id, _| {
+            held += 1;
+            last = id;
+            true
+        });
+        feed.records.fetch_add(held, Ordering::Relaxed);
+        feed.last_id.fetch_max(last, Ordering::Relaxed);
         let tls = config.tls.clone();
         let shared = Arc::new(Shared {
             token: config.token,
@@ -467,8 +470,8 @@ fn stream(shared: &Shared, after: u64) -> Response<Body> {
     let mut live = shared.feed.sender.subscribe();
     let path = shared.journal.clone();
     tokio::spawn(async move {
-        let mut last = after;
-        // Catching up: in batches from the journal, until a batch comes short.
+        let mut last;
+        // A follower too slow for the live feed: what it missed, from the journal.
         let catch_up = |last: u64| {
             let path = path.clone();
             async move {
@@ -479,28 +482,22 @@ fn stream(shared: &Shared, after: u64) -> Response<Body> {
                     .unwrap_or_default()
             }
         };
-        loop {
-            let batch = catch_up(last).await;
-            let short = batch.len() < DEFAULT_LIMIT;
-            let mut out = Vec::new();
-            for entry in batch {
-                last = entry.id;
-                out.extend_from_slice(&event(entry.id, &entry.line));
-                if out.len() >= GATHER
-                    && tx
-                        .send(Bytes::from(std::mem::take(&mut out)))
-                        .await
-                        .is_err()
-                {
-                    return;
-                }
-            }
-            if !out.is_empty() && tx.send(Bytes::from(out)).await.is_err() {
-                return;
-            }
-            if short {
-                break;
-            }
+        // Catching up: the journal read once, from `after` on, a line at a time.
+        last = {
+            let (path, tx) = (path.clone(), tx.clone());
+            tokio::task::spawn_blocking(move || {
+                let mut last = after;
+                let _ = super::backlog::each_after(&path, after, |id, line| {
+                    last = id;
+                    tx.blocking_send(event(id, line)).is_ok()
+                });
+                last
+            })
+            .await
+            .unwrap_or(after)
+        };
+        if tx.is_closed() {
+            return;
         }
         loop {
             tokio::select! {

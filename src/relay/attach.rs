@@ -85,17 +85,17 @@ pub fn resume_point(path: &Path, relay: &str) -> std::io::Result<Option<u64>> {
     let needle = serde_json::to_string(relay).unwrap_or_default();
     let finder = memchr::memmem::Finder::new(needle.as_bytes());
     let mut last = None;
-    for entry in super::backlog::read_after(path, 0, usize::MAX)? {
-        if finder.find(&entry.line).is_none() {
-            continue;
-        }
-        if let Ok(record) = crate::ndjson::parse(&entry.line)
+    // A line at a time: only the lines naming the relay are parsed.
+    super::backlog::each_after(path, 0, |_, line| {
+        if finder.find(line).is_some()
+            && let Ok(record) = crate::ndjson::parse(line)
             && let Some(origin) = record.origin
             && origin.relay == relay
         {
             last = Some(last.unwrap_or(0).max(origin.id));
         }
-    }
+        true
+    })?;
     Ok(last)
 }
 

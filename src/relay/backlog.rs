@@ -33,8 +33,25 @@ pub fn line_id(line: &[u8]) -> Option<u64> {
 /// Up to `limit` records of the journal at `path` (every segment, in order) whose
 /// id is above `after`. Full segments that end at or below `after` are not read.
 pub fn read_after(path: &Path, after: u64, limit: usize) -> io::Result<Vec<Entry>> {
-    let segments = crate::segments::list(path)?;
     let mut out = Vec::new();
+    each_after(path, after, |id, line| {
+        out.push(Entry {
+            id,
+            line: std::sync::Arc::from(line),
+        });
+        out.len() < limit
+    })?;
+    Ok(out)
+}
+
+/// Calls `visit` with the id and line of each record of the journal at `path` whose
+/// id is above `after`, in order, holding one line at a time, until it returns false.
+pub fn each_after(
+    path: &Path,
+    after: u64,
+    mut visit: impl FnMut(u64, &[u8]) -> bool,
+) -> io::Result<()> {
+    let segments = crate::segments::list(path)?;
     for (at, segment) in segments.iter().enumerate() {
         // A full segment holds the ids below the next one's first.
         let next_first = segments.get(at + 1).and_then(|s| s.first_id);
@@ -61,18 +78,12 @@ pub fn read_after(path: &Path, after: u64, limit: usize) -> io::Result<Vec<Entry
             let Some(id) = line_id(text) else {
                 continue;
             };
-            if id > after {
-                out.push(Entry {
-                    id,
-                    line: std::sync::Arc::from(text),
-                });
-                if out.len() >= limit {
-                    return Ok(out);
-                }
+            if id > after && !visit(id, text) {
+                return Ok(());
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 #[cfg(test)]
