@@ -226,12 +226,29 @@ fn receiver_code(
                 .as_ref()
                 .map(|t| crate::receivers::Placement::from_source(&t.source))
                 .unwrap_or_default();
-            // Another provider's request gets a receiver of its scheme.
-            let scheme = record
+            // Another provider's request gets a receiver of its scheme, unless
+            // another is chosen.
+            let own = record
                 .verification
                 .scheme
                 .as_deref()
                 .and_then(crate::schemes::Name::from_scheme);
+            let scheme = state.workbench.code_scheme.unwrap_or(own);
+            let mut chosen = state.workbench.code_scheme;
+            let whose: Vec<(Option<Option<crate::schemes::Name>>, String)> = [(
+                None,
+                format!(
+                    "this event's ({})",
+                    own.map_or("Truora", |n| n.scheme().title())
+                ),
+            ), (Some(None), "Truora (JWT)".to_owned())]
+            .into_iter()
+            .chain(
+                crate::schemes::Name::ALL
+                    .into_iter()
+                    .map(|n| (Some(Some(n)), n.scheme().title().to_owned())),
+            )
+            .collect();
             let choices: Vec<(Language, String)> = Language::ALL
                 .iter()
                 .map(|l| match scheme {
@@ -246,6 +263,9 @@ fn receiver_code(
             ui.horizontal(|ui| {
                 if super::widgets::labelled_choice(ui, "Language", 200.0, &mut language, &choices) {
                     commands.push(Command::Workbench(WorkbenchCommand::CodeLanguage(language)));
+                }
+                if super::widgets::labelled_choice(ui, "Receiver of", 180.0, &mut chosen, &whose) {
+                    commands.push(Command::Workbench(WorkbenchCommand::CodeScheme(chosen)));
                 }
                 if super::widgets::copy_button(ui, "code") {
                     commands.push(Command::Copy(code(language)));

@@ -29,6 +29,9 @@ pub enum WorkbenchCommand {
     CloseEditor,
     /// The language of the receiver code shown.
     CodeLanguage(Language),
+    /// Whose receiver the code is: the event's own scheme (`None`), Truora's JWT
+    /// (`Some(None)`) or another provider's scheme.
+    CodeScheme(Option<Option<crate::schemes::Name>>),
     /// Open (Some) or close (None) the pane that verifies a pasted token.
     Paste(Option<String>),
 }
@@ -82,6 +85,8 @@ pub struct Workbench {
     pub probing: bool,
     pub editor: Option<Editor>,
     pub code_language: Language,
+    /// Whose receiver the code is (`None`: the event's own scheme's).
+    pub code_scheme: Option<Option<crate::schemes::Name>>,
     /// What the probe tests the app as (`None`: a receiver of Truora's hooks).
     pub probe_scheme: Option<crate::schemes::Name>,
     /// The text in the *Verify a token* pane, while it is open.
@@ -97,6 +102,7 @@ impl Default for Workbench {
             probing: false,
             editor: None,
             code_language: Language::Go,
+            code_scheme: None,
             probe_scheme: None,
             paste: None,
             inbox: Inbox::default(),
@@ -176,6 +182,10 @@ impl Workbench {
             WorkbenchCommand::Send => self.send(&ctx),
             WorkbenchCommand::CloseEditor => {
                 self.editor = None;
+                Outcome::Nothing
+            }
+            WorkbenchCommand::CodeScheme(scheme) => {
+                self.code_scheme = scheme;
                 Outcome::Nothing
             }
             WorkbenchCommand::CodeLanguage(language) => {

@@ -501,6 +501,21 @@ fn another_providers_test_request_shows_its_scheme_what_was_signed_its_age_and_i
         code.contains("Stripe webhook receiver") && code.contains("WEBHOOK_SECRET"),
         "{code}"
     );
+    // Another scheme's receiver, chosen beside the language.
+    harness.get_by_label("Receiver of");
+    harness
+        .state_mut()
+        .state
+        .apply(Command::Workbench(WorkbenchCommand::CodeScheme(Some(
+            Some(hookscope::schemes::Name::Github),
+        ))));
+    settle(&mut harness);
+    let code = harness
+        .get_by_role_and_label(egui::accesskit::Role::MultilineTextInput, "Code")
+        .accesskit_node()
+        .value()
+        .unwrap_or_default();
+    assert!(code.contains("GitHub webhook receiver"), "{code}");
 
     // The Product filter holds the providers: Stripe keeps the row, GitHub hides it.
     let state = &mut harness.state_mut().state;
