@@ -264,13 +264,14 @@ fn receiver_code(
                 if super::widgets::labelled_choice(ui, "Language", 200.0, &mut language, &choices) {
                     commands.push(Command::Workbench(WorkbenchCommand::CodeLanguage(language)));
                 }
-                if super::widgets::labelled_choice(ui, "Receiver of", 180.0, &mut chosen, &whose) {
-                    commands.push(Command::Workbench(WorkbenchCommand::CodeScheme(chosen)));
-                }
                 if super::widgets::copy_button(ui, "code") {
                     commands.push(Command::Copy(code(language)));
                 }
             });
+            // Whose receiver, on a line of its own: the copy button stays in reach.
+            if super::widgets::labelled_choice(ui, "Receiver of", 180.0, &mut chosen, &whose) {
+                commands.push(Command::Workbench(WorkbenchCommand::CodeScheme(chosen)));
+            }
             match scheme {
                 Some(name) => ui.weak(format!(
                     "Verifies {}'s signature over the raw body, with the provider's library where one exists; the secret from WEBHOOK_SECRET. `hookscope probe --scheme {}` checks it.",
