@@ -24,6 +24,7 @@ pub mod samples;
 pub mod schemes;
 pub mod segments;
 pub mod send;
+pub mod service;
 pub mod shapes;
 pub mod terminal;
 pub mod timeline;

@@ -9,7 +9,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use tokio::io::{
@@ -17,7 +16,7 @@ use tokio::io::{
     BufWriter,
 };
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, oneshot};
+use tokio::sync::Semaphore;
 use tokio_rustls::TlsAcceptor;
 
 use super::dkim::Dkim;
@@ -67,49 +66,30 @@ impl Default for SmtpConfig {
 pub struct SmtpSink {
     local_addr: SocketAddr,
     starttls: bool,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    service: crate::service::Service,
 }
 
 impl SmtpSink {
     /// Binds `config.bind` and serves on a thread of its own, journaling to `journal`
     /// and checking each mail's DKIM signatures with `dkim`.
     pub fn start(config: SmtpConfig, journal: Journal, dkim: Dkim) -> std::io::Result<SmtpSink> {
-        let std_listener = std::net::TcpListener::bind(config.bind)?;
-        std_listener.set_nonblocking(true)?;
-        let local_addr = std_listener.local_addr()?;
+        let listener = std::net::TcpListener::bind(config.bind)?;
+        let local_addr = listener.local_addr()?;
         let starttls = config.tls.is_some();
-        let (shutdown, stopped) = oneshot::channel();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("hookscope-smtp")
-            .enable_all()
-            .build()?;
-        let thread = std::thread::Builder::new()
-            .name("hookscope-smtp".to_owned())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let Ok(listener) = TcpListener::from_std(std_listener) else {
-                        return;
-                    };
-                    let shared = Arc::new(Shared {
-                        slots: Semaphore::new(config.max_connections),
-                        config,
-                        journal,
-                        dkim,
-                    });
-                    tokio::select! {
-                        () = accept(listener, shared) => {}
-                        _ = stopped => {}
-                    }
+        let service =
+            crate::service::Service::spawn("hookscope-smtp", listener, move |listener| {
+                let shared = Arc::new(Shared {
+                    slots: Semaphore::new(config.max_connections),
+                    config,
+                    journal,
+                    dkim,
                 });
-                runtime.shutdown_timeout(Duration::from_secs(2));
+                accept(listener, shared)
             })?;
         Ok(SmtpSink {
             local_addr,
             starttls,
-            shutdown: Some(shutdown),
-            thread: Some(thread),
+            service,
         })
     }
 
@@ -140,22 +120,7 @@ impl SmtpSink {
 
     /// Stops accepting and lets the sessions go; what was journaled stays journaled.
     pub fn stop(mut self) {
-        self.halt();
-    }
-
-    fn halt(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for SmtpSink {
-    fn drop(&mut self) {
-        self.halt();
+        self.service.stop();
     }
 }
 

@@ -3,9 +3,10 @@
 
 use eframe::egui::{self, Color32, RichText, text::LayoutJob};
 
-use super::state::{AppState, BodyView, Command, FilesCommand, ViewCommand, WorkbenchCommand};
+use super::state::{
+    AppState, BodyView, Command, Detail, FilesCommand, ViewCommand, WorkbenchCommand,
+};
 use super::widgets::{badge, copy_button, human_size};
-use crate::receivers::Language;
 use crate::record::{Record, TimeState};
 
 /// Draws the detail of the selected event, or a hint to select one.
@@ -39,7 +40,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         area = area.scroll_offset(egui::Vec2::ZERO);
     }
     area.show(ui, |ui| {
-        verdict(ui, record, state);
+        verdict(ui, detail, state);
         if let Some(email) = &record.email {
             // A mail: its DKIM verdict above, then the mail itself; nothing to
             // replay over HTTP and no token.
@@ -75,7 +76,7 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
         {
             shape_change(ui, change);
         }
-        receiver_code(ui, record, state, &mut commands);
+        super::receiver_code::show(ui, record, state, &mut commands);
         if let Some(token) = &record.token {
             egui::CollapsingHeader::new("Claims")
                 .default_open(true)
@@ -132,7 +133,8 @@ pub fn show(ui: &mut egui::Ui, state: &AppState) -> Vec<Command> {
     commands
 }
 
-fn verdict(ui: &mut egui::Ui, record: &Record, state: &AppState) {
+fn verdict(ui: &mut egui::Ui, detail: &Detail, state: &AppState) {
+    let record = &detail.record;
     let v = &record.verification;
     ui.horizontal_wrapped(|ui| {
         ui.label(RichText::new("Signature").strong());
@@ -159,7 +161,10 @@ fn verdict(ui: &mut egui::Ui, record: &Record, state: &AppState) {
         );
     });
     ui.label(&v.detail);
-    signed_bytes(ui, record);
+    // Worked out when the event was selected, not at every frame.
+    if let Some(signed) = &detail.signed {
+        ui.label(RichText::new(signed).monospace());
+    }
     for hint in &v.hints {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("💡").color(super::palette::HINT));
@@ -208,88 +213,6 @@ fn tree_action(action: super::json_tree::Action, state: &AppState) -> Command {
             product: state.store.filter().product,
         }),
     }
-}
-
-/// Receiver code that verifies this event's tokens, per language.
-fn receiver_code(
-    ui: &mut egui::Ui,
-    record: &Record,
-    state: &AppState,
-    commands: &mut Vec<Command>,
-) {
-    egui::CollapsingHeader::new("Receiver code")
-        .default_open(false)
-        .show(ui, |ui| {
-            let mut language = state.workbench.code_language;
-            let placement = record
-                .token
-                .as_ref()
-                .map(|t| crate::receivers::Placement::from_source(&t.source))
-                .unwrap_or_default();
-            // Another provider's request gets a receiver of its scheme, unless
-            // another is chosen.
-            let own = record
-                .verification
-                .scheme
-                .as_deref()
-                .and_then(crate::schemes::Name::from_scheme);
-            let scheme = state.workbench.code_scheme.unwrap_or(own);
-            let mut chosen = state.workbench.code_scheme;
-            let whose: Vec<(Option<Option<crate::schemes::Name>>, String)> = [(
-                None,
-                format!(
-                    "this event's ({})",
-                    own.map_or("Truora", |n| n.scheme().title())
-                ),
-            ), (Some(None), "Truora (JWT)".to_owned())]
-            .into_iter()
-            .chain(
-                crate::schemes::Name::ALL
-                    .into_iter()
-                    .map(|n| (Some(Some(n)), n.scheme().title().to_owned())),
-            )
-            .collect();
-            let choices: Vec<(Language, String)> = Language::ALL
-                .iter()
-                .map(|l| match scheme {
-                    Some(_) => (*l, l.as_str().to_owned()),
-                    None => (*l, format!("{} ({})", l.as_str(), l.library())),
-                })
-                .collect();
-            let code = |language| match scheme {
-                Some(name) => crate::receivers::scheme_code(language, name),
-                None => crate::receivers::code(language, record.verification.alg.as_deref(), &placement),
-            };
-            ui.horizontal(|ui| {
-                if super::widgets::labelled_choice(ui, "Language", 200.0, &mut language, &choices) {
-                    commands.push(Command::Workbench(WorkbenchCommand::CodeLanguage(language)));
-                }
-                if super::widgets::copy_button(ui, "code") {
-                    commands.push(Command::Copy(code(language)));
-                }
-            });
-            // Whose receiver, on a line of its own: the copy button stays in reach.
-            if super::widgets::labelled_choice(ui, "Receiver of", 180.0, &mut chosen, &whose) {
-                commands.push(Command::Workbench(WorkbenchCommand::CodeScheme(chosen)));
-            }
-            match scheme {
-                Some(name) => ui.weak(format!(
-                    "Verifies {}'s signature over the raw body, with the provider's library where one exists; the secret from WEBHOOK_SECRET. `hookscope probe --scheme {}` checks it.",
-                    name.scheme().title(),
-                    name.scheme().name()
-                )),
-                None => ui.weak("Takes the token where this event carried it, the secret from TRUORA_HOOK_SECRET, and this event's alg only. `hookscope probe` checks it."),
-            };
-            let mut code = code(language);
-            let label = ui.label("Code");
-            ui.add(
-                egui::TextEdit::multiline(&mut code)
-                    .code_editor()
-                    .interactive(false)
-                    .desired_width(f32::INFINITY),
-            )
-            .labelled_by(label.id);
-        });
 }
 
 fn events(ui: &mut egui::Ui, record: &Record) {
@@ -578,44 +501,6 @@ pub fn coloured_token(raw: &str, visuals: &egui::Visuals) -> LayoutJob {
         job.append(part, 0.0, egui::TextFormat::simple(font.clone(), color));
     }
     job
-}
-
-/// What another provider's scheme signed: the prefix it puts before the raw body
-/// (the timestamp, the message id), and the body's length and SHA-256 (up to 64 KiB).
-fn signed_bytes(ui: &mut egui::Ui, record: &Record) {
-    let v = &record.verification;
-    let Some(name) = v
-        .scheme
-        .as_deref()
-        .and_then(crate::schemes::Name::from_scheme)
-    else {
-        return;
-    };
-    let body = record.body_bytes();
-    let prefix = name.scheme().signed_prefix(
-        v.timestamp.unwrap_or_default(),
-        v.message_id.as_deref().unwrap_or_default(),
-    );
-    let hash = if body.len() <= 64 * 1024 {
-        use sha2::Digest as _;
-        let digest = sha2::Sha256::digest(&body);
-        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-        format!(", SHA-256 {hex}…")
-    } else {
-        String::new()
-    };
-    ui.label(
-        RichText::new(format!(
-            "signed: {}the raw body ({} bytes{hash})",
-            if prefix.is_empty() {
-                String::new()
-            } else {
-                format!("\"{}\" + ", crate::terminal::escape(&prefix))
-            },
-            body.len()
-        ))
-        .monospace(),
-    );
 }
 
 /// The time state in words, beside its verdict (in the warning colour when it is

@@ -15,6 +15,7 @@ pub mod pace;
 pub mod palette;
 pub mod paste;
 pub mod processes;
+pub mod receiver_code;
 pub mod relay_menu;
 pub mod row_menu;
 pub mod state;

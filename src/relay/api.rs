@@ -12,7 +12,6 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -22,7 +21,7 @@ use hyper::body::Frame;
 use hyper::server::conn::http1;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc};
 use zeroize::Zeroizing;
 
 use super::backlog::read_after;
@@ -155,8 +154,7 @@ pub fn read_token(file: Option<&std::path::Path>) -> anyhow::Result<Zeroizing<St
 pub struct Api {
     local_addr: SocketAddr,
     tls: bool,
-    shutdown: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    service: crate::service::Service,
 }
 
 struct Shared {
@@ -171,15 +169,8 @@ impl Api {
     /// Binds `config.bind` and serves the journal's records and `feed` on a thread
     /// of its own.
     pub fn start(config: ApiConfig, feed: Feed) -> std::io::Result<Api> {
-        let std_listener = std::net::TcpListener::bind(config.bind)?;
-        std_listener.set_nonblocking(true)?;
-        let local_addr = std_listener.local_addr()?;
-        let (shutdown, stopped) = oneshot::channel();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .thread_name("hookscope-api")
-            .enable_all()
-            .build()?;
+        let listener = std::net::TcpListener::bind(config.bind)?;
+        let local_addr = listener.local_addr()?;
         // What the journal holds already: the health's count and last id, read a
         // line at a time.
         let (mut held, mut last) = (0u64, 0u64);
@@ -198,25 +189,13 @@ impl Api {
             since: crate::record::now(),
             failures: Mutex::new(HashMap::new()),
         });
-        let thread = std::thread::Builder::new()
-            .name("hookscope-api".to_owned())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
-                        return;
-                    };
-                    tokio::select! {
-                        () = accept(listener, shared, tls) => {}
-                        _ = stopped => {}
-                    }
-                });
-                runtime.shutdown_timeout(Duration::from_secs(2));
-            })?;
+        let service = crate::service::Service::spawn("hookscope-api", listener, move |listener| {
+            accept(listener, shared, tls)
+        })?;
         Ok(Api {
             local_addr,
             tls: config.tls.is_some(),
-            shutdown: Some(shutdown),
-            thread: Some(thread),
+            service,
         })
     }
 
@@ -245,22 +224,7 @@ impl Api {
 
     /// Stops serving.
     pub fn stop(mut self) {
-        self.halt();
-    }
-
-    fn halt(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-impl Drop for Api {
-    fn drop(&mut self) {
-        self.halt();
+        self.service.stop();
     }
 }
 

@@ -175,6 +175,34 @@ impl Name {
     }
 }
 
+/// What another provider's scheme signed, in words for the detail: the prefix it
+/// puts before the raw body (the timestamp, the message id), the body's length and
+/// SHA-256 (up to 64 KiB). `None` for a request no scheme verified.
+pub fn signed_words(record: &crate::record::Record) -> Option<String> {
+    let v = &record.verification;
+    let name = Name::from_scheme(v.scheme.as_deref()?)?;
+    let body = record.body_bytes();
+    let prefix = name.scheme().signed_prefix(
+        v.timestamp.unwrap_or_default(),
+        v.message_id.as_deref().unwrap_or_default(),
+    );
+    let hash = if body.len() <= 64 * 1024 {
+        use sha2::Digest as _;
+        format!(", SHA-256 {}…", to_hex(&sha2::Sha256::digest(&body)[..8]))
+    } else {
+        String::new()
+    };
+    let prefix = if prefix.is_empty() {
+        String::new()
+    } else {
+        format!("\"{}\" + ", crate::terminal::escape(&prefix))
+    };
+    Some(format!(
+        "signed: {prefix}the raw body ({} bytes{hash})",
+        body.len()
+    ))
+}
+
 /// The request the provider would send: `sample` signed with `secret` at `timestamp`.
 pub fn signed(scheme: &dyn Scheme, secret: &str, sample: &Sample, timestamp: i64) -> Outgoing {
     let key = scheme.key(secret);

@@ -83,6 +83,8 @@ pub struct Processes {
 pub struct Detail {
     pub seq: u64,
     pub record: Record,
+    /// What another provider's scheme signed, in words (`None`: no such scheme).
+    pub signed: Option<String>,
     generation: u64,
 }
 
@@ -425,6 +427,7 @@ impl Selection {
                 }
                 Detail {
                     seq,
+                    signed: crate::schemes::signed_words(&record),
                     record,
                     generation,
                 }
