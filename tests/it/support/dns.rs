@@ -60,7 +60,15 @@ pub fn dns_at(port: u16, records: &[(&str, String)]) -> Option<Dns> {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    Some(Dns { child, addr })
+    let mut dns = Dns { child, addr };
+    // The port may be taken by another process's socket (a port given back and
+    // reused): then dnsmasq could not bind it and has exited. Said, not waited on.
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        dns.child.try_wait().unwrap().is_none(),
+        "dnsmasq exited: port {port} was taken by another socket"
+    );
+    Some(dns)
 }
 
 /// An RSA key (PEM) and its public half as a DKIM record's `p=`, made with openssl.
